@@ -1,0 +1,116 @@
+// EventStore: the append-only log of every thread's events, and how to open one.
+//
+// A thread's events carry seqs 1, 2, 3 ... without gaps; every event also gets a global
+// position, strictly increasing in commit order across all threads. Appends are atomic (all
+// events of a call or none), optimistic (the caller states the last seq it saw) and
+// group-committed (concurrent appenders share one WAL write and, in sync mode, one fsync).
+//
+// All methods are thread-safe. Errors are values:
+//   kInvalidArgument   bad input (nil thread id, payload that is not JSON, no events)
+//   kAborted           expected_last_seq is stale; the message names both seqs
+//   kOutOfRange        a seq or position would overflow
+//   kFailedPrecondition the store's format is newer than this binary
+//   kDataLoss          a stored record fails its checksum or envelope verification
+//   kResourceExhausted the disk is full
+//   kUnavailable       another process holds the store
+#ifndef THREADLOG_EVENTLOG_EVENT_STORE_H_
+#define THREADLOG_EVENTLOG_EVENT_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "eventlog/event.h"
+#include "eventlog/thread_id.h"
+
+namespace threadlog {
+
+enum class Durability {
+  kBuffered,  // acknowledged once the batch is in the WAL (OS buffers); survives a process crash
+  kSync,      // acknowledged once the WAL is fsynced; survives a machine crash
+};
+
+struct StoreOptions {
+  bool create_if_missing = true;
+};
+
+struct AppendResult {
+  uint64_t first_seq = 0;  // seq of the first appended event
+  uint64_t last_seq = 0;   // seq of the last appended event; the next expected_last_seq
+  uint64_t first_position = 0;
+  uint64_t last_position = 0;
+};
+
+// A forward cursor over stored events. Typical use:
+//   for (; it->Valid(); it->Next()) Use(it->event());
+//   if (!it->status().ok()) ...
+class EventIterator {
+ public:
+  virtual ~EventIterator() = default;
+  virtual bool Valid() const = 0;
+  // Requires Valid(). The view is invalidated by Next() and by destroying the iterator.
+  virtual const EventView& event() const = 0;
+  virtual void Next() = 0;
+  // OK at the natural end; the first error otherwise (iteration stops at it).
+  virtual absl::Status status() const = 0;
+};
+
+struct StoreStats {
+  uint64_t threads = 0;
+  uint64_t events = 0;         // estimated by RocksDB unless exact was asked for
+  uint64_t bytes_on_disk = 0;  // every file in the store directory
+  uint64_t last_position = 0;
+};
+
+class EventStore {
+ public:
+  // The on-disk format this binary writes; a store with a larger number is refused.
+  static constexpr uint32_t kFormatVersion = 1;
+  // Pass as expected_last_seq when the thread must not exist yet.
+  static constexpr uint64_t kNewThread = 0;
+
+  // Opens (creating, unless options say not to) the store in `dir`, which must be an absolute
+  // path or one relative to the current directory; parents are created as needed.
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(const std::string& dir,
+                                                          const StoreOptions& options = {});
+
+  virtual ~EventStore() = default;
+
+  // Appends `events` to `thread` iff its last seq is `expected_last_seq`. Either every event is
+  // written, with seqs expected_last_seq+1 ..., or none is. Returns only after the batch is in
+  // the WAL (and fsynced, for kSync). `events` must be non-empty and every payload valid JSON.
+  virtual absl::StatusOr<AppendResult> Append(const ThreadId& thread, uint64_t expected_last_seq,
+                                              std::span<const NewEvent> events,
+                                              Durability durability) = 0;
+
+  // The events of `thread` with seq >= from_seq, in seq order, read lazily from a consistent
+  // snapshot. An unknown thread yields an empty iterator.
+  virtual std::unique_ptr<EventIterator> ReadThread(const ThreadId& thread,
+                                                    uint64_t from_seq = 1) = 0;
+
+  // Every event with position >= from_position, in position order (for projections).
+  virtual std::unique_ptr<EventIterator> ReadAll(uint64_t from_position = 1) = 0;
+
+  // The last seq of `thread`; 0 when it has no events.
+  virtual absl::StatusOr<uint64_t> LastSeq(const ThreadId& thread) = 0;
+
+  // Every thread that has at least one event, in id order.
+  virtual absl::StatusOr<std::vector<ThreadId>> ListThreads() = 0;
+
+  virtual absl::StatusOr<StoreStats> Stats() = 0;
+
+  // Compacts every column family down to the bottommost level (dictionary-trained zstd).
+  virtual absl::Status CompactAll() = 0;
+
+  // Waits for in-flight appends, flushes and closes. Further calls fail with kFailedPrecondition.
+  // The destructor closes too, ignoring errors.
+  virtual absl::Status Close() = 0;
+};
+
+}  // namespace threadlog
+
+#endif  // THREADLOG_EVENTLOG_EVENT_STORE_H_

@@ -1,0 +1,648 @@
+// The RocksDB implementation of EventStore: column families, envelope encoding, the
+// group-commit writer queue and the iterators.
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+#include "eventlog/absl_compat.h"
+#include "eventlog/envelope_generated.h"
+#include "eventlog/event_store.h"
+#include "eventlog/internal/keys.h"
+#include "nlohmann/json.hpp"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace threadlog {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kEventsFamily[] = "events";
+constexpr char kPositionsFamily[] = "positions";
+constexpr char kMetaFamily[] = "meta";
+constexpr char kFormatVersionKey[] = "format_version";
+// A leader stops adding followers' batches to its group past this many bytes, so one huge
+// group cannot stall small appends for long.
+constexpr size_t kMaxGroupBytes = 8 << 20;
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(ToAbsl(context), ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace) {
+    return absl::ResourceExhaustedError(message);
+  }
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::UnavailableError(
+        absl::StrCat(message, " (is another threadlog process using this store?)"));
+  }
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  return absl::InternalError(message);
+}
+
+struct ThreadIdHash {
+  size_t operator()(const ThreadId& id) const { return std::hash<std::string_view>{}(id.bytes()); }
+};
+
+// The open database and its column families. Shared by the store and its iterators, so an
+// iterator that outlives Close() keeps reading a valid database; the last owner closes it.
+struct OpenDb {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, events, positions, meta, ...
+  ~OpenDb() {
+    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
+    db->Close();
+  }
+  rocksdb::ColumnFamilyHandle* events() const { return handles[1]; }
+  rocksdb::ColumnFamilyHandle* positions() const { return handles[2]; }
+  rocksdb::ColumnFamilyHandle* meta() const { return handles[3]; }
+};
+
+rocksdb::ColumnFamilyOptions EventsFamilyOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  // Large blocks: events of one thread are adjacent and share most of their structure, so
+  // bigger blocks compress much better; reads of a thread are range scans anyway.
+  table.block_size = 64 << 10;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kZSTD;
+  cf.compression_opts.level = 3;
+  cf.compression_opts.max_dict_bytes = 64 << 10;
+  cf.compression_opts.zstd_max_train_bytes = 100 * (64 << 10);
+  cf.compression_opts.enabled = true;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  cf.bottommost_compression_opts = cf.compression_opts;
+  cf.bottommost_compression_opts.level = 9;
+  cf.level_compaction_dynamic_level_bytes = true;
+  return cf;
+}
+
+rocksdb::ColumnFamilyOptions PositionsFamilyOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 16 << 10;
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kZSTD;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  cf.level_compaction_dynamic_level_bytes = true;
+  return cf;
+}
+
+// Decodes and verifies one stored envelope into `view` (string_views point into `value`).
+absl::Status DecodeEnvelope(std::string_view key, std::string_view value, EventView* view) {
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+  if (key.size() != keys::kEventKeySize || !fb::VerifyEnvelopeBuffer(verifier)) {
+    return absl::DataLossError(absl::StrCat("stored event ",
+                                            key.size() >= ThreadId::kSize
+                                                ? ThreadId::FromBytes(key).ToString()
+                                                : std::string("<bad key>"),
+                                            " fails envelope verification"));
+  }
+  const fb::Envelope* env = fb::GetEnvelope(value.data());
+  view->thread = ThreadId::FromBytes(key);
+  view->seq = env->seq();
+  view->position = env->position();
+  view->timestamp_ms = env->timestamp_ms();
+  view->kind = static_cast<EventKind>(env->kind());
+  view->type =
+      env->type() ? std::string_view(env->type()->data(), env->type()->size()) : std::string_view();
+  view->payload = env->payload()
+                      ? std::string_view(reinterpret_cast<const char*>(env->payload()->data()),
+                                         env->payload()->size())
+                      : std::string_view();
+  view->timestamp_text = env->timestamp_text() ? std::string_view(env->timestamp_text()->data(),
+                                                                  env->timestamp_text()->size())
+                                               : std::string_view();
+  if (view->seq != keys::GetBigEndian64(key.substr(ThreadId::kSize))) {
+    return absl::DataLossError(absl::StrCat("stored event ", view->thread.ToString(), " seq ",
+                                            view->seq, " is stored under another seq's key"));
+  }
+  return absl::OkStatus();
+}
+
+// Yields nothing and reports `status`: what a read on a closed store returns.
+class ErrorIterator final : public EventIterator {
+ public:
+  explicit ErrorIterator(absl::Status status) : status_(std::move(status)) {}
+  bool Valid() const override { return false; }
+  const EventView& event() const override { return view_; }
+  void Next() override {}
+  absl::Status status() const override { return status_; }
+
+ private:
+  absl::Status status_;
+  EventView view_;
+};
+
+// Iterates one thread's range of the events family and decodes each record to an EventView.
+class ThreadEventIterator final : public EventIterator {
+ public:
+  ThreadEventIterator(std::shared_ptr<OpenDb> db, const ThreadId& thread, uint64_t from_seq)
+      : db_(std::move(db)),
+        upper_bound_(keys::ThreadUpperBound(thread)),
+        upper_slice_(upper_bound_) {
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db_->db->NewIterator(ro, db_->events()));
+    it_->Seek(keys::EventKey(thread, from_seq));
+    Decode();
+  }
+  bool Valid() const override { return status_.ok() && it_->Valid(); }
+  const EventView& event() const override { return view_; }
+  void Next() override {
+    it_->Next();
+    Decode();
+  }
+  absl::Status status() const override { return status_; }
+
+ private:
+  void Decode() {
+    if (!it_->Valid()) {
+      status_ = FromRocks(it_->status(), "reading thread events");
+      return;
+    }
+    status_ = DecodeEnvelope(it_->key().ToStringView(), it_->value().ToStringView(), &view_);
+  }
+
+  std::shared_ptr<OpenDb> db_;  // declared first: destroyed after the iterator
+  std::string upper_bound_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  EventView view_;
+  absl::Status status_;
+};
+
+// Walks the positions family and fetches each event from a shared snapshot.
+class GlobalEventIterator final : public EventIterator {
+ public:
+  GlobalEventIterator(std::shared_ptr<OpenDb> db, uint64_t from_position)
+      : db_(std::move(db)), snapshot_(db_->db->GetSnapshot()) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    it_.reset(db_->db->NewIterator(ro, db_->positions()));
+    it_->Seek(keys::PositionKey(from_position));
+    Decode();
+  }
+  ~GlobalEventIterator() override {
+    it_.reset();
+    db_->db->ReleaseSnapshot(snapshot_);
+  }
+  bool Valid() const override { return status_.ok() && it_->Valid(); }
+  const EventView& event() const override { return view_; }
+  void Next() override {
+    it_->Next();
+    Decode();
+  }
+  absl::Status status() const override { return status_; }
+
+ private:
+  void Decode() {
+    if (!it_->Valid()) {
+      status_ = FromRocks(it_->status(), "reading the position index");
+      return;
+    }
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    rocksdb::Slice event_key = it_->value();
+    rocksdb::Status s = db_->db->Get(ro, db_->events(), event_key, &value_);
+    if (s.IsNotFound()) {
+      status_ = absl::DataLossError(absl::StrCat("position ",
+                                                 keys::GetBigEndian64(it_->key().ToStringView()),
+                                                 " points at an event that is not stored"));
+      return;
+    }
+    status_ = FromRocks(s, "reading an event by position");
+    if (!status_.ok()) return;
+    status_ = DecodeEnvelope(event_key.ToStringView(), value_, &view_);
+  }
+
+  std::shared_ptr<OpenDb> db_;
+  const rocksdb::Snapshot* snapshot_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string value_;
+  EventView view_;
+  absl::Status status_;
+};
+
+class RocksEventStore final : public EventStore {
+ public:
+  ~RocksEventStore() override { (void)Close(); }
+
+  static absl::StatusOr<std::unique_ptr<EventStore>> OpenAt(const std::string& dir,
+                                                            const StoreOptions& options);
+
+  absl::StatusOr<AppendResult> Append(const ThreadId& thread, uint64_t expected_last_seq,
+                                      std::span<const NewEvent> events,
+                                      Durability durability) override;
+  std::unique_ptr<EventIterator> ReadThread(const ThreadId& thread, uint64_t from_seq) override {
+    std::shared_ptr<OpenDb> open = Opened();
+    if (!open) return std::make_unique<ErrorIterator>(ClosedError());
+    return std::make_unique<ThreadEventIterator>(std::move(open), thread, from_seq);
+  }
+  std::unique_ptr<EventIterator> ReadAll(uint64_t from_position) override {
+    std::shared_ptr<OpenDb> open = Opened();
+    if (!open) return std::make_unique<ErrorIterator>(ClosedError());
+    return std::make_unique<GlobalEventIterator>(std::move(open), from_position);
+  }
+  absl::StatusOr<uint64_t> LastSeq(const ThreadId& thread) override {
+    std::lock_guard lock(mu_);
+    if (closed_) return ClosedError();
+    return CachedLastSeq(thread);
+  }
+  absl::StatusOr<std::vector<ThreadId>> ListThreads() override;
+  absl::StatusOr<StoreStats> Stats() override;
+  absl::Status CompactAll() override;
+  absl::Status Close() override;
+
+ private:
+  // One pending Append, queued until a leader commits it (see Append).
+  struct Writer {
+    const ThreadId* thread = nullptr;
+    uint64_t expected_last_seq = 0;
+    std::span<const NewEvent> events;
+    Durability durability = Durability::kBuffered;
+    absl::StatusOr<AppendResult> result = absl::InternalError("not committed");
+    bool done = false;
+    std::condition_variable cv;
+  };
+
+  RocksEventStore(std::string dir, std::shared_ptr<OpenDb> open)
+      : dir_(std::move(dir)),
+        open_(std::move(open)),
+        db_(open_->db.get()),
+        events_(open_->events()),
+        positions_(open_->positions()),
+        meta_(open_->meta()) {}
+
+  static absl::Status ClosedError() { return absl::FailedPreconditionError("the store is closed"); }
+  // The open database, or null after Close().
+  std::shared_ptr<OpenDb> Opened() {
+    std::lock_guard lock(mu_);
+    return closed_ ? nullptr : open_;
+  }
+
+  absl::Status LoadState(bool fresh);
+  absl::StatusOr<uint64_t> CachedLastSeq(const ThreadId& thread);  // requires mu_
+  absl::Status CommitGroup(std::vector<Writer*>& group);           // called by the leader
+
+  std::string dir_;
+  std::shared_ptr<OpenDb> open_;  // reset by Close(); iterators may keep the database alive
+  // Borrowed from open_ for brevity; valid until Close().
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* events_;
+  rocksdb::ColumnFamilyHandle* positions_;
+  rocksdb::ColumnFamilyHandle* meta_;
+
+  std::mutex mu_;  // guards everything below
+  std::deque<Writer*> writers_;
+  std::unordered_map<ThreadId, uint64_t, ThreadIdHash> last_seq_;
+  uint64_t last_position_ = 0;
+  bool closed_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::string& dir,
+                                                                    const StoreOptions& options) {
+  std::error_code ec;
+  bool exists = fs::exists(fs::path(dir) / "CURRENT", ec);
+  if (!exists) {
+    if (!options.create_if_missing) {
+      return absl::NotFoundError(absl::StrCat("no threadlog store at ", dir));
+    }
+    fs::create_directories(dir, ec);
+    if (ec) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot create store directory ", dir, ": ", ec.message()));
+    }
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.wal_compression = rocksdb::kZSTD;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  rocksdb::ColumnFamilyOptions meta_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kEventsFamily, EventsFamilyOptions()},
+      {kPositionsFamily, PositionsFamilyOptions()},
+      {kMetaFamily, meta_options},
+  };
+  if (exists) {
+    // A store written by a newer binary may hold families we do not know: open them all so
+    // RocksDB does not refuse, then let the format check below explain the situation.
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
+    if (!s.ok()) return FromRocks(s, absl::StrCat("opening store ", dir));
+    for (const std::string& name : names) {
+      bool known = std::any_of(families.begin(), families.end(),
+                               [&](const auto& f) { return f.name == name; });
+      if (!known) families.push_back({name, rocksdb::ColumnFamilyOptions()});
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("opening store ", dir));
+  auto open = std::make_shared<OpenDb>();
+  open->db.reset(raw);
+  open->handles = std::move(handles);
+  std::unique_ptr<RocksEventStore> store(new RocksEventStore(dir, std::move(open)));
+  if (absl::Status st = store->LoadState(!exists); !st.ok()) return st;
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+absl::Status RocksEventStore::LoadState(bool fresh) {
+  std::string version;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kFormatVersionKey, &version);
+  if (s.IsNotFound()) {
+    if (!fresh) {
+      // An existing database without our marker is not a threadlog store (or a torn create).
+      std::unique_ptr<rocksdb::Iterator> any(db_->NewIterator(rocksdb::ReadOptions(), events_));
+      any->SeekToFirst();
+      if (any->Valid()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(dir_, " holds events but no format version: not a threadlog store"));
+      }
+    }
+    s = db_->Put(rocksdb::WriteOptions(), meta_, kFormatVersionKey, std::to_string(kFormatVersion));
+    if (!s.ok()) return FromRocks(s, "recording the format version");
+  } else if (!s.ok()) {
+    return FromRocks(s, "reading the format version");
+  } else {
+    uint64_t stored = 0;
+    bool numeric = !version.empty() &&
+                   std::all_of(version.begin(), version.end(), [](char c) { return isdigit(c); });
+    if (numeric) stored = std::stoull(version);
+    if (!numeric) {
+      return absl::DataLossError(
+          absl::StrCat("store ", dir_, " has an unreadable format version '", version, "'"));
+    }
+    if (stored > kFormatVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "store ", dir_, " has format version ", stored, " but this threadlog reads up to ",
+          kFormatVersion, "; use a newer threadlog (the store was not modified)"));
+    }
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
+  it->SeekToLast();
+  if (it->Valid()) last_position_ = keys::GetBigEndian64(it->key().ToStringView());
+  return FromRocks(it->status(), "reading the last position");
+}
+
+absl::StatusOr<uint64_t> RocksEventStore::CachedLastSeq(const ThreadId& thread) {
+  if (auto found = last_seq_.find(thread); found != last_seq_.end()) return found->second;
+  std::string upper = keys::ThreadUpperBound(thread);
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  it->SeekForPrev(upper);
+  uint64_t last = 0;
+  if (it->Valid() && it->key().starts_with(thread.bytes())) {
+    last = keys::GetBigEndian64(it->key().ToStringView().substr(ThreadId::kSize));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading a thread's last seq");
+  last_seq_.emplace(thread, last);
+  return last;
+}
+
+absl::Status ValidateAppend(const ThreadId& thread, uint64_t expected_last_seq,
+                            std::span<const NewEvent> events) {
+  if (thread.IsNil()) return absl::InvalidArgumentError("thread id is empty (the nil UUID)");
+  if (events.empty()) return absl::InvalidArgumentError("append of zero events");
+  if (expected_last_seq > std::numeric_limits<uint64_t>::max() - events.size()) {
+    return absl::OutOfRangeError(absl::StrCat("appending ", events.size(), " events after seq ",
+                                              expected_last_seq,
+                                              " would overflow the thread's seq"));
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    const NewEvent& e = events[i];
+    if (EventKindName(e.kind) == "unknown") {
+      return absl::InvalidArgumentError(absl::StrCat("event ", i + 1, " of ", events.size(),
+                                                     ": unknown kind ", static_cast<int>(e.kind)));
+    }
+    if (!nlohmann::json::accept(e.payload)) {
+      return absl::InvalidArgumentError(absl::StrCat("event ", i + 1, " of ", events.size(), " (",
+                                                     ToAbsl(EventKindName(e.kind)), "/", e.type,
+                                                     "): payload is not valid JSON"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The writer queue follows LevelDB's DBImpl::Write: the writer at the front of the queue is the
+// leader; it takes every queued writer behind it into one WriteBatch, assigns seqs and positions
+// in queue order, writes once (one fsync if any member asked for sync) and wakes the group.
+absl::StatusOr<AppendResult> RocksEventStore::Append(const ThreadId& thread,
+                                                     uint64_t expected_last_seq,
+                                                     std::span<const NewEvent> events,
+                                                     Durability durability) {
+  if (absl::Status s = ValidateAppend(thread, expected_last_seq, events); !s.ok()) return s;
+  Writer w;
+  w.thread = &thread;
+  w.expected_last_seq = expected_last_seq;
+  w.events = events;
+  w.durability = durability;
+  std::unique_lock lock(mu_);
+  if (closed_) return absl::FailedPreconditionError("the store is closed");
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.wait(lock);
+  if (w.done) return std::move(w.result);
+
+  // Leader: take the queue behind us, bounded in bytes.
+  std::vector<Writer*> group;
+  size_t group_bytes = 0;
+  for (Writer* candidate : writers_) {
+    size_t bytes = 0;
+    for (const NewEvent& e : candidate->events) bytes += e.payload.size();
+    if (!group.empty() && group_bytes + bytes > kMaxGroupBytes) break;
+    group.push_back(candidate);
+    group_bytes += bytes;
+  }
+  absl::Status commit = CommitGroup(group);  // drops and retakes mu_ around the write
+  for (Writer* member : group) {
+    if (!commit.ok() && member->result.ok()) member->result = commit;
+    writers_.pop_front();
+    if (member != &w) {
+      member->done = true;
+      member->cv.notify_one();
+    }
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return std::move(w.result);
+}
+
+// Requires mu_ held through `lock` in Append; releases it only around the RocksDB write so
+// new appenders can queue meanwhile. Sets each member's result; a member whose expected seq is
+// stale fails alone, the rest of the group still commits.
+absl::Status RocksEventStore::CommitGroup(std::vector<Writer*>& group) {
+  std::unordered_map<ThreadId, uint64_t, ThreadIdHash> pending;  // thread -> last seq in group
+  uint64_t position = last_position_;
+  bool sync = false;
+  rocksdb::WriteBatch batch;
+  flatbuffers::FlatBufferBuilder fbb(1024);
+  int64_t now = NowMs();
+  for (Writer* w : group) {
+    uint64_t last;
+    if (auto p = pending.find(*w->thread); p != pending.end()) {
+      last = p->second;
+    } else {
+      absl::StatusOr<uint64_t> stored = CachedLastSeq(*w->thread);
+      if (!stored.ok()) {
+        w->result = stored.status();
+        continue;
+      }
+      last = *stored;
+    }
+    if (last != w->expected_last_seq) {
+      w->result = absl::AbortedError(absl::StrCat(
+          "append to thread ", w->thread->ToString(), " expected last seq ", w->expected_last_seq,
+          " but the thread is at seq ", last, "; nothing was written"));
+      continue;
+    }
+    uint64_t n = w->events.size();
+    if (position > std::numeric_limits<uint64_t>::max() - n) {
+      w->result = absl::OutOfRangeError("the store's global position would overflow");
+      continue;
+    }
+    AppendResult result{last + 1, last + n, position + 1, position + n};
+    for (const NewEvent& e : w->events) {
+      ++last;
+      ++position;
+      fbb.Clear();
+      auto type = fbb.CreateString(e.type);
+      auto payload =
+          fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.payload.data()), e.payload.size());
+      auto text = e.timestamp_text.empty() ? 0 : fbb.CreateString(e.timestamp_text);
+      fb::EnvelopeBuilder env(fbb);
+      env.add_position(position);
+      env.add_seq(last);
+      env.add_timestamp_ms(e.timestamp_ms != 0 ? e.timestamp_ms : now);
+      env.add_kind(static_cast<uint8_t>(e.kind));
+      env.add_type(type);
+      env.add_payload(payload);
+      if (!text.IsNull()) env.add_timestamp_text(text);
+      fbb.Finish(env.Finish());
+      std::string key = keys::EventKey(*w->thread, last);
+      batch.Put(
+          events_, key,
+          rocksdb::Slice(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize()));
+      batch.Put(positions_, keys::PositionKey(position), key);
+    }
+    pending[*w->thread] = last;
+    w->result = result;
+    sync = sync || w->durability == Durability::kSync;
+  }
+  if (batch.Count() == 0) return absl::OkStatus();
+
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  mu_.unlock();
+  rocksdb::Status s = db_->Write(wo, &batch);
+  mu_.lock();
+  if (!s.ok()) {
+    // Nothing of the group is visible (the batch is atomic); the caches stay as they were.
+    for (Writer* w : group) {
+      if (w->result.ok()) w->result = FromRocks(s, "appending events");
+    }
+    return absl::OkStatus();
+  }
+  for (const auto& [thread, last] : pending) last_seq_[thread] = last;
+  last_position_ = position;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ThreadId>> RocksEventStore::ListThreads() {
+  std::shared_ptr<OpenDb> open = Opened();
+  if (!open) return ClosedError();
+  std::vector<ThreadId> threads;
+  std::unique_ptr<rocksdb::Iterator> it(open->db->NewIterator(rocksdb::ReadOptions(), events_));
+  for (it->SeekToFirst(); it->Valid(); it->Seek(keys::ThreadUpperBound(threads.back()))) {
+    if (it->key().size() < ThreadId::kSize) {
+      return absl::DataLossError("an event key is shorter than a thread id");
+    }
+    threads.push_back(ThreadId::FromBytes(it->key().ToStringView()));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "listing threads");
+  return threads;
+}
+
+absl::StatusOr<StoreStats> RocksEventStore::Stats() {
+  StoreStats stats;
+  absl::StatusOr<std::vector<ThreadId>> threads = ListThreads();
+  if (!threads.ok()) return threads.status();
+  stats.threads = threads->size();
+  uint64_t keys_estimate = 0;
+  if (std::shared_ptr<OpenDb> open = Opened()) {
+    open->db->GetIntProperty(events_, "rocksdb.estimate-num-keys", &keys_estimate);
+  }
+  stats.events = keys_estimate;
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_, ec)) {
+    if (entry.is_regular_file(ec)) stats.bytes_on_disk += entry.file_size(ec);
+  }
+  std::lock_guard lock(mu_);
+  stats.last_position = last_position_;
+  return stats;
+}
+
+absl::Status RocksEventStore::CompactAll() {
+  std::shared_ptr<OpenDb> open = Opened();
+  if (!open) return ClosedError();
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* family : {events_, positions_, meta_}) {
+    rocksdb::Status s = open->db->CompactRange(options, family, nullptr, nullptr);
+    if (!s.ok()) return FromRocks(s, "compacting");
+  }
+  // Obsolete WAL files are only removed after a flush; do it so disk usage is what remains.
+  return FromRocks(open->db->FlushWAL(true), "flushing the WAL");
+}
+
+absl::Status RocksEventStore::Close() {
+  {
+    std::unique_lock lock(mu_);
+    if (closed_) return absl::OkStatus();
+    closed_ = true;
+    // In-flight appends finish: wait until the writer queue drains.
+    while (!writers_.empty()) {
+      lock.unlock();
+      std::this_thread::yield();
+      lock.lock();
+    }
+  }
+  rocksdb::Status s = db_->FlushWAL(true);
+  db_ = nullptr;
+  open_.reset();  // closes the database unless an iterator still holds it
+  return FromRocks(s, "flushing the WAL at close");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
+                                                             const StoreOptions& options) {
+  if (dir.empty()) return absl::InvalidArgumentError("store directory is empty");
+  return RocksEventStore::OpenAt(dir, options);
+}
+
+}  // namespace threadlog

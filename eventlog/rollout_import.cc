@@ -1,0 +1,157 @@
+// Importing rollout files: directory walk, zstd decompression, line parsing, idempotent append.
+#include "eventlog/rollout_import.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "eventlog/rollout_line.h"
+#include "nlohmann/json.hpp"
+
+namespace threadlog {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Appends go in chunks so a huge file neither builds one giant batch nor holds the writer
+// queue for long; each chunk is atomic, and the count-based resume makes a torn import safe.
+constexpr size_t kAppendChunk = 1024;
+
+bool IsRolloutFileName(const fs::path& p) {
+  std::string name = p.filename().string();
+  return absl::StartsWith(name, "rollout-") &&
+         (absl::EndsWith(name, ".jsonl") || absl::EndsWith(name, ".jsonl.zst"));
+}
+
+absl::StatusOr<std::string> Decompress(const std::string& path, const std::string& compressed) {
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  std::string out;
+  std::vector<char> buffer(ZSTD_DStreamOutSize());
+  ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
+  size_t last = 0;
+  while (in.pos < in.size) {
+    ZSTD_outBuffer o{buffer.data(), buffer.size(), 0};
+    last = ZSTD_decompressStream(dctx.get(), &o, &in);
+    if (ZSTD_isError(last)) {
+      return absl::DataLossError(
+          absl::StrCat(path, ": not a valid zstd stream: ", ZSTD_getErrorName(last)));
+    }
+    out.append(buffer.data(), o.pos);
+  }
+  if (last != 0) return absl::DataLossError(absl::StrCat(path, ": zstd stream is truncated"));
+  return out;
+}
+
+absl::StatusOr<ThreadId> ThreadIdOfSessionMeta(std::string_view payload) {
+  nlohmann::json meta = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (!meta.is_object() || !meta.contains("id") || !meta["id"].is_string()) {
+    return absl::InvalidArgumentError("session_meta has no string id");
+  }
+  return ThreadId::Parse(meta["id"].get<std::string>());
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadRolloutFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  if (absl::EndsWith(path, ".zst")) return Decompress(path, buffer.str());
+  return std::move(buffer).str();
+}
+
+RolloutImporter::RolloutImporter(EventStore* store, ProblemSink on_problem,
+                                 ProgressSink on_progress)
+    : store_(store), on_problem_(std::move(on_problem)), on_progress_(std::move(on_progress)) {}
+
+absl::Status RolloutImporter::ImportPath(const std::string& path) {
+  std::error_code ec;
+  fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  if (!fs::is_directory(status)) return ImportFile(path);
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(
+           path, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && IsRolloutFileName(it->path())) files.push_back(it->path());
+  }
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(path, ": ", ec.message()));
+  std::sort(files.begin(), files.end());
+  for (const fs::path& file : files) {
+    if (absl::Status s = ImportFile(file.string()); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RolloutImporter::ImportFile(const std::string& path) {
+  ++stats_.files;
+  absl::StatusOr<std::string> content = ReadRolloutFile(path);
+  if (!content.ok()) {
+    ++stats_.files_rejected;
+    if (on_problem_) on_problem_({path, 0, std::string(content.status().message())});
+    return absl::OkStatus();
+  }
+  stats_.bytes_in += content->size();
+
+  std::vector<NewEvent> events;
+  std::optional<ThreadId> thread;
+  std::string_view rest(*content);
+  for (uint64_t line_no = 1; !rest.empty(); ++line_no) {
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    absl::StatusOr<NewEvent> event = ParseRolloutLine(line);
+    if (event.ok() && !thread && event->kind == EventKind::kSessionMeta) {
+      absl::StatusOr<ThreadId> id = ThreadIdOfSessionMeta(event->payload);
+      if (!id.ok())
+        event = id.status();
+      else
+        thread = *id;
+    }
+    if (!event.ok()) {
+      ++stats_.bad_lines;
+      if (on_problem_) on_problem_({path, line_no, std::string(event.status().message())});
+      continue;
+    }
+    events.push_back(std::move(*event));
+  }
+  if (!thread) {
+    ++stats_.files_rejected;
+    if (on_problem_) on_problem_({path, 0, "no session_meta line: not a Codex rollout"});
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> stored = store_->LastSeq(*thread);
+  if (!stored.ok()) return stored.status();
+  if (*stored >= events.size()) {
+    ++stats_.files_unchanged;
+  } else {
+    ++(*stored == 0 ? stats_.threads_created : stats_.threads_extended);
+    uint64_t last = *stored;
+    for (size_t begin = last; begin < events.size(); begin += kAppendChunk) {
+      size_t n = std::min(kAppendChunk, events.size() - begin);
+      absl::StatusOr<AppendResult> appended =
+          store_->Append(*thread, last, std::span<const NewEvent>(events).subspan(begin, n),
+                         Durability::kBuffered);
+      if (!appended.ok()) {
+        return absl::Status(appended.status().code(),
+                            absl::StrCat(path, ": ", appended.status().message()));
+      }
+      last = appended->last_seq;
+      stats_.events += n;
+    }
+  }
+  if (on_progress_) on_progress_(stats_);
+  return absl::OkStatus();
+}
+
+}  // namespace threadlog

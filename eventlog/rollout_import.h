@@ -1,0 +1,64 @@
+// RolloutImporter: feeds Codex rollout files (plain .jsonl or .jsonl.zst) into an EventStore.
+#ifndef THREADLOG_EVENTLOG_ROLLOUT_IMPORT_H_
+#define THREADLOG_EVENTLOG_ROLLOUT_IMPORT_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "eventlog/event_store.h"
+
+namespace threadlog {
+
+struct ImportStats {
+  uint64_t files = 0;            // rollout files read
+  uint64_t files_unchanged = 0;  // already fully in the store
+  uint64_t files_rejected = 0;   // unreadable, or not a rollout (no session_meta)
+  uint64_t threads_created = 0;
+  uint64_t threads_extended = 0;  // the file had grown since the last import
+  uint64_t events = 0;            // events appended
+  uint64_t bad_lines = 0;         // lines reported and skipped
+  uint64_t bytes_in = 0;          // rollout bytes read (decompressed)
+};
+
+// A line or file that was skipped, and why.
+struct ImportProblem {
+  std::string file;
+  uint64_t line = 0;  // 1-based; 0 when the whole file is concerned
+  std::string reason;
+};
+
+// Imports are idempotent: a thread's events are matched to the file's lines by count, so
+// importing the same file again appends nothing, and a file that grew (Codex kept writing)
+// appends only the new lines. The thread id is the first session_meta's `id`.
+class RolloutImporter {
+ public:
+  using ProblemSink = std::function<void(const ImportProblem&)>;
+  using ProgressSink = std::function<void(const ImportStats&)>;
+
+  // `store` must outlive the importer. Sinks may be empty.
+  RolloutImporter(EventStore* store, ProblemSink on_problem, ProgressSink on_progress = {});
+
+  // Imports one rollout file, or every rollout-*.jsonl[.zst] below a directory (a Codex home,
+  // its sessions/ or archived_sessions/, or any folder), in file-name order. Bad lines and
+  // non-rollout files are reported and skipped; only store errors and a missing path fail.
+  absl::Status ImportPath(const std::string& path);
+
+  const ImportStats& stats() const { return stats_; }
+
+ private:
+  absl::Status ImportFile(const std::string& path);
+
+  EventStore* store_;
+  ProblemSink on_problem_;
+  ProgressSink on_progress_;
+  ImportStats stats_;
+};
+
+// Reads a whole rollout file, decompressing .zst. Errors name the file.
+absl::StatusOr<std::string> ReadRolloutFile(const std::string& path);
+
+}  // namespace threadlog
+
+#endif  // THREADLOG_EVENTLOG_ROLLOUT_IMPORT_H_

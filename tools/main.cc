@@ -1,0 +1,27 @@
+// The threadlog binary: parses the command line and runs the chosen subcommand.
+#include <iostream>
+
+#include "tools/cli.h"
+
+int main(int argc, char** argv) {
+  using namespace threadlog::cli;
+  CLI::App app{
+      "threadlog: an event-sourced, persistence-first store and app-server for coding-agent "
+      "sessions"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions global;
+  app.add_option("--home", global.home,
+                 "store directory (default: $THREADLOG_HOME, else ~/.threadlog)")
+      ->envname("THREADLOG_HOME");
+  Action action;
+  RegisterImport(app, global, &action);
+  RegisterList(app, global, &action);
+  RegisterBench(app, global, &action);
+  CLI11_PARSE(app, argc, argv);
+  if (!action) {
+    std::cerr << app.help();
+    return 2;
+  }
+  return action();
+}
