@@ -1,0 +1,183 @@
+// Golden tests: TurnBuilder over real rollouts must equal Codex 0.113.0's own thread/read turns.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "eventlog/rollout_line.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "projections/turn_builder.h"
+#include "tests/projections/schema_check.h"
+
+namespace threadlog {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+const fs::path kSource = THREADLOG_SOURCE_DIR;
+const fs::path kGolden = kSource / "tests/projections/golden";
+const fs::path kBasic = kSource / "tests/fixtures/codex-0.113.0/basic";
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << path;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+struct Folded {
+  Json turns;
+  int skipped = 0;  // lines Codex would also skip (unparseable or rejected)
+};
+
+// Folds a rollout file line by line, skipping lines that do not parse, as Codex does.
+Folded FoldRollout(const fs::path& path) {
+  TurnBuilder builder;
+  Folded out;
+  std::istringstream lines(ReadFile(path));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    absl::StatusOr<NewEvent> event = ParseRolloutLine(line);
+    if (!event.ok() || !builder.Apply(event->kind, event->type, event->payload).ok()) {
+      ++out.skipped;
+    }
+  }
+  out.turns = builder.Turns();
+  return out;
+}
+
+// Turn ids Codex generates at random (UUIDv7 for turns no task_started named) cannot match;
+// every other byte must. Such a turn is recognized by its id not occurring in the rollout, and
+// ours must then be our deterministic version-8 id.
+void ExpectSameTurns(const Json& ours, const Json& codex, const std::string& rollout_text,
+                     const std::string& label) {
+  ASSERT_TRUE(ours.is_array());
+  ASSERT_EQ(ours.size(), codex.size()) << label << "\nours: " << ours.dump(1);
+  static const std::regex kV8(
+      "[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  for (size_t i = 0; i < codex.size(); ++i) {
+    Json expected = codex[i];
+    Json actual = ours[i];
+    const std::string codex_id = expected["id"].get<std::string>();
+    if (rollout_text.find("\"" + codex_id + "\"") == std::string::npos) {
+      EXPECT_TRUE(std::regex_match(actual["id"].get<std::string>(), kV8))
+          << label << " turn " << i << " id " << actual["id"];
+      expected["id"] = actual["id"];
+    }
+    EXPECT_EQ(actual, expected) << label << " turn " << i << "\ndiff (ours -> codex): "
+                                << Json::diff(actual, expected).dump(1);
+  }
+}
+
+void ExpectValidTurns(const Json& turns, const std::string& label) {
+  static const Json schema = Json::parse(ReadFile(kGolden / "turn.schema.json"));
+  for (size_t i = 0; i < turns.size(); ++i) {
+    for (const std::string& error : testing::CheckSchema(schema, "Turn", turns[i])) {
+      ADD_FAILURE() << label << " turn " << i << error;
+    }
+  }
+}
+
+fs::path FindRollout(const fs::path& home, const std::string& thread_id) {
+  for (const auto& entry : fs::recursive_directory_iterator(home)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("rollout-") && name.ends_with(thread_id + ".jsonl")) return entry.path();
+  }
+  return {};
+}
+
+// Every thread/read (includeTurns) answer the real Codex gave in the recorded session.
+TEST(TurnBuilderGolden, MatchesCodexThreadReadInTranscript) {
+  std::map<int64_t, Json> requests;
+  int compared = 0;
+  std::istringstream lines(ReadFile(kBasic / "transcript.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const Json entry = Json::parse(line);
+    const Json& msg = entry["msg"];
+    if (!msg.contains("id")) continue;
+    if (entry["dir"] == "client->server") {
+      requests[msg["id"].get<int64_t>()] = msg;
+      continue;
+    }
+    const Json& request = requests[msg["id"].get<int64_t>()];
+    if (request.value("method", "") != "thread/read" ||
+        !request["params"].value("includeTurns", false)) {
+      continue;
+    }
+    const std::string thread_id = request["params"]["threadId"];
+    const fs::path rollout = FindRollout(kBasic, thread_id);
+    ASSERT_FALSE(rollout.empty()) << thread_id;
+    const Folded folded = FoldRollout(rollout);
+    EXPECT_EQ(folded.skipped, 0) << rollout;
+    ExpectSameTurns(folded.turns, msg["result"]["thread"]["turns"], ReadFile(rollout), thread_id);
+    ExpectValidTurns(folded.turns, thread_id);
+    ++compared;
+  }
+  EXPECT_EQ(compared, 3);  // the Limited, Extended and forked threads
+}
+
+// Hand-written rollouts, one per group of rules, with the answer Codex 0.113.0 gave for each.
+TEST(TurnBuilderGolden, MatchesCodexOnHandWrittenRollouts) {
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(kGolden)) {
+    const std::string name = entry.path().filename().string();
+    const std::string suffix = ".rollout.jsonl";
+    if (!name.ends_with(suffix)) continue;
+    const std::string stem = name.substr(0, name.size() - suffix.size());
+    SCOPED_TRACE(stem);
+    const Json codex = Json::parse(ReadFile(kGolden / (stem + ".turns.json")));
+    const Folded folded = FoldRollout(entry.path());
+    ExpectSameTurns(folded.turns, codex, ReadFile(entry.path()), stem);
+    ExpectValidTurns(folded.turns, stem);
+    if (stem == "malformed") {
+      EXPECT_EQ(folded.skipped, 6);  // the lines Codex cannot parse
+    } else {
+      EXPECT_EQ(folded.skipped, 0);
+    }
+    ++compared;
+  }
+  EXPECT_EQ(compared, 8);  // one per *.rollout.jsonl in golden/
+}
+
+// Codex desktop 0.104 rollouts (Limited), read back by Codex 0.113.0.
+TEST(TurnBuilderGolden, MatchesCodexOnDesktopRollouts) {
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(kSource / "tests/fixtures/codex-rollouts")) {
+    const std::string stem = entry.path().stem().string();
+    SCOPED_TRACE(stem);
+    const Json codex = Json::parse(ReadFile(kGolden / "codex-rollouts" / (stem + ".turns.json")));
+    const Folded folded = FoldRollout(entry.path());
+    EXPECT_EQ(folded.skipped, 0);
+    ExpectSameTurns(folded.turns, codex, ReadFile(entry.path()), stem);
+    ExpectValidTurns(folded.turns, stem);
+    ++compared;
+  }
+  EXPECT_EQ(compared, 5);
+}
+
+// The schema check itself must reject what Codex would never send.
+TEST(TurnBuilderGolden, SchemaCheckRejectsBadTurns) {
+  const Json schema = Json::parse(ReadFile(kGolden / "turn.schema.json"));
+  const Json good = {
+      {"id", "t"}, {"items", Json::array()}, {"status", "completed"}, {"error", nullptr}};
+  EXPECT_TRUE(testing::CheckSchema(schema, "Turn", good).empty());
+  Json bad_status = good;
+  bad_status["status"] = "done";
+  EXPECT_FALSE(testing::CheckSchema(schema, "Turn", bad_status).empty());
+  Json extra_field = good;
+  extra_field["items"].push_back(
+      {{"type", "agentMessage"}, {"id", "i"}, {"text", "x"}, {"source", "y"}});
+  EXPECT_FALSE(testing::CheckSchema(schema, "Turn", extra_field).empty());
+  Json missing = good;
+  missing["items"].push_back({{"type", "commandExecution"}, {"id", "i"}});
+  EXPECT_FALSE(testing::CheckSchema(schema, "Turn", missing).empty());
+}
+
+}  // namespace
+}  // namespace threadlog
