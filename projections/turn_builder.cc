@@ -249,7 +249,11 @@ class TurnBuilder::Applier {
   // An aborted turn stays listed, as interrupted; it is not closed here: the next
   // task_started or user message closes it.
   void TurnAborted(const Json& p) {
-    ReqString(p, "reason");
+    // TurnAbortReason as of 0.113.0; newer reasons (budget_limited) make Codex skip the line.
+    const std::string reason = ReqString(p, "reason");
+    if (reason != "interrupted" && reason != "replaced" && reason != "review_ended") {
+      throw BadPayload("unknown turn_aborted reason " + reason);
+    }
     const std::string id = internal::TurnIdOf(p);
     if (p.contains("turn_id") && !p.at("turn_id").is_null()) {
       if (!b_.open_.is_null() && b_.open_["id"] == id) {

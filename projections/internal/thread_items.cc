@@ -210,32 +210,42 @@ std::string TurnIdOf(const Json& payload, const char* key) {
   return id.is_string() ? id.get<std::string>() : std::string();
 }
 
+namespace {
+
+// A #[serde(default)] Vec: absent reads as empty, but null (or anything not an array) makes
+// Codex reject the line.
+Json DefaultArray(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Json::array();
+  if (!it->is_array()) throw BadPayload(std::string(key) + " must be an array");
+  return *it;
+}
+
+}  // namespace
+
 Json UserInputs(const Json& payload) {
   const std::string message = ReqString(payload, "message");
-  Json content = Json::array();
-  if (!TrimUnicode(message).empty()) {
-    Json elements = Json::array();
-    const Json elements_in = OptValue(payload, "text_elements");
-    for (const Json& element : elements_in.is_null() ? Json::array() : elements_in) {
-      const Json& range = Req(element, "byte_range");
-      elements.push_back(
-          {{"byteRange",
-            {{"start", ReqUnsigned(range, "start")}, {"end", ReqUnsigned(range, "end")}}},
-           {"placeholder", OptString(element, "placeholder")}});
-    }
-    content.push_back({{"type", "text"}, {"text", message}, {"text_elements", elements}});
+  // Parsed whether or not the text is kept: a bad element makes Codex skip the whole line.
+  Json elements = Json::array();
+  for (const Json& element : DefaultArray(payload, "text_elements")) {
+    const Json& range = Req(element, "byte_range");
+    elements.push_back(
+        {{"byteRange",
+          {{"start", ReqUnsigned(range, "start")}, {"end", ReqUnsigned(range, "end")}}},
+         {"placeholder", OptString(element, "placeholder")}});
   }
   const Json images = OptValue(payload, "images");
-  if (!images.is_null()) {
-    for (const std::string& url : images.get<std::vector<std::string>>()) {
-      content.push_back({{"type", "image"}, {"url", url}});
-    }
+  const auto urls =
+      images.is_null() ? std::vector<std::string>() : images.get<std::vector<std::string>>();
+  const auto paths = DefaultArray(payload, "local_images").get<std::vector<std::string>>();
+
+  Json content = Json::array();
+  if (!TrimUnicode(message).empty()) {
+    content.push_back({{"type", "text"}, {"text", message}, {"text_elements", elements}});
   }
-  const Json local = OptValue(payload, "local_images");
-  if (!local.is_null()) {
-    for (const std::string& path : local.get<std::vector<std::string>>()) {
-      content.push_back({{"type", "localImage"}, {"path", path}});
-    }
+  for (const std::string& url : urls) content.push_back({{"type", "image"}, {"url", url}});
+  for (const std::string& path : paths) {
+    content.push_back({{"type", "localImage"}, {"path", path}});
   }
   return content;
 }

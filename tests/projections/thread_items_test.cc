@@ -76,6 +76,15 @@ TEST(ThreadItems, UserInputsOrderAndBlankText) {
     "text_elements":[{"byteRange":{"start":0,"end":2},"placeholder":null}]}])"));
 }
 
+TEST(ThreadItems, UserInputsRejectNullDefaultedLists) {
+  EXPECT_THROW(UserInputs(Json::parse(R"({"message":"m","text_elements":null})")), BadPayload);
+  EXPECT_THROW(UserInputs(Json::parse(R"({"message":"m","local_images":null})")), BadPayload);
+  // Elements are checked even when blank text drops them, as Codex parses the whole line.
+  EXPECT_THROW(UserInputs(Json::parse(R"({"message":" ","text_elements":[{"byte_range":{}}]})")),
+               Json::exception);
+  EXPECT_EQ(UserInputs(Json::parse(R"({"message":"m"})")).size(), 1u);
+}
+
 TEST(ThreadItems, FileChangesSortedWithMoveNote) {
   const Json p = Json::parse(R"({"call_id":"p","turn_id":"","auto_approved":true,"changes":{
     "/b":{"type":"update","unified_diff":"d","move_path":"/c"},"/a":{"type":"add","content":"x"}}})");

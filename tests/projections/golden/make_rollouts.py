@@ -329,6 +329,22 @@ CASES["malformed"] = [
 ]
 
 
+# Where Codex's serde types are strict (line skipped) or lenient (unknown web search action).
+V = "01a20edc-0000-7000-8000-000000000701"
+CASES["strictness"] = [
+    started(V), user("x"),
+    ev({"type": "web_search_end", "call_id": "w1", "query": "q",
+        "action": {"type": "future_action", "foo": 1}}),
+    ev({"type": "entered_review_mode", "target": {"type": "uncommittedChanges"},
+        "user_facing_hint": ""}),
+    ev({"type": "turn_aborted", "turn_id": V, "reason": "budget_limited"}),
+    ev({"type": "agent_message", "message": "m", "phase": "weird"}),
+    ev({"type": "user_message", "message": "y", "text_elements": None}),
+    ev({"type": "user_message", "message": "z", "images": ["a"], "local_images": None}),
+    ev({"type": "user_message", "message": " ", "text_elements": [{"byte_range": {}}]}),
+    ev({"type": "user_message", "message": "w"}),
+]
+
 # Command lines: Codex joins argv with Rust shlex 1.3 (mixed '…'/"…" chunks; plain join on NUL).
 Q = "01a20edc-0000-7000-8000-000000000601"
 ARGVS = [
