@@ -34,6 +34,7 @@ using Action = std::function<int()>;
 void RegisterImport(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterList(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterBench(CLI::App& app, GlobalOptions& global, Action* action);
+void RegisterMigrate(CLI::App& app, GlobalOptions& global, Action* action);
 
 }  // namespace threadlog::cli
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   RegisterImport(app, global, &action);
   RegisterList(app, global, &action);
   RegisterBench(app, global, &action);
+  RegisterMigrate(app, global, &action);
   CLI11_PARSE(app, argc, argv);
   if (!action) {
     std::cerr << app.help();

@@ -40,7 +40,10 @@ std::string Slurp(int fd) {
 }
 }  // namespace
 
-CommandResult RunCommand(const std::vector<std::string>& argv) {
+CommandResult RunCommand(const std::vector<std::string>& argv) { return RunCommand(argv, {}); }
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env, const std::string& cwd) {
   CommandResult result;
   char out_path[] = "/tmp/threadlog-out-XXXXXX";
   char err_path[] = "/tmp/threadlog-err-XXXXXX";
@@ -52,6 +55,14 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
     dup2(err_fd, 2);
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
+    for (const auto& [name, value] : env) {
+      if (value.empty()) {
+        unsetenv(name.c_str());
+      } else {
+        setenv(name.c_str(), value.c_str(), 1);
+      }
+    }
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -2,6 +2,7 @@
 #ifndef THREADLOG_TESTS_TESTUTIL_SCRATCH_DIR_H_
 #define THREADLOG_TESTS_TESTUTIL_SCRATCH_DIR_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,12 @@ struct CommandResult {
 
 // Runs `argv` (argv[0] a path) to completion, capturing stdout and stderr.
 CommandResult RunCommand(const std::vector<std::string>& argv);
+
+// The same, with `env` set on top of the inherited environment (an empty value unsets the
+// variable) and, when `cwd` is not empty, run in the directory `cwd`.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env,
+                         const std::string& cwd = "");
 
 // Reads a whole file; fails the current test when it cannot.
 std::string ReadFileOrDie(const std::string& path);
