@@ -40,8 +40,9 @@ class TurnBuilder {
   // Kinds other than the five rollout kinds, and event types thread history ignores, are
   // accepted and change nothing except the position counter.
   // Returns kInvalidArgument when the payload is not JSON or lacks what Codex requires for its
-  // type; the builder is then unchanged, and callers should skip the event, as Codex skips a
-  // rollout line it cannot parse.
+  // type; the turns are then unchanged (only the event position advances, so later legacy ids
+  // still follow the log), and callers should skip the event, as Codex skips a rollout line it
+  // cannot parse.
   absl::Status Apply(EventKind kind, std::string_view type, std::string_view payload_json);
 
   // The turns so far, oldest first, as a JSON array of v2 `Turn`: the finished turns plus the
