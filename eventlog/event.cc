@@ -21,6 +21,13 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 9> kKindNames = {{
 
 }  // namespace
 
+absl::StatusOr<JsonText> JsonText::Parse(std::string text) {
+  if (!nlohmann::json::accept(text)) {
+    return absl::InvalidArgumentError("payload is not valid JSON");
+  }
+  return JsonText(std::move(text));
+}
+
 std::string_view EventKindName(EventKind kind) {
   for (const auto& [k, name] : kKindNames) {
     if (k == kind) return name;

@@ -7,9 +7,33 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "eventlog/thread_id.h"
+#include "nlohmann/json.hpp"
 
 namespace threadlog {
+
+// The text of one JSON value. It can only be made by validating text or by serializing a
+// parsed value, so holding one proves the text is JSON: text is checked once, where it enters
+// the process (a rollout line, a request), never again on the append path.
+class JsonText {
+ public:
+  JsonText() : text_("{}") {}
+  // kInvalidArgument when `text` is not exactly one JSON value.
+  static absl::StatusOr<JsonText> Parse(std::string text);
+  template <typename Json>
+  static JsonText Serialize(const Json& value) {
+    return JsonText(value.dump());
+  }
+  const std::string& str() const { return text_; }
+  std::string_view view() const { return text_; }
+  size_t size() const { return text_.size(); }
+  bool operator==(const JsonText&) const = default;
+
+ private:
+  explicit JsonText(std::string text) : text_(std::move(text)) {}
+  std::string text_;
+};
 
 // The rollout item kinds Codex writes, plus lifecycle kinds of our own. The numeric values are
 // stored in the envelope: never renumber, only append.
@@ -36,8 +60,8 @@ bool IsRolloutKind(EventKind kind);
 // An event as a writer hands it to EventStore::Append.
 struct NewEvent {
   EventKind kind = EventKind::kEventMsg;
-  std::string type;     // the payload's own "type" tag; may be empty
-  std::string payload;  // a JSON value, kept byte for byte
+  std::string type;  // the payload's own "type" tag; may be empty
+  JsonText payload;  // kept byte for byte
   // Milliseconds since the epoch; 0 means "now" (the append's wall clock).
   int64_t timestamp_ms = 0;
   // The rollout line's timestamp text, when it does not round-trip through timestamp_ms.

@@ -169,13 +169,13 @@ std::string TruncateMiddle(std::string_view text, size_t max_bytes) {
 
 absl::StatusOr<std::optional<NewEvent>> ApplyPersistencePolicy(PersistenceMode mode,
                                                                NewEvent event) {
-  if (!IsPersisted(mode, event.kind, event.type, event.payload)) return std::nullopt;
+  if (!IsPersisted(mode, event.kind, event.type, event.payload.view())) return std::nullopt;
   if (mode != PersistenceMode::kExtended || event.kind != EventKind::kEventMsg ||
       event.type != "exec_command_end") {
     return event;
   }
   nlohmann::ordered_json json =
-      nlohmann::ordered_json::parse(event.payload, nullptr, /*allow_exceptions=*/false);
+      nlohmann::ordered_json::parse(event.payload.view(), nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) {
     return absl::InvalidArgumentError("exec_command_end payload is not a JSON object");
   }
@@ -185,7 +185,7 @@ absl::StatusOr<std::optional<NewEvent>> ApplyPersistencePolicy(PersistenceMode m
   for (const char* field : {"stdout", "stderr", "formatted_output"}) {
     if (json.contains(field)) json[field] = "";
   }
-  event.payload = json.dump();
+  event.payload = JsonText::Serialize(json);
   return event;
 }
 

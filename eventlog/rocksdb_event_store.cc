@@ -71,8 +71,10 @@ rocksdb::ColumnFamilyOptions EventsFamilyOptions() {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   // Large blocks: events of one thread are adjacent and share most of their structure, so
-  // bigger blocks compress much better; reads of a thread are range scans anyway.
-  table.block_size = 64 << 10;
+  // bigger blocks compress much better; reads of a thread are range scans anyway. 256 KiB with a
+  // 256 KiB trained dictionary and zstd level 15 at the bottom measured 8.5-8.7% of the rollout
+  // JSONL bytes (64 KiB blocks: 9.5-9.9%); see `threadlog bench append`.
+  table.block_size = 256 << 10;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.format_version = 5;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -83,7 +85,9 @@ rocksdb::ColumnFamilyOptions EventsFamilyOptions() {
   cf.compression_opts.enabled = true;
   cf.bottommost_compression = rocksdb::kZSTD;
   cf.bottommost_compression_opts = cf.compression_opts;
-  cf.bottommost_compression_opts.level = 9;
+  cf.bottommost_compression_opts.level = 15;
+  cf.bottommost_compression_opts.max_dict_bytes = 256 << 10;
+  cf.bottommost_compression_opts.zstd_max_train_bytes = 100 * (256 << 10);
   cf.level_compaction_dynamic_level_bytes = true;
   return cf;
 }
@@ -184,54 +188,90 @@ class ThreadEventIterator final : public EventIterator {
   absl::Status status_;
 };
 
-// Walks the positions family and fetches each event from a shared snapshot.
+// Walks the position index run by run; each run is a stretch of one thread's events, read with
+// one seek into the events family. Everything is read from one snapshot.
 class GlobalEventIterator final : public EventIterator {
  public:
   GlobalEventIterator(std::shared_ptr<OpenDb> db, uint64_t from_position)
       : db_(std::move(db)), snapshot_(db_->db->GetSnapshot()) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
-    it_.reset(db_->db->NewIterator(ro, db_->positions()));
-    it_->Seek(keys::PositionKey(from_position));
-    Decode();
+    runs_.reset(db_->db->NewIterator(ro, db_->positions()));
+    events_.reset(db_->db->NewIterator(ro, db_->events()));
+    // The run holding from_position starts at or before it.
+    runs_->SeekForPrev(keys::PositionKey(from_position));
+    if (!runs_->Valid()) runs_->SeekToFirst();
+    OpenRun(from_position);
   }
   ~GlobalEventIterator() override {
-    it_.reset();
+    runs_.reset();
+    events_.reset();
     db_->db->ReleaseSnapshot(snapshot_);
   }
-  bool Valid() const override { return status_.ok() && it_->Valid(); }
+  bool Valid() const override { return valid_; }
   const EventView& event() const override { return view_; }
   void Next() override {
-    it_->Next();
+    if (--remaining_ == 0) {
+      runs_->Next();
+      OpenRun(0);
+      return;
+    }
+    ++position_;
+    events_->Next();
     Decode();
   }
   absl::Status status() const override { return status_; }
 
  private:
+  // Positions the events iterator at the first event >= from_position of the current run, or of
+  // the following runs when the current one ends before it.
+  void OpenRun(uint64_t from_position) {
+    valid_ = false;
+    for (; runs_->Valid(); runs_->Next()) {
+      keys::PositionRun run;
+      if (!keys::DecodePositionRun(runs_->key().ToStringView(), runs_->value().ToStringView(),
+                                   &run)) {
+        status_ = absl::DataLossError("a position index entry is malformed");
+        return;
+      }
+      uint64_t skip = from_position > run.first_position ? from_position - run.first_position : 0;
+      if (skip >= run.count) continue;
+      thread_ = run.thread;
+      position_ = run.first_position + skip;
+      remaining_ = run.count - skip;
+      events_->Seek(keys::EventKey(run.thread, run.first_seq + skip));
+      Decode();
+      return;
+    }
+    status_ = FromRocks(runs_->status(), "reading the position index");
+  }
+
   void Decode() {
-    if (!it_->Valid()) {
-      status_ = FromRocks(it_->status(), "reading the position index");
+    valid_ = false;
+    if (!events_->Valid() || !events_->key().starts_with(thread_.bytes())) {
+      status_ = events_->status().ok()
+                    ? absl::DataLossError(absl::StrCat("position ", position_,
+                                                       " points at an event that is not stored"))
+                    : FromRocks(events_->status(), "reading events by position");
       return;
     }
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    rocksdb::Slice event_key = it_->value();
-    rocksdb::Status s = db_->db->Get(ro, db_->events(), event_key, &value_);
-    if (s.IsNotFound()) {
-      status_ = absl::DataLossError(absl::StrCat("position ",
-                                                 keys::GetBigEndian64(it_->key().ToStringView()),
-                                                 " points at an event that is not stored"));
-      return;
+    status_ =
+        DecodeEnvelope(events_->key().ToStringView(), events_->value().ToStringView(), &view_);
+    if (status_.ok() && view_.position != position_) {
+      status_ = absl::DataLossError(absl::StrCat("the position index says ", position_,
+                                                 " but the event says ", view_.position));
     }
-    status_ = FromRocks(s, "reading an event by position");
-    if (!status_.ok()) return;
-    status_ = DecodeEnvelope(event_key.ToStringView(), value_, &view_);
+    valid_ = status_.ok();
   }
 
   std::shared_ptr<OpenDb> db_;
   const rocksdb::Snapshot* snapshot_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-  std::string value_;
+  std::unique_ptr<rocksdb::Iterator> runs_;
+  std::unique_ptr<rocksdb::Iterator> events_;
+  ThreadId thread_;
+  uint64_t position_ = 0;   // of the current event
+  uint64_t remaining_ = 0;  // events left in the current run, the current one included
+  bool valid_ = false;
   EventView view_;
   absl::Status status_;
 };
@@ -401,7 +441,13 @@ absl::Status RocksEventStore::LoadState(bool fresh) {
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), positions_));
   it->SeekToLast();
-  if (it->Valid()) last_position_ = keys::GetBigEndian64(it->key().ToStringView());
+  if (it->Valid()) {
+    keys::PositionRun run;
+    if (!keys::DecodePositionRun(it->key().ToStringView(), it->value().ToStringView(), &run)) {
+      return absl::DataLossError("the last position index entry is malformed");
+    }
+    last_position_ = run.first_position + run.count - 1;
+  }
   return FromRocks(it->status(), "reading the last position");
 }
 
@@ -434,11 +480,6 @@ absl::Status ValidateAppend(const ThreadId& thread, uint64_t expected_last_seq,
     if (EventKindName(e.kind) == "unknown") {
       return absl::InvalidArgumentError(absl::StrCat("event ", i + 1, " of ", events.size(),
                                                      ": unknown kind ", static_cast<int>(e.kind)));
-    }
-    if (!nlohmann::json::accept(e.payload)) {
-      return absl::InvalidArgumentError(absl::StrCat("event ", i + 1, " of ", events.size(), " (",
-                                                     ToAbsl(EventKindName(e.kind)), "/", e.type,
-                                                     "): payload is not valid JSON"));
     }
   }
   return absl::OkStatus();
@@ -531,8 +572,8 @@ absl::Status RocksEventStore::CommitGroup(std::vector<Writer*>& group) {
       ++position;
       fbb.Clear();
       auto type = fbb.CreateString(e.type);
-      auto payload =
-          fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.payload.data()), e.payload.size());
+      auto payload = fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.payload.str().data()),
+                                      e.payload.size());
       auto text = e.timestamp_text.empty() ? 0 : fbb.CreateString(e.timestamp_text);
       fb::EnvelopeBuilder env(fbb);
       env.add_position(position);
@@ -547,8 +588,9 @@ absl::Status RocksEventStore::CommitGroup(std::vector<Writer*>& group) {
       batch.Put(
           events_, key,
           rocksdb::Slice(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize()));
-      batch.Put(positions_, keys::PositionKey(position), key);
     }
+    batch.Put(positions_, keys::PositionKey(result.first_position),
+              keys::PositionRunValue(*w->thread, result.first_seq, n));
     pending[*w->thread] = last;
     w->result = result;
     sync = sync || w->durability == Durability::kSync;

@@ -111,7 +111,7 @@ absl::Status RolloutImporter::ImportFile(const std::string& path) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     absl::StatusOr<NewEvent> event = ParseRolloutLine(line);
     if (event.ok() && !thread && event->kind == EventKind::kSessionMeta) {
-      absl::StatusOr<ThreadId> id = ThreadIdOfSessionMeta(event->payload);
+      absl::StatusOr<ThreadId> id = ThreadIdOfSessionMeta(event->payload.view());
       if (!id.ok())
         event = id.status();
       else

@@ -71,7 +71,8 @@ std::optional<absl::StatusOr<NewEvent>> ParseFast(std::string_view line) {
     return std::nullopt;
   }
   std::string_view payload = line.substr(pos, line.size() - 1 - pos);
-  if (!nlohmann::json::accept(payload)) return std::nullopt;
+  absl::StatusOr<JsonText> json = JsonText::Parse(std::string(payload));
+  if (!json.ok()) return std::nullopt;
   absl::StatusOr<EventKind> kind = KindOf(kind_name);
   if (!kind.ok()) return kind.status();
   NewEvent event;
@@ -82,7 +83,7 @@ std::optional<absl::StatusOr<NewEvent>> ParseFast(std::string_view line) {
     event.type = std::string(*type);
   }
   if (absl::Status s = SetTimestamp(timestamp, &event); !s.ok()) return s;
-  event.payload = std::string(payload);
+  event.payload = *std::move(json);
   return event;
 }
 
@@ -109,7 +110,7 @@ absl::StatusOr<NewEvent> ParseSlow(std::string_view line) {
     if (tag != payload->end() && tag->is_string()) event.type = tag->get<std::string>();
   }
   if (absl::Status s = SetTimestamp(timestamp->get<std::string>(), &event); !s.ok()) return s;
-  event.payload = payload->dump();
+  event.payload = JsonText::Serialize(*payload);
   return event;
 }
 

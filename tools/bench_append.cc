@@ -121,7 +121,7 @@ absl::StatusOr<double> RawRun(const std::string& path,
       view.kind = e.kind;
       view.timestamp_ms = e.timestamp_ms;
       view.timestamp_text = e.timestamp_text;
-      view.payload = e.payload;
+      view.payload = e.payload.view();
       absl::StrAppend(&text, FormatRolloutLine(view), "\n");
     }
     texts.push_back(std::move(text));

@@ -134,7 +134,7 @@ absl::StatusOr<std::vector<SyntheticThread>> MakeSyntheticThreads(const std::str
       thread.events.push_back(std::move(*event));
     }
     if (thread.events.empty() || thread.events.front().kind != EventKind::kSessionMeta) continue;
-    OrderedJson meta = OrderedJson::parse(thread.events.front().payload);
+    OrderedJson meta = OrderedJson::parse(thread.events.front().payload.view());
     absl::StatusOr<ThreadId> id = ThreadId::Parse(meta.value("id", ""));
     if (!id.ok()) return id.status();
     thread.id = *id;

@@ -39,11 +39,39 @@ inline std::string ThreadUpperBound(const ThreadId& thread) {
   return key;
 }
 
-// positions: position (8 bytes, big-endian) -> the event's key in events.
+// positions: one entry per run of consecutive positions that one append gave one thread:
+//   key   = first position (8 bytes, big-endian)
+//   value = thread id (16 bytes) + first seq (8 bytes BE) + event count (8 bytes BE)
+// A run's events have positions first_position + i and seqs first_seq + i. One entry per append
+// instead of one per event keeps the index about a batch-size times smaller, and lets a global
+// scan read each run as one range of the events family.
 inline std::string PositionKey(uint64_t position) {
   std::string key;
   PutBigEndian64(&key, position);
   return key;
+}
+
+inline std::string PositionRunValue(const ThreadId& thread, uint64_t first_seq, uint64_t count) {
+  std::string value(thread.bytes());
+  PutBigEndian64(&value, first_seq);
+  PutBigEndian64(&value, count);
+  return value;
+}
+
+struct PositionRun {
+  uint64_t first_position = 0;
+  ThreadId thread;
+  uint64_t first_seq = 0;
+  uint64_t count = 0;
+};
+
+inline bool DecodePositionRun(std::string_view key, std::string_view value, PositionRun* run) {
+  if (key.size() != kPositionKeySize || value.size() != ThreadId::kSize + 16) return false;
+  run->first_position = GetBigEndian64(key);
+  run->thread = ThreadId::FromBytes(value);
+  run->first_seq = GetBigEndian64(value.substr(ThreadId::kSize));
+  run->count = GetBigEndian64(value.substr(ThreadId::kSize + 8));
+  return run->count > 0;
 }
 
 }  // namespace threadlog::keys

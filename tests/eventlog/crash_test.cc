@@ -37,7 +37,7 @@ std::string PayloadFor(uint64_t seq) {
     std::vector<NewEvent> batch(1 + rng() % 8);
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].type = "agent_message";
-      batch[i].payload = PayloadFor(seq + 1 + i);
+      batch[i].payload = *JsonText::Parse(PayloadFor(seq + 1 + i));
     }
     auto r = (*store)->Append(thread, seq, batch, Durability::kSync);
     if (!r.ok()) _exit(5);

@@ -20,7 +20,8 @@ NewEvent Msg(const std::string& text) {
   NewEvent e;
   e.kind = EventKind::kEventMsg;
   e.type = "agent_message";
-  e.payload = absl::StrCat(R"({"type":"agent_message","message":")", text, R"("})");
+  e.payload =
+      *JsonText::Parse(absl::StrCat(R"({"type":"agent_message","message":")", text, R"("})"));
   return e;
 }
 
@@ -72,7 +73,7 @@ TEST_F(EventStoreTest, AssignsContiguousSeqsAndIncreasingPositions) {
   auto it = store_->ReadThread(a_);
   std::vector<std::string> payloads = Payloads(*it, &seqs);
   EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
-  EXPECT_EQ(payloads[3], Msg("c0").payload);
+  EXPECT_EQ(payloads[3], Msg("c0").payload.str());
 
   auto from = store_->ReadThread(a_, 4);
   EXPECT_EQ(Payloads(*from).size(), 2u);
@@ -89,6 +90,17 @@ TEST_F(EventStoreTest, AssignsContiguousSeqsAndIncreasingPositions) {
   EXPECT_EQ(owners[5], a_);
   EXPECT_EQ(*store_->LastSeq(a_), 5u);
   EXPECT_EQ(*store_->LastSeq(ThreadId::NewV7()), 0u);
+
+  // Reading from inside a run, at a run's start, and past the end.
+  for (uint64_t from : {1, 2, 4, 5, 6, 7, 8, 100}) {
+    std::vector<uint64_t> got;
+    auto tail = store_->ReadAll(from);
+    for (; tail->Valid(); tail->Next()) got.push_back(tail->event().position);
+    ASSERT_TRUE(tail->status().ok()) << tail->status();
+    std::vector<uint64_t> want;
+    for (uint64_t p = from; p <= 7; ++p) want.push_back(p);
+    EXPECT_EQ(got, want) << "from " << from;
+  }
 }
 
 TEST_F(EventStoreTest, StaleExpectedSeqIsAbortedAndWritesNothing) {
@@ -116,15 +128,16 @@ TEST_F(EventStoreTest, ReopenKeepsEventsSeqsAndPositions) {
   ASSERT_TRUE(threads.ok());
   EXPECT_EQ(threads->size(), 2u);
   auto it = store_->ReadThread(a_);
-  EXPECT_EQ(Payloads(*it).back(), Msg("p3").payload);
+  EXPECT_EQ(Payloads(*it).back(), Msg("p3").payload.str());
 }
 
 TEST_F(EventStoreTest, BadInputIsRefusedAndNothingIsWritten) {
-  std::vector<NewEvent> events = Msgs(2, "ok");
-  events[1].payload = "{\"type\": broken";
-  auto bad_json = store_->Append(a_, 0, events, Durability::kBuffered);
-  EXPECT_EQ(bad_json.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(bad_json.status().message().find("event 2 of 2"), std::string_view::npos);
+  // Text that is not JSON cannot even become a payload: JsonText is the only way in.
+  for (const char* bad : {"{\"type\": broken", "", "{} {}", "[1,", "nul"}) {
+    auto payload = JsonText::Parse(bad);
+    EXPECT_EQ(payload.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(payload.status().message().find("not valid JSON"), std::string_view::npos);
+  }
   EXPECT_EQ(store_->Append(ThreadId(), 0, Msgs(1, "n"), Durability::kBuffered).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->Append(a_, 0, {}, Durability::kBuffered).status().code(),
@@ -163,14 +176,15 @@ TEST_F(EventStoreTest, ConcurrentAppendersKeepEveryThreadContiguous) {
       }
     });
   }
-  // A second appender racing on thread 0 must get conflicts, never interleave.
+  // A second appender racing on thread 0 with a stale seq must get conflicts, never interleave.
+  while (*store_->LastSeq(threads[0]) == 0) std::this_thread::yield();
   int conflicts = 0;
   for (int i = 0; i < 20; ++i) {
     auto r = store_->Append(threads[0], 0, Msgs(1, "racer"), Durability::kBuffered);
     if (r.status().code() == absl::StatusCode::kAborted) ++conflicts;
   }
   for (auto& w : workers) w.join();
-  EXPECT_GE(conflicts, 19);
+  EXPECT_EQ(conflicts, 20);
   uint64_t previous_position = 0;
   auto all = store_->ReadAll();
   for (; all->Valid(); all->Next()) {

@@ -110,13 +110,13 @@ TEST(ApplyPersistencePolicyTest, ExtendedExecEndIsSanitizedLimitedDropsIt) {
                                     {"aggregated_output", std::string(12000, 'z')},
                                     {"exit_code", 0},
                                     {"formatted_output", "fmt"}};
-  e.payload = payload.dump();
+  e.payload = JsonText::Serialize(payload);
   auto limited = ApplyPersistencePolicy(M::kLimited, e);
   ASSERT_TRUE(limited.ok());
   EXPECT_FALSE(limited->has_value());
   auto extended = ApplyPersistencePolicy(M::kExtended, e);
   ASSERT_TRUE(extended.ok() && extended->has_value());
-  auto stored = nlohmann::ordered_json::parse((*extended)->payload);
+  auto stored = nlohmann::ordered_json::parse((*extended)->payload.str());
   EXPECT_EQ(stored["stdout"], "");
   EXPECT_EQ(stored["stderr"], "");
   EXPECT_EQ(stored["formatted_output"], "");
@@ -125,7 +125,7 @@ TEST(ApplyPersistencePolicyTest, ExtendedExecEndIsSanitizedLimitedDropsIt) {
   EXPECT_EQ(stored.begin().key(), "type");  // field order kept
   NewEvent msg;
   msg.type = "user_message";
-  msg.payload = R"({"type":"user_message","message":"hi"})";
+  msg.payload = *JsonText::Parse(R"({"type":"user_message","message":"hi"})");
   auto kept = ApplyPersistencePolicy(M::kLimited, msg);
   ASSERT_TRUE(kept.ok() && kept->has_value());
   EXPECT_EQ((*kept)->payload, msg.payload);

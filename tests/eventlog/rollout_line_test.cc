@@ -15,7 +15,7 @@ EventView ViewOf(const NewEvent& e) {
   EventView v;
   v.kind = e.kind;
   v.type = e.type;
-  v.payload = e.payload;
+  v.payload = e.payload.view();
   v.timestamp_ms = e.timestamp_ms;
   v.timestamp_text = e.timestamp_text;
   return v;
