@@ -118,6 +118,22 @@ std::string RenderAt(const toml::table& table, const Path& path) {
   return absl::StrJoin(sections, "\n");
 }
 
+// The paths to report for the new table `table` at `path`: the table itself, or, for a table
+// that only groups sub-tables (like mcp_servers), each of those.
+void AddedPaths(const toml::table& table, const Path& path, std::vector<std::string>* added) {
+  bool only_sections = !table.empty();
+  for (auto&& [k, v] : table) only_sections = only_sections && IsSection(v);
+  if (!only_sections) {
+    added->push_back(FormatPath(path));
+    return;
+  }
+  for (auto&& [k, v] : table) {
+    Path sub = path;
+    sub.push_back(std::string(k.str()));
+    AddedPaths(*v.as_table(), sub, added);
+  }
+}
+
 // A table of the existing document that misses some keys of the incoming one.
 struct Group {
   Path path;
@@ -321,7 +337,7 @@ absl::StatusOr<TomlMergeResult> InsertMissingKeys(std::string_view existing_text
             "cannot add [", FormatPath(p), "] to config.toml without rewriting existing lines"));
       }
       result.text = std::move(candidate);
-      result.added.push_back(FormatPath(p));
+      AddedPaths(*t, p, &result.added);
     }
   }
   return result;

@@ -27,7 +27,8 @@ std::string FormatTomlKey(std::string_view key);
 
 struct TomlMergeResult {
   std::string text;                // the merged file; equal to the input when nothing was added
-  std::vector<std::string> added;  // dotted paths inserted (a new table counts once)
+  std::vector<std::string> added;  // dotted paths inserted (a new table once; a new table
+                                   // holding only tables: each of those)
   std::vector<std::string> kept;   // dotted paths whose existing value has another shape (kept)
 };
 

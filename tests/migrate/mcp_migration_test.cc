@@ -54,6 +54,7 @@ TEST(PlanMcpServersTest, AddsOnlyServersNotConfigured) {
   ASSERT_EQ(plan->writes.size(), 1u);
   EXPECT_EQ(plan->writes[0].new_content,
             original + "\n[mcp_servers.fresh]\nargs = [\"s.js\"]\ncommand = \"node\"\n");
+  EXPECT_EQ(plan->writes[0].added, std::vector<std::string>{"mcp_servers.fresh"});
   ASSERT_EQ(plan->problems.size(), 1u);
   EXPECT_NE(plan->problems[0].message().find("broken"), std::string::npos);
 }
@@ -68,6 +69,7 @@ TEST(PlanMcpServersTest, HomeReadsClaudeJson) {
   ASSERT_EQ(plan->writes.size(), 1u);
   EXPECT_EQ(plan->writes[0].path, home.Sub(".codex/config.toml"));
   EXPECT_EQ(plan->writes[0].new_content, "[mcp_servers.s]\ncommand = \"x\"\n");
+  EXPECT_EQ(plan->writes[0].added, std::vector<std::string>{"mcp_servers.s"});
 }
 
 TEST(PlanMcpServersTest, NothingWhenMcpServersIsNotATableOrAllExist) {
