@@ -44,7 +44,7 @@ Folded FoldRollout(const fs::path& path) {
   for (std::string line; std::getline(lines, line);) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     absl::StatusOr<NewEvent> event = ParseRolloutLine(line);
-    if (!event.ok() || !builder.Apply(event->kind, event->type, event->payload).ok()) {
+    if (!event.ok() || !builder.Apply(event->kind, event->type, event->payload.view()).ok()) {
       ++out.skipped;
     }
   }

@@ -181,17 +181,17 @@ TEST(TurnBuilder, CheckpointAnywhereResumesIdentically) {
         ReadRollout(golden / (std::string(name) + ".rollout.jsonl"));
     ASSERT_FALSE(events.empty());
     TurnBuilder full;
-    for (const NewEvent& e : events) ASSERT_TRUE(full.Apply(e.kind, e.type, e.payload).ok());
+    for (const NewEvent& e : events) ASSERT_TRUE(full.Apply(e.kind, e.type, e.payload.view()).ok());
     for (size_t cut = 0; cut <= events.size(); ++cut) {
       TurnBuilder head;
       for (size_t i = 0; i < cut; ++i)
-        ASSERT_TRUE(head.Apply(events[i].kind, events[i].type, events[i].payload).ok());
+        ASSERT_TRUE(head.Apply(events[i].kind, events[i].type, events[i].payload.view()).ok());
       absl::StatusOr<TurnBuilder> resumed = TurnBuilder::Deserialize(head.Serialize());
       ASSERT_TRUE(resumed.ok()) << resumed.status();
       EXPECT_EQ(resumed->Serialize(), head.Serialize());
       EXPECT_EQ(resumed->FirstChangedTurn(), resumed->finished_turns());
       for (size_t i = cut; i < events.size(); ++i) {
-        ASSERT_TRUE(resumed->Apply(events[i].kind, events[i].type, events[i].payload).ok());
+        ASSERT_TRUE(resumed->Apply(events[i].kind, events[i].type, events[i].payload.view()).ok());
       }
       ASSERT_EQ(resumed->Serialize(), full.Serialize()) << "cut at " << cut;
     }
