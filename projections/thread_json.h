@@ -1,0 +1,50 @@
+// The v2 `Thread` JSON (Codex 0.113.0 app-server schema) of a thread index row.
+#ifndef THREADLOG_PROJECTIONS_THREAD_JSON_H_
+#define THREADLOG_PROJECTIONS_THREAD_JSON_H_
+
+#include <optional>
+#include <string>
+
+#include "nlohmann/json.hpp"
+#include "projections/thread_store.h"
+
+namespace threadlog {
+
+// What the row alone cannot say: whether the caller's process has the thread loaded, where
+// its file is, and which turns to include.
+struct ThreadJsonOptions {
+  // v2 ThreadStatus. Codex answers `notLoaded` for a thread its process has not loaded; an API
+  // that has it loaded passes ThreadStatusJson(summary.last_status) or its live status.
+  nlohmann::json status = {{"type", "notLoaded"}};
+  // `path` ([UNSTABLE] rollout file path); the store keeps no file, so null unless the caller
+  // has one (e.g. an export).
+  std::optional<std::string> path;
+  // v2 `Turn` objects; empty for thread/list and the notifications (as the schema says).
+  nlohmann::json turns = nlohmann::json::array();
+};
+
+// The v2 `Thread` object for `summary`, with every field the 0.113.0 schema lists (and no
+// other: 0.113.0 has no `forkedFromId`). Mapping, checked against the real Codex 0.113.0
+// (tests/projections/thread_json_test.cc):
+//   createdAt/updatedAt   Unix seconds (milliseconds truncated)
+//   source                session_meta.source: "mcp" -> "appServer", {"subagent": X} ->
+//                         {"subAgent": X}, unknown strings -> "unknown"
+//   gitInfo               {commit_hash, branch, repository_url} -> {sha, branch, originUrl},
+//                         missing keys null; null when the meta had no git
+//   agentNickname/Role    from a thread_spawn sub-agent source, else null
+//   modelProvider         "openai" when the meta named none (Codex's default provider)
+//   ephemeral             false: every stored thread is materialized
+nlohmann::json ThreadToJson(const ThreadSummary& summary, const ThreadJsonOptions& options = {});
+
+// v2 ThreadStatus for the last status the log shows (a loaded thread's status).
+nlohmann::json ThreadStatusJson(LastStatus status);
+
+// v2 SessionSource for a rollout's session_meta.source value.
+nlohmann::json SessionSourceJson(const nlohmann::json& rollout_source);
+
+// v2 GitInfo (or null) for a rollout's session_meta.git value.
+nlohmann::json GitInfoJson(const nlohmann::json& rollout_git);
+
+}  // namespace threadlog
+
+#endif  // THREADLOG_PROJECTIONS_THREAD_JSON_H_
