@@ -9,7 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "eventlog/event_store.h"
+#include "projections/thread_store.h"
 
 namespace threadlog::cli {
 
@@ -20,8 +20,12 @@ struct GlobalOptions {
 // The store directory chosen by --home, $THREADLOG_HOME or ~/.threadlog, made absolute.
 absl::StatusOr<std::string> ResolveHome(const GlobalOptions& options);
 
-// Opens (creating on first use) the store in the resolved home.
-absl::StatusOr<std::unique_ptr<EventStore>> OpenStore(const GlobalOptions& options);
+// Opens (creating on first use) the store in the resolved home. A projection rebuild that the
+// open needs reports progress on stderr.
+absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& options);
+
+// "12.3k events/s"-style progress printer for long jobs, on stderr, at most once a second.
+ProgressFn StderrProgress(std::string what);
 
 // Prints "threadlog: <message>" to stderr and returns the process exit code for `status`.
 int ReportError(const absl::Status& status);
@@ -34,7 +38,13 @@ using Action = std::function<int()>;
 void RegisterImport(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterList(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterBench(CLI::App& app, GlobalOptions& global, Action* action);
+void RegisterRebuild(CLI::App& app, GlobalOptions& global, Action* action);
+void RegisterVerify(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterMigrate(CLI::App& app, GlobalOptions& global, Action* action);
+void RegisterExport(CLI::App& app, GlobalOptions& global, Action* action);
+void RegisterInspect(CLI::App& app, GlobalOptions& global, Action* action);
+void RegisterReplay(CLI::App& app, GlobalOptions& global, Action* action);
+void RegisterServe(CLI::App& app, GlobalOptions& global, Action* action);
 
 }  // namespace threadlog::cli
 

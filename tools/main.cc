@@ -18,7 +18,13 @@ int main(int argc, char** argv) {
   RegisterImport(app, global, &action);
   RegisterList(app, global, &action);
   RegisterBench(app, global, &action);
+  RegisterRebuild(app, global, &action);
+  RegisterVerify(app, global, &action);
   RegisterMigrate(app, global, &action);
+  RegisterExport(app, global, &action);
+  RegisterInspect(app, global, &action);
+  RegisterReplay(app, global, &action);
+  RegisterServe(app, global, &action);
   CLI11_PARSE(app, argc, argv);
   if (!action) {
     std::cerr << app.help();

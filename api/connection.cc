@@ -1,0 +1,32 @@
+// ClientSession: the per-connection state negotiated by initialize.
+#include "api/connection.h"
+
+#include <utility>
+
+namespace threadlog::api {
+
+bool ClientSession::initialized() const {
+  std::lock_guard lock(mu_);
+  return initialized_;
+}
+
+bool ClientSession::experimental_api() const {
+  std::lock_guard lock(mu_);
+  return experimental_api_;
+}
+
+bool ClientSession::WantsNotification(std::string_view method) const {
+  std::lock_guard lock(mu_);
+  return opt_out_.find(method) == opt_out_.end();
+}
+
+bool ClientSession::Initialize(bool experimental_api, std::set<std::string, std::less<>> opt_out) {
+  std::lock_guard lock(mu_);
+  if (initialized_) return false;
+  initialized_ = true;
+  experimental_api_ = experimental_api;
+  opt_out_ = std::move(opt_out);
+  return true;
+}
+
+}  // namespace threadlog::api

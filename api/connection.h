@@ -1,0 +1,61 @@
+// Connection: one client of the server (the stdio pipe or one WebSocket), whatever the transport,
+// and the protocol state negotiated on it by initialize.
+#ifndef THREADLOG_API_CONNECTION_H_
+#define THREADLOG_API_CONNECTION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace threadlog::api {
+
+// What initialize negotiated. Written by the initialize handler on the connection's own request
+// sequence; read from any thread (notification fan-out), hence the lock.
+class ClientSession {
+ public:
+  bool initialized() const;
+  bool experimental_api() const;
+  // False when the client listed `method` in capabilities.optOutNotificationMethods.
+  bool WantsNotification(std::string_view method) const;
+
+  // Records a successful initialize. Returns false (changing nothing) if already initialized.
+  bool Initialize(bool experimental_api, std::set<std::string, std::less<>> opt_out);
+
+ private:
+  mutable std::mutex mu_;
+  bool initialized_ = false;
+  bool experimental_api_ = false;
+  std::set<std::string, std::less<>> opt_out_;
+};
+
+class Connection {
+ public:
+  Connection() : id_(next_id_.fetch_add(1)) {}
+  virtual ~Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Queues one encoded message (no newline) for the client. Thread-safe, never blocks on the
+  // peer; a transport may drop the connection instead when the client stops reading.
+  virtual void Send(std::string text) = 0;
+
+  // Unique for the life of the process.
+  uint64_t id() const { return id_; }
+  // For logs: "stdio", "ws#3 127.0.0.1:5555".
+  virtual std::string Describe() const = 0;
+
+  ClientSession& session() { return session_; }
+  const ClientSession& session() const { return session_; }
+
+ private:
+  static inline std::atomic<uint64_t> next_id_{1};
+  const uint64_t id_;
+  ClientSession session_;
+};
+
+}  // namespace threadlog::api
+
+#endif  // THREADLOG_API_CONNECTION_H_

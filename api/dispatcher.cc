@@ -1,0 +1,186 @@
+// Per-request pipeline of the server and its bounded, per-connection-ordered execution.
+#include "api/dispatcher.h"
+
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/jsonrpc.h"
+#include "api/protocol_catalog.h"
+#include "api/rpc_error.h"
+#include "boost/asio/post.hpp"
+#include "boost/asio/strand.hpp"
+#include "boost/asio/thread_pool.hpp"
+#include "eventlog/absl_compat.h"
+
+namespace threadlog::api {
+
+struct Dispatcher::Pool {
+  explicit Pool(size_t threads) : pool(threads) {}
+  boost::asio::thread_pool pool;
+};
+
+// A strand keeps one connection's requests in order while different connections run in parallel.
+struct Dispatcher::Lane {
+  explicit Lane(boost::asio::thread_pool& pool) : strand(boost::asio::make_strand(pool)) {}
+  boost::asio::strand<boost::asio::thread_pool::executor_type> strand;
+};
+
+namespace {
+
+void SendError(Connection& connection, std::optional<RequestId> id, const absl::Status& status) {
+  connection.Send(Encode(ErrorResponse{std::move(id), ErrorFromStatus(status)}));
+}
+
+std::string ImplementedList(const MethodRegistry& registry) {
+  std::vector<std::string> quoted;
+  for (const std::string& m : registry.Methods()) quoted.push_back(absl::StrCat("`", m, "`"));
+  return absl::StrJoin(quoted, ", ");
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const MethodRegistry& registry, SubscriptionRegistry& subscriptions,
+                       Options options)
+    : registry_(registry),
+      subscriptions_(subscriptions),
+      options_(std::move(options)),
+      pool_(std::make_unique<Pool>(options_.threads == 0 ? 1 : options_.threads)) {}
+
+Dispatcher::~Dispatcher() {
+  Drain();
+  pool_->pool.join();
+}
+
+void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::string_view text) {
+  absl::StatusOr<Message> message = DecodeMessage(text);
+  if (!message.ok()) {
+    // Codex logs and stays silent here, which leaves a client waiting forever; we answer, in
+    // order with the answers to the requests before it.
+    std::string error =
+        Encode(ErrorResponse{SalvageRequestId(text), ErrorFromStatus(message.status())});
+    std::shared_ptr<Lane> lane;
+    {
+      std::lock_guard lock(mu_);
+      auto it = lanes_.find(connection->id());
+      if (it != lanes_.end()) lane = it->second;
+    }
+    if (!lane) return connection->Send(std::move(error));
+    boost::asio::post(lane->strand,
+                      [connection, error = std::move(error)] { connection->Send(error); });
+    return;
+  }
+  if (Notification* n = std::get_if<Notification>(&*message)) {
+    // "initialized" is the only client notification; it changes nothing on our side.
+    if (n->method != "initialized") {
+      std::cerr << "threadlog serve: " << connection->Describe()
+                << ": ignoring unknown notification " << n->method << "\n";
+    }
+    return;
+  }
+  Request* request = std::get_if<Request>(&*message);
+  if (request == nullptr) return;  // answers to server requests: we send none yet
+  std::shared_ptr<Lane> lane;
+  {
+    std::lock_guard lock(mu_);
+    if (!accepting_) {
+      SendError(
+          *connection, request->id,
+          WithRpcCode(absl::UnavailableError("Server is shutting down; retry after reconnecting"),
+                      kInvalidRequest));
+      return;
+    }
+    if (in_flight_ >= options_.max_in_flight) {
+      SendError(*connection, request->id, absl::UnavailableError("overloaded"));
+      return;
+    }
+    ++in_flight_;
+    std::shared_ptr<Lane>& slot = lanes_[connection->id()];
+    if (!slot) slot = std::make_shared<Lane>(pool_->pool);
+    lane = slot;
+  }
+  boost::asio::post(lane->strand, [this, connection, request = std::move(*request)] {
+    Run(connection, request);
+    Finish();
+  });
+}
+
+void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Request& request) {
+  auto fail = [&](const absl::Status& status) { SendError(*connection, request.id, status); };
+  // The order of checks is Codex's: its deserializer (method, params) runs before the
+  // handshake check, and the experimental gate after both.
+  const MethodSpec* spec = FindMethod(request.method);
+  if (spec == nullptr) {
+    return fail(absl::InvalidArgumentError(absl::StrCat("Invalid request: unknown variant `",
+                                                        request.method, "`, expected one of ",
+                                                        ImplementedList(registry_))));
+  }
+  // Codex's serde reads "params": null as missing, except where params are typed null.
+  if (!spec->params_optional && request.params.is_null()) {
+    return fail(absl::InvalidArgumentError("Invalid request: missing field `params`"));
+  }
+  const MethodRegistry::Parser* parser = registry_.Find(request.method);
+  absl::StatusOr<MethodRegistry::Bound> bound = absl::UnimplementedError("");
+  if (parser != nullptr) {
+    bound = (*parser)(request.params);
+    if (!bound.ok()) return fail(bound.status());
+  }
+  const bool initialized = connection->session().initialized();
+  if (request.method == "initialize" && initialized) {
+    return fail(absl::FailedPreconditionError("Already initialized"));
+  }
+  if (request.method != "initialize" && !initialized) {
+    return fail(absl::FailedPreconditionError("Not initialized"));
+  }
+  if (absl::Status gate =
+          CheckExperimentalGate(*spec, request.params, connection->session().experimental_api());
+      !gate.ok()) {
+    return fail(gate);
+  }
+  if (parser == nullptr) {
+    return fail(absl::UnimplementedError(absl::StrCat(
+        "Invalid request: unknown variant `", request.method,
+        "` (a Codex 0.113.0 method that threadlog does not implement), expected one of ",
+        ImplementedList(registry_))));
+  }
+  RequestContext context{request.id, connection, subscriptions_};
+  absl::StatusOr<nlohmann::json> result;
+  try {
+    result = (*bound)(context);
+  } catch (const std::exception& e) {
+    // A handler bug must not take the server down; it is still a bug, so say so.
+    result = absl::InternalError(absl::StrCat("Internal error: ", e.what()));
+  }
+  if (!result.ok()) return fail(result.status());
+  connection->Send(Encode(Response{request.id, *std::move(result)}));
+}
+
+void Dispatcher::Finish() {
+  std::lock_guard lock(mu_);
+  if (--in_flight_ == 0) idle_.notify_all();
+}
+
+void Dispatcher::OnClosed(uint64_t connection_id) {
+  {
+    std::lock_guard lock(mu_);
+    lanes_.erase(connection_id);  // queued work keeps the strand alive through its handler
+  }
+  for (const std::string& thread_id : subscriptions_.RemoveConnection(connection_id)) {
+    if (options_.on_thread_orphaned) options_.on_thread_orphaned(thread_id);
+  }
+}
+
+void Dispatcher::StopAccepting() {
+  std::lock_guard lock(mu_);
+  accepting_ = false;
+}
+
+void Dispatcher::Drain() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
+}
+
+}  // namespace threadlog::api

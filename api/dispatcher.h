@@ -1,0 +1,73 @@
+// Dispatcher: turns inbound messages of every connection into handler calls — decode, handshake,
+// experimental gate, registry lookup — runs them on a worker pool in per-connection order, and
+// bounds the work queued so a flooded server answers -32001 instead of growing without limit.
+#ifndef THREADLOG_API_DISPATCHER_H_
+#define THREADLOG_API_DISPATCHER_H_
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "api/connection.h"
+#include "api/jsonrpc.h"
+#include "api/method_registry.h"
+#include "api/subscriptions.h"
+
+namespace threadlog::api {
+
+class Dispatcher {
+ public:
+  struct Options {
+    size_t threads = 4;          // worker threads running handlers
+    size_t max_in_flight = 256;  // requests queued or running, all connections together
+    // Called (on a worker or transport thread) for each thread whose last subscriber closed.
+    std::function<void(const std::string& thread_id)> on_thread_orphaned;
+  };
+
+  // `registry` and `subscriptions` must outlive the dispatcher.
+  Dispatcher(const MethodRegistry& registry, SubscriptionRegistry& subscriptions, Options options);
+  // Drains, then joins the workers.
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Handles one inbound message of `connection`, as read from its transport. Requests run on
+  // the pool, one at a time per connection in arrival order (so initialize is seen by the next
+  // request); answers go back through connection->Send(). Never throws; thread-safe.
+  void OnMessage(const std::shared_ptr<Connection>& connection, std::string_view text);
+
+  // The transport lost `connection`: forget it and drop its subscriptions. Its queued requests
+  // still run (their answers are dropped by the transport).
+  void OnClosed(uint64_t connection_id);
+
+  // From now on requests are refused ("Server is shutting down"), so that Drain() terminates.
+  void StopAccepting();
+  // Blocks until no request is queued or running.
+  void Drain();
+
+ private:
+  struct Lane;  // a connection's FIFO of requests
+  void Run(const std::shared_ptr<Connection>& connection, const Request& request);
+  void Finish();
+
+  const MethodRegistry& registry_;
+  SubscriptionRegistry& subscriptions_;
+  Options options_;
+  struct Pool;
+  std::unique_ptr<Pool> pool_;
+
+  std::mutex mu_;
+  std::condition_variable idle_;
+  size_t in_flight_ = 0;
+  bool accepting_ = true;
+  std::map<uint64_t, std::shared_ptr<Lane>> lanes_;
+};
+
+}  // namespace threadlog::api
+
+#endif  // THREADLOG_API_DISPATCHER_H_

@@ -1,0 +1,63 @@
+// JSON-RPC 2.0 messages as Codex frames them (no "jsonrpc" member), their decoder and encoder.
+#ifndef THREADLOG_API_JSONRPC_H_
+#define THREADLOG_API_JSONRPC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "absl/status/statusor.h"
+#include "api/rpc_error.h"
+#include "nlohmann/json.hpp"
+
+namespace threadlog::api {
+
+// Codex's RequestId: a string or a 64-bit integer, echoed back with the same type.
+using RequestId = std::variant<int64_t, std::string>;
+
+nlohmann::json RequestIdToJson(const RequestId& id);
+std::string RequestIdToString(const RequestId& id);  // for logs: 7 or "s7"
+
+struct Request {
+  RequestId id;
+  std::string method;
+  bool has_params = false;  // Codex refuses most methods without a "params" member
+  nlohmann::json params;    // null when absent
+};
+
+struct Notification {
+  std::string method;
+  nlohmann::json params;  // null when absent
+};
+
+struct Response {
+  RequestId id;
+  nlohmann::json result;
+};
+
+struct ErrorResponse {
+  std::optional<RequestId> id;  // std::nullopt encodes as null (a message we could not read)
+  RpcError error;
+};
+
+using Message = std::variant<Request, Notification, Response, ErrorResponse>;
+
+// Reads one JSON-RPC message (a line of stdio or one WebSocket frame). Never throws.
+// Errors (both kInvalidArgument):
+//   - not JSON: tagged with kParseError, message "Parse error: ..."
+//   - JSON but not a message (not an object, bad id type, no method, ...): "Invalid request: ..."
+// A "jsonrpc" member is accepted when it is "2.0" and ignored; any other value is refused.
+absl::StatusOr<Message> DecodeMessage(std::string_view text);
+
+// When DecodeMessage fails, the id of the offending message if one can still be read (so the
+// error can be correlated); std::nullopt otherwise. Never throws.
+std::optional<RequestId> SalvageRequestId(std::string_view text);
+
+// One line of output, without the trailing newline and without a "jsonrpc" member.
+std::string Encode(const Message& message);
+
+}  // namespace threadlog::api
+
+#endif  // THREADLOG_API_JSONRPC_H_

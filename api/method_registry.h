@@ -1,0 +1,66 @@
+// MethodRegistry: the table of implemented methods. Each entry is a params parser and a thin
+// handler `(const Params&, RequestContext&) -> absl::StatusOr<json>`.
+#ifndef THREADLOG_API_METHOD_REGISTRY_H_
+#define THREADLOG_API_METHOD_REGISTRY_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "api/connection.h"
+#include "api/jsonrpc.h"
+#include "api/subscriptions.h"
+#include "nlohmann/json.hpp"
+
+namespace threadlog::api {
+
+// What a handler may use besides its params. Lives for the duration of one request.
+struct RequestContext {
+  const RequestId& id;
+  std::shared_ptr<Connection> connection;  // the caller; Send() for out-of-band notifications
+  SubscriptionRegistry& subscriptions;     // Subscribe the caller; Notify a thread's followers
+};
+
+class MethodRegistry {
+ public:
+  // A parsed request bound to its handler, ready to run.
+  using Bound = std::function<absl::StatusOr<nlohmann::json>(RequestContext&)>;
+  // Parses raw params (null when the request had none); errors are kInvalidArgument in Codex's
+  // words ("Invalid request: missing field `x`").
+  using Parser = std::function<absl::StatusOr<Bound>(const nlohmann::json& params)>;
+
+  // Registers `method`, which must be a method of protocol_catalog.h and not yet registered.
+  // `parse` turns raw params into P (validation, with messages naming the field); `handle`
+  // runs only on parsed params, after the handshake and the experimental gate.
+  template <typename P>
+  void Register(std::string method, std::function<absl::StatusOr<P>(const nlohmann::json&)> parse,
+                std::function<absl::StatusOr<nlohmann::json>(const P&, RequestContext&)> handle) {
+    Add(std::move(method),
+        [parse = std::move(parse),
+         handle = std::move(handle)](const nlohmann::json& params) -> absl::StatusOr<Bound> {
+          absl::StatusOr<P> parsed = parse(params);
+          if (!parsed.ok()) return parsed.status();
+          return Bound([p = *std::move(parsed), handle](RequestContext& context) {
+            return handle(p, context);
+          });
+        });
+  }
+
+  // nullptr when not implemented.
+  const Parser* Find(std::string_view method) const;
+  // Implemented methods, sorted.
+  std::vector<std::string> Methods() const;
+
+ private:
+  void Add(std::string method, Parser parser);
+  std::map<std::string, Parser, std::less<>> parsers_;
+};
+
+}  // namespace threadlog::api
+
+#endif  // THREADLOG_API_METHOD_REGISTRY_H_

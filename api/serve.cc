@@ -1,0 +1,143 @@
+// The serve loop: signal handling, transport choice and the graceful stop sequence.
+#include "api/serve.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "api/dispatcher.h"
+#include "api/external_agent_config_handlers.h"
+#include "api/initialize_handler.h"
+#include "api/method_registry.h"
+#include "api/stdio_transport.h"
+#include "api/subscriptions.h"
+#include "api/ws_transport.h"
+#include "migrate/paths.h"
+
+namespace threadlog::api {
+namespace {
+
+absl::StatusOr<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read --ws-token-file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token(absl::StripAsciiWhitespace(text.str()));
+  if (token.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no token"));
+  return token;
+}
+
+// Blocks the stop signals in every thread and returns a thread that waits for one and calls
+// `on_signal`. Waiting with sigwait keeps the handling out of async-signal context.
+std::thread SignalThread(sigset_t set, std::function<void()> on_signal) {
+  return std::thread([set, on_signal = std::move(on_signal)] {
+    int sig = 0;
+    if (sigwait(&set, &sig) == 0 && sig != SIGUSR2) on_signal();
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<ListenAddress> ParseListen(const std::string& listen) {
+  ListenAddress out;
+  if (listen == "stdio://" || listen == "stdio") return out;
+  constexpr std::string_view kWs = "ws://";
+  if (listen.rfind(kWs, 0) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen must be stdio:// or ws://IP:PORT, got \"", listen, "\""));
+  }
+  std::string rest = listen.substr(kWs.size());
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  size_t colon = rest.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("--listen ", listen, ": missing :PORT"));
+  }
+  std::string host = rest.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(rest.substr(colon + 1), &port) || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--listen ", listen, ": bad port"));
+  }
+  out.stdio = false;
+  out.address = host.empty() ? "127.0.0.1" : host;
+  out.port = static_cast<uint16_t>(port);
+  return out;
+}
+
+absl::Status Serve(const ServeOptions& options) {
+  absl::StatusOr<ListenAddress> listen = ParseListen(options.listen);
+  if (!listen.ok()) return listen.status();
+  std::optional<std::string> token;
+  if (!options.ws_token_file.empty()) {
+    absl::StatusOr<std::string> read = ReadToken(options.ws_token_file);
+    if (!read.ok()) return read.status();
+    token = *std::move(read);
+  }
+
+  // A client closing its end must be a write error, not a dead server.
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGUSR2);  // ours: wakes the signal thread when we stop otherwise
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  MethodRegistry registry;
+  RegisterInitializeHandler(registry);
+  RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
+  // The thread methods plug in here: RegisterThreadHandlers(registry, store, subscriptions)
+  // from api/thread_handlers.h, once the store is opened.
+  SubscriptionRegistry subscriptions;
+  Dispatcher::Options dispatch;
+  dispatch.threads = options.threads;
+  dispatch.max_in_flight = options.max_in_flight;
+  Dispatcher dispatcher(registry, subscriptions, std::move(dispatch));
+
+  if (listen->stdio) {
+    StdioTransport stdio(dispatcher, STDIN_FILENO, STDOUT_FILENO, options.max_message_bytes);
+    std::thread signals = SignalThread(stop_signals, [&] { stdio.Stop(); });
+    stdio.Run();
+    dispatcher.StopAccepting();
+    dispatcher.Drain();  // in-flight requests finish; their answers are written synchronously
+    pthread_kill(signals.native_handle(), SIGUSR2);
+    signals.join();
+    return absl::OkStatus();
+  }
+
+  WsOptions ws;
+  ws.address = listen->address;
+  ws.port = listen->port;
+  ws.token = token;
+  ws.max_message_bytes = options.max_message_bytes;
+  ws.max_outbound_bytes = options.max_outbound_bytes;
+  absl::StatusOr<std::unique_ptr<WsTransport>> transport = WsTransport::Listen(dispatcher, ws);
+  if (!transport.ok()) return transport.status();
+  const std::string shown = listen->address.find(':') == std::string::npos
+                                ? listen->address
+                                : absl::StrCat("[", listen->address, "]");
+  std::cerr << "threadlog serve: listening on ws://" << shown << ":" << (*transport)->port()
+            << std::endl;
+  std::thread signals = SignalThread(stop_signals, [&] {
+    (*transport)->StopAccepting();
+    dispatcher.StopAccepting();
+    dispatcher.Drain();
+    (*transport)->Shutdown();
+  });
+  (*transport)->Run();
+  pthread_kill(signals.native_handle(), SIGUSR2);
+  signals.join();
+  dispatcher.Drain();
+  return absl::OkStatus();
+}
+
+}  // namespace threadlog::api

@@ -1,0 +1,41 @@
+// Serve: the app-server process — parses the listen URL, wires registry, dispatcher and the
+// chosen transport, and stops gracefully on SIGINT/SIGTERM or end of stdin.
+#ifndef THREADLOG_API_SERVE_H_
+#define THREADLOG_API_SERVE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace threadlog::api {
+
+struct ServeOptions {
+  std::string listen = "stdio://";  // or ws://IP:PORT (IP empty: 127.0.0.1; PORT 0: any)
+  std::string ws_token_file;        // a file holding the bearer token; required off loopback
+  size_t max_message_bytes = 8 << 20;
+  size_t max_outbound_bytes = 16 << 20;
+  size_t max_in_flight = 256;
+  size_t threads = 4;
+};
+
+struct ListenAddress {
+  bool stdio = true;
+  std::string address;  // ws only
+  uint16_t port = 0;    // ws only
+};
+
+// "stdio://" or "ws://IP:PORT" ("ws://[::1]:PORT", "ws://:PORT" for loopback).
+// kInvalidArgument naming what is wrong otherwise.
+absl::StatusOr<ListenAddress> ParseListen(const std::string& listen);
+
+// Runs the server until a signal or (stdio) end of input; in-flight requests finish and their
+// answers are written before it returns. For ws, prints "listening on ws://IP:PORT" to stderr
+// once accepting. Errors: bad options, an unreadable/empty token file, a port in use.
+absl::Status Serve(const ServeOptions& options);
+
+}  // namespace threadlog::api
+
+#endif  // THREADLOG_API_SERVE_H_

@@ -1,0 +1,38 @@
+// `threadlog serve`: the Codex-compatible app-server over stdio (default) or WebSocket.
+#include "api/serve.h"
+#include "tools/cli.h"
+
+namespace threadlog::cli {
+
+void RegisterServe(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
+  auto options = std::make_shared<api::ServeOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Run the app-server (Codex app-server v2 JSON-RPC) on stdio or a WebSocket");
+  cmd->add_option("--listen", options->listen,
+                  "stdio:// (default) or ws://IP:PORT; a non-loopback IP needs --ws-token-file")
+      ->capture_default_str();
+  cmd->add_option("--ws-token-file", options->ws_token_file,
+                  "file holding the bearer token WebSocket clients must send "
+                  "(Authorization: Bearer <token>)");
+  cmd->add_option("--max-message-bytes", options->max_message_bytes,
+                  "largest inbound message (stdio line or WebSocket message)")
+      ->capture_default_str();
+  cmd->add_option("--ws-max-outbound-bytes", options->max_outbound_bytes,
+                  "unread output after which a WebSocket client is disconnected")
+      ->capture_default_str();
+  cmd->add_option("--max-in-flight", options->max_in_flight,
+                  "requests queued or running before new ones get -32001 (overloaded)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", options->threads, "worker threads running requests")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->callback([options, action] {
+    *action = [options] {
+      absl::Status status = api::Serve(*options);
+      return status.ok() ? 0 : ReportError(status);
+    };
+  });
+}
+
+}  // namespace threadlog::cli
