@@ -7,7 +7,7 @@
 namespace threadlog {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 9> kKindNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 10> kKindNames = {{
     {EventKind::kSessionMeta, "session_meta"},
     {EventKind::kResponseItem, "response_item"},
     {EventKind::kEventMsg, "event_msg"},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 9> kKindNames = {{
     {EventKind::kThreadUnarchived, "thread_unarchived"},
     {EventKind::kThreadRenamed, "thread_renamed"},
     {EventKind::kThreadForked, "thread_forked"},
+    {EventKind::kThreadConfigured, "thread_configured"},
 }};
 
 }  // namespace

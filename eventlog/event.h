@@ -48,6 +48,7 @@ enum class EventKind : uint8_t {
   kThreadUnarchived = 65,
   kThreadRenamed = 66,
   kThreadForked = 67,
+  kThreadConfigured = 68,  // {"persistence": "limited" | "extended"}
 };
 
 // "session_meta", "thread_archived", ... The wire name of a kind.

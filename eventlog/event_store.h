@@ -27,7 +27,32 @@
 #include "eventlog/event.h"
 #include "eventlog/thread_id.h"
 
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+class WriteBatch;
+}  // namespace rocksdb
+
 namespace threadlog {
+
+struct AppendResult;
+
+// Lets a layer above the log (the projections) keep its state in the same database and update
+// it in the same atomic WriteBatch as each append, so no reader ever sees one without the other.
+class AppendObserver {
+ public:
+  virtual ~AppendObserver() = default;
+  // Called by the committing thread, under the store's writer lock, once per accepted append of
+  // a commit group, in commit order, after its seqs and positions are assigned and its events
+  // are in `batch`. `now_ms` is the timestamp given to events whose timestamp_ms is 0. An error
+  // fails this append alone: its events and whatever the observer added are taken back out.
+  virtual absl::Status OnAppend(const ThreadId& thread, const AppendResult& result,
+                                std::span<const NewEvent> events, int64_t now_ms,
+                                rocksdb::WriteBatch* batch) = 0;
+  // Called once the group's batch is written (`written`) or has failed; observers that cache
+  // state across OnAppend calls commit or drop it here.
+  virtual void OnGroupDone(bool written) = 0;
+};
 
 enum class Durability {
   kBuffered,  // acknowledged once the batch is in the WAL (OS buffers); survives a process crash
@@ -36,6 +61,11 @@ enum class Durability {
 
 struct StoreOptions {
   bool create_if_missing = true;
+  // Column families the layer above keeps its state in (created when missing).
+  std::vector<std::string> extra_column_families;
+  // Not owned; must outlive the store. May be set after Open (before the first append) with
+  // EventStore::SetObserver.
+  AppendObserver* observer = nullptr;
 };
 
 struct AppendResult {
@@ -105,6 +135,13 @@ class EventStore {
 
   // Compacts every column family down to the bottommost level (dictionary-trained zstd).
   virtual absl::Status CompactAll() = 0;
+
+  // The database and a column family named in StoreOptions::extra_column_families, for the
+  // layer above to read its own state (null for an unknown name). Valid until Close().
+  virtual rocksdb::DB* db() = 0;
+  virtual rocksdb::ColumnFamilyHandle* family(const std::string& name) = 0;
+  // Installs the observer of appends (see AppendObserver); not owned.
+  virtual void SetObserver(AppendObserver* observer) = 0;
 
   // Waits for in-flight appends, flushes and closes. Further calls fail with kFailedPrecondition.
   // The destructor closes too, ignoring errors.

@@ -58,6 +58,7 @@ struct ThreadIdHash {
 struct OpenDb {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, events, positions, meta, ...
+  std::vector<std::string> names;                     // of handles, in the same order
   ~OpenDb() {
     for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
     db->Close();
@@ -305,6 +306,17 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<StoreStats> Stats() override;
   absl::Status CompactAll() override;
   absl::Status Close() override;
+  rocksdb::DB* db() override { return db_; }
+  rocksdb::ColumnFamilyHandle* family(const std::string& name) override {
+    for (size_t i = 0; i < open_->names.size(); ++i) {
+      if (open_->names[i] == name) return open_->handles[i];
+    }
+    return nullptr;
+  }
+  void SetObserver(AppendObserver* observer) override {
+    std::lock_guard lock(mu_);
+    observer_ = observer;
+  }
 
  private:
   // One pending Append, queued until a leader commits it (see Append).
@@ -350,6 +362,7 @@ class RocksEventStore final : public EventStore {
   std::unordered_map<ThreadId, uint64_t, ThreadIdHash> last_seq_;
   uint64_t last_position_ = 0;
   bool closed_ = false;
+  AppendObserver* observer_ = nullptr;
 };
 
 absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::string& dir,
@@ -395,6 +408,16 @@ absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::s
       if (!known) families.push_back({name, rocksdb::ColumnFamilyOptions()});
     }
   }
+  for (const std::string& name : options.extra_column_families) {
+    bool known = std::any_of(families.begin(), families.end(),
+                             [&](const auto& f) { return f.name == name; });
+    if (!known) families.push_back({name, rocksdb::ColumnFamilyOptions()});
+  }
+  for (auto& family : families) {
+    if (family.name != kEventsFamily && family.name != kPositionsFamily) {
+      family.options.compression = rocksdb::kZSTD;
+    }
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &handles, &raw);
@@ -402,7 +425,9 @@ absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::s
   auto open = std::make_shared<OpenDb>();
   open->db.reset(raw);
   open->handles = std::move(handles);
+  for (const auto& family : families) open->names.push_back(family.name);
   std::unique_ptr<RocksEventStore> store(new RocksEventStore(dir, std::move(open)));
+  store->observer_ = options.observer;
   if (absl::Status st = store->LoadState(!exists); !st.ok()) return st;
   return std::unique_ptr<EventStore>(std::move(store));
 }
@@ -567,6 +592,8 @@ absl::Status RocksEventStore::CommitGroup(std::vector<Writer*>& group) {
       continue;
     }
     AppendResult result{last + 1, last + n, position + 1, position + n};
+    const uint64_t position_before = position;
+    batch.SetSavePoint();
     for (const NewEvent& e : w->events) {
       ++last;
       ++position;
@@ -591,17 +618,31 @@ absl::Status RocksEventStore::CommitGroup(std::vector<Writer*>& group) {
     }
     batch.Put(positions_, keys::PositionKey(result.first_position),
               keys::PositionRunValue(*w->thread, result.first_seq, n));
+    if (observer_ != nullptr) {
+      if (absl::Status s = observer_->OnAppend(*w->thread, result, w->events, now, &batch);
+          !s.ok()) {
+        (void)batch.RollbackToSavePoint();
+        position = position_before;
+        w->result = s;
+        continue;
+      }
+    }
+    (void)batch.PopSavePoint();
     pending[*w->thread] = last;
     w->result = result;
     sync = sync || w->durability == Durability::kSync;
   }
-  if (batch.Count() == 0) return absl::OkStatus();
+  if (batch.Count() == 0) {
+    if (observer_ != nullptr) observer_->OnGroupDone(false);
+    return absl::OkStatus();
+  }
 
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   mu_.unlock();
   rocksdb::Status s = db_->Write(wo, &batch);
   mu_.lock();
+  if (observer_ != nullptr) observer_->OnGroupDone(s.ok());
   if (!s.ok()) {
     // Nothing of the group is visible (the batch is atomic); the caches stay as they were.
     for (Writer* w : group) {

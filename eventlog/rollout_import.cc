@@ -130,14 +130,17 @@ absl::Status RolloutImporter::ImportFile(const std::string& path) {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<uint64_t> stored = store_->LastSeq(*thread);
+  absl::StatusOr<uint64_t> stored =
+      lines_stored_ ? lines_stored_(*thread) : store_->LastSeq(*thread);
   if (!stored.ok()) return stored.status();
+  absl::StatusOr<uint64_t> last_seq = store_->LastSeq(*thread);
+  if (!last_seq.ok()) return last_seq.status();
   if (*stored >= events.size()) {
     ++stats_.files_unchanged;
   } else {
     ++(*stored == 0 ? stats_.threads_created : stats_.threads_extended);
-    uint64_t last = *stored;
-    for (size_t begin = last; begin < events.size(); begin += kAppendChunk) {
+    uint64_t last = *last_seq;
+    for (size_t begin = *stored; begin < events.size(); begin += kAppendChunk) {
       size_t n = std::min(kAppendChunk, events.size() - begin);
       absl::StatusOr<AppendResult> appended =
           store_->Append(*thread, last, std::span<const NewEvent>(events).subspan(begin, n),
@@ -150,6 +153,7 @@ absl::Status RolloutImporter::ImportFile(const std::string& path) {
       stats_.events += n;
     }
   }
+  if (on_file_) on_file_(path, *thread);
   if (on_progress_) on_progress_(stats_);
   return absl::OkStatus();
 }

@@ -36,9 +36,18 @@ class RolloutImporter {
  public:
   using ProblemSink = std::function<void(const ImportProblem&)>;
   using ProgressSink = std::function<void(const ImportStats&)>;
+  // How many of a thread's rollout lines the store already holds. The default is the thread's
+  // last seq, right for a store that holds nothing but imported lines; a store that also keeps
+  // lifecycle events counts only rollout kinds.
+  using LinesStored = std::function<absl::StatusOr<uint64_t>(const ThreadId&)>;
+  // Told, for every rollout file read, which thread it holds.
+  using FileSink = std::function<void(const std::string& path, const ThreadId& thread)>;
 
   // `store` must outlive the importer. Sinks may be empty.
   RolloutImporter(EventStore* store, ProblemSink on_problem, ProgressSink on_progress = {});
+
+  void set_lines_stored(LinesStored lines_stored) { lines_stored_ = std::move(lines_stored); }
+  void set_file_sink(FileSink on_file) { on_file_ = std::move(on_file); }
 
   // Imports one rollout file, or every rollout-*.jsonl[.zst] below a directory (a Codex home,
   // its sessions/ or archived_sessions/, or any folder), in file-name order. Bad lines and
@@ -53,6 +62,8 @@ class RolloutImporter {
   EventStore* store_;
   ProblemSink on_problem_;
   ProgressSink on_progress_;
+  LinesStored lines_stored_;
+  FileSink on_file_;
   ImportStats stats_;
 };
 

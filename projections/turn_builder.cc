@@ -403,16 +403,47 @@ Json TurnBuilder::Turns() const {
   return out;
 }
 
-std::string TurnBuilder::Serialize() const {
-  Json state = {{"version", kStateVersion}, {"thread_id", thread_id_},
-                {"position", position_},    {"next_item_index", next_item_index_},
-                {"turns", turns_},          {"open", nullptr}};
+nlohmann::json TurnBuilder::StateJson(bool with_finished_turns) const {
+  Json state = {{"version", kStateVersion},
+                {"thread_id", thread_id_},
+                {"position", position_},
+                {"next_item_index", next_item_index_},
+                {"turns", with_finished_turns ? Json(turns_) : Json::array()},
+                {"open", nullptr}};
+  if (!with_finished_turns) state["finished_turns"] = turns_.size();
   if (!open_.is_null()) {
     state["open"] = {
         {"turn", open_}, {"explicit", open_explicit_}, {"compaction", open_compaction_}};
   }
+  return state;
+}
+
+std::string TurnBuilder::Serialize() const {
   // nlohmann objects keep keys sorted, so equal states always dump to equal bytes.
-  return state.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return StateJson(/*with_finished_turns=*/true)
+      .dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string TurnBuilder::SerializeCheckpoint() const {
+  return StateJson(/*with_finished_turns=*/false)
+      .dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+absl::StatusOr<TurnBuilder> TurnBuilder::RestoreCheckpoint(std::string_view checkpoint,
+                                                           std::vector<Json> finished_turns) {
+  Json state = Json::parse(checkpoint, nullptr, /*allow_exceptions=*/false);
+  if (!state.is_object() || !state.contains("finished_turns") ||
+      !state["finished_turns"].is_number_unsigned()) {
+    return absl::InvalidArgumentError("turn checkpoint: not a checkpoint");
+  }
+  if (state["finished_turns"].get<size_t>() != finished_turns.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "turn checkpoint: records ", state["finished_turns"].get<size_t>(), " finished turns, ",
+        finished_turns.size(), " were given"));
+  }
+  state.erase("finished_turns");
+  state["turns"] = std::move(finished_turns);
+  return Deserialize(state.dump());
 }
 
 namespace {

@@ -75,11 +75,22 @@ class TurnBuilder {
   // The result's FirstChangedTurn() is its finished_turns().
   static absl::StatusOr<TurnBuilder> Deserialize(std::string_view data);
 
+  // The checkpoint form: Serialize() without the finished turns, which a store keeps one per
+  // row so an append rewrites only the turns it changed. RestoreCheckpoint takes them back;
+  // kInvalidArgument when their count is not the one the checkpoint recorded.
+  std::string SerializeCheckpoint() const;
+  static absl::StatusOr<TurnBuilder> RestoreCheckpoint(std::string_view checkpoint,
+                                                       std::vector<nlohmann::json> finished_turns);
+  // Requires i < finished_turns().
+  const nlohmann::json& finished_turn(size_t i) const { return turns_[i]; }
+
   // Version of the serialized state and of the rules; bump when either changes.
   static constexpr int kStateVersion = 1;
 
  private:
   class Applier;  // the per-event rules, defined in the .cc
+
+  nlohmann::json StateJson(bool with_finished_turns) const;
 
   // Invariant: every element of turns_ is a v2 Turn object {id, items[], status, error}.
   std::vector<nlohmann::json> turns_;

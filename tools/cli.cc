@@ -1,11 +1,13 @@
 // Global options and error reporting shared by every subcommand.
 #include "tools/cli.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace threadlog::cli {
 
@@ -28,10 +30,25 @@ absl::StatusOr<std::string> ResolveHome(const GlobalOptions& options) {
   return absolute.lexically_normal().string();
 }
 
-absl::StatusOr<std::unique_ptr<EventStore>> OpenStore(const GlobalOptions& options) {
+absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& options) {
   absl::StatusOr<std::string> home = ResolveHome(options);
   if (!home.ok()) return home.status();
-  return EventStore::Open(*home);
+  return ThreadStore::Open(*home, StderrProgress("rebuilding projections"));
+}
+
+ProgressFn StderrProgress(std::string what) {
+  auto start = std::chrono::steady_clock::now();
+  auto last = start - std::chrono::seconds(1);
+  return [what = std::move(what), start, last](uint64_t done, uint64_t total) mutable {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::seconds(1) && done < total) return;
+    last = now;
+    double seconds = std::chrono::duration<double>(now - start).count();
+    std::cerr << absl::StrFormat("\r%s: %d/%d (%.0f/s)", what, done, total,
+                                 seconds > 0 ? done / seconds : 0.0);
+    if (done >= total) std::cerr << "\n";
+    std::cerr << std::flush;
+  };
 }
 
 int ReportError(const absl::Status& status) {

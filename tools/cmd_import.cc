@@ -1,10 +1,9 @@
 // `threadlog import PATH...`: Codex rollout files or homes into the store, with progress.
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 
 #include "absl/strings/str_format.h"
-#include "eventlog/rollout_import.h"
+#include "projections/codex_import.h"
 #include "tools/cli.h"
 
 namespace threadlog::cli {
@@ -17,15 +16,16 @@ void RegisterImport(CLI::App& app, GlobalOptions& global, Action* action) {
       ->required();
   cmd->callback([&global, paths, action] {
     *action = [&global, paths] {
-      absl::StatusOr<std::unique_ptr<EventStore>> store = OpenStore(global);
+      absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global);
       if (!store.ok()) return ReportError(store.status());
       auto start = std::chrono::steady_clock::now();
       auto last_progress = start;
       auto seconds = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       };
-      RolloutImporter importer(
-          store->get(),
+      CodexImportStats stats;
+      absl::Status imported = ImportCodex(
+          **store, *paths,
           [](const ImportProblem& p) {
             if (p.line == 0)
               std::cerr << p.file << ": skipped: " << p.reason << "\n";
@@ -39,19 +39,19 @@ void RegisterImport(CLI::App& app, GlobalOptions& global, Action* action) {
             std::cerr << absl::StrFormat("\rimporting: %d files, %d events, %.1f MB/s", s.files,
                                          s.events, s.bytes_in / 1e6 / seconds())
                       << std::flush;
-          });
-      for (const std::string& path : *paths) {
-        if (absl::Status s = importer.ImportPath(path); !s.ok()) return ReportError(s);
-      }
-      absl::StatusOr<StoreStats> stats = (*store)->Stats();
+          },
+          &stats);
+      if (!imported.ok()) return ReportError(imported);
+      absl::StatusOr<StoreStats> disk = (*store)->log().Stats();
       if (absl::Status s = (*store)->Close(); !s.ok()) return ReportError(s);
-      const ImportStats& s = importer.stats();
+      const ImportStats& s = stats.rollouts;
       std::cout << absl::StrFormat(
           "imported %d files (%d new threads, %d extended, %d unchanged, %d rejected): %d events, "
-          "%d bad lines skipped, %.1f MB in, %.1f MB stored, %.2f s\n",
+          "%d bad lines skipped, %d names, %d archive changes, %.1f MB in, %.1f MB stored, "
+          "%.2f s\n",
           s.files, s.threads_created, s.threads_extended, s.files_unchanged, s.files_rejected,
-          s.events, s.bad_lines, s.bytes_in / 1e6, stats.ok() ? stats->bytes_on_disk / 1e6 : 0.0,
-          seconds());
+          s.events, s.bad_lines, stats.renamed, stats.archive_changes, s.bytes_in / 1e6,
+          disk.ok() ? disk->bytes_on_disk / 1e6 : 0.0, seconds());
       return 0;
     };
   });

@@ -27,7 +27,13 @@ TEST(CliTest, ImportThenListThenReimportChangesNothing) {
   CommandResult listed = RunCommand({kBinary, "list", "--json", "--home", dir.Sub("s")});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   std::vector<std::string> lines = absl::StrSplit(listed.out, '\n', absl::SkipEmpty());
-  ASSERT_EQ(lines.size(), 3u);
+  ASSERT_EQ(lines.size(), 2u) << "the Limited thread is archived in the fixture home";
+  EXPECT_NE(listed.out.find("\"name\":\"fixture-extended\""), std::string::npos) << listed.out;
+  CommandResult archived =
+      RunCommand({kBinary, "list", "--json", "--archived", "--home", dir.Sub("s")});
+  ASSERT_EQ(archived.exit_code, 0) << archived.err;
+  lines = absl::StrSplit(archived.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 1u);
   bool saw_limited = false;
   for (const std::string& line : lines) {
     auto row = nlohmann::json::parse(line);
@@ -39,7 +45,9 @@ TEST(CliTest, ImportThenListThenReimportChangesNothing) {
           kHome +
           "/archived_sessions/"
           "rollout-2026-11-24T18-40-56-01a20edc-6c30-77d2-8ea8-b69792e25b0b.jsonl");
-      EXPECT_EQ(row["events"].get<size_t>(), std::count(file.begin(), file.end(), '\n'));
+      // Every line, plus the archive flag and the name the home's index gives it.
+      EXPECT_EQ(row["events"].get<size_t>(), std::count(file.begin(), file.end(), '\n') + 2);
+      EXPECT_EQ(row["name"], "fixture-limited");
     }
   }
   EXPECT_TRUE(saw_limited);
@@ -57,7 +65,7 @@ TEST(CliTest, HomeComesFromTheEnvironmentWhenNotGiven) {
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   CommandResult listed =
       RunCommand({"/usr/bin/env", "THREADLOG_HOME=" + dir.Sub("env-store"), kBinary, "list"});
-  EXPECT_NE(listed.out.find("3 threads"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("2 threads"), std::string::npos) << listed.out;
 }
 
 TEST(CliTest, ErrorsAreClearAndNonZero) {

@@ -1,0 +1,348 @@
+// Projector: folds appends (and rebuild replays) into the thread index and turn rows.
+#include "projections/internal/projector.h"
+
+#include "absl/strings/str_cat.h"
+#include "eventlog/absl_compat.h"
+#include "projections/internal/store_keys.h"
+#include "rocksdb/write_batch.h"
+
+namespace threadlog {
+namespace {
+
+using Json = nlohmann::json;
+namespace sk = store_keys;
+
+// Enough for every thread a server keeps live; past it the cache starts over (a miss costs one
+// checkpoint read plus the thread's turn rows).
+constexpr size_t kMaxCachedThreads = 4096;
+
+// A string member, or "" when it is missing or not a string (json::value throws on null).
+std::string StringMember(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
+  return absl::InternalError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
+}
+
+}  // namespace
+
+std::string Projector::CheckpointRecord(const ThreadProjection& p) {
+  Json record = {
+      {"builder", p.turns.SerializeCheckpoint()},
+      {"inherited_from", p.inherited_from ? Json(p.inherited_from->ToString()) : Json(nullptr)},
+      {"inherited_turns", p.inherited_turns},
+      {"stored_turn_rows", p.stored_turn_rows},
+      {"children", p.children},
+  };
+  return record.dump();
+}
+
+Projector::Projector(EventStore* store)
+    : store_(store),
+      db_(store->db()),
+      index_(store->family(sk::kThreadIndexFamily)),
+      turns_(store->family(sk::kTurnsFamily)) {}
+
+absl::Status Projector::ReadTurnRows(const ThreadId& thread, uint32_t begin, uint32_t end,
+                                     std::vector<Json>* out) {
+  if (begin >= end) return absl::OkStatus();
+  std::string record;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), turns_, sk::CheckpointKey(thread), &record);
+  if (s.IsNotFound()) return absl::NotFoundError("no turns stored for the thread");
+  if (!s.ok()) return FromRocks(s, "reading a turn checkpoint");
+  Json checkpoint = Json::parse(record, nullptr, false);
+  if (!checkpoint.is_object()) return absl::DataLossError("a turn checkpoint is not JSON");
+  uint32_t inherited = checkpoint.value("inherited_turns", 0u);
+  if (begin < inherited) {
+    absl::StatusOr<ThreadId> parent = ThreadId::Parse(StringMember(checkpoint, "inherited_from"));
+    if (!parent.ok()) return absl::DataLossError("a fork's checkpoint names no parent");
+    if (absl::Status st = ReadTurnRows(*parent, begin, std::min(end, inherited), out); !st.ok()) {
+      return st;
+    }
+    begin = inherited;
+  }
+  if (begin >= end) return absl::OkStatus();
+  std::string upper = sk::TurnKey(thread, end);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, turns_));
+  uint32_t expected = begin;
+  for (it->Seek(sk::TurnKey(thread, begin)); it->Valid(); it->Next(), ++expected) {
+    if (it->key() != sk::TurnKey(thread, expected)) {
+      return absl::DataLossError(
+          absl::StrCat("turn ", expected, " of thread ", thread.ToString(), " is missing"));
+    }
+    Json turn = Json::parse(it->value().ToStringView(), nullptr, false);
+    if (turn.is_discarded()) return absl::DataLossError("a stored turn is not JSON");
+    out->push_back(std::move(turn));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading turns");
+  if (expected != end) {
+    return absl::DataLossError(
+        absl::StrCat("thread ", thread.ToString(), " has ", expected, " turns, expected ", end));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<ThreadProjection>> Projector::Load(const ThreadId& thread) {
+  std::string summary_text;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), index_, sk::SummaryKey(thread), &summary_text);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "reading a thread summary");
+  absl::StatusOr<SummaryState> summary = SummaryStateFromJson(summary_text);
+  if (!summary.ok()) return summary.status();
+  std::string record;
+  s = db_->Get(rocksdb::ReadOptions(), turns_, sk::CheckpointKey(thread), &record);
+  if (!s.ok()) return FromRocks(s, "reading a turn checkpoint");
+  Json checkpoint = Json::parse(record, nullptr, false);
+  if (!checkpoint.is_object() || !checkpoint.contains("builder")) {
+    return absl::DataLossError("a turn checkpoint is malformed");
+  }
+  Json builder_state = Json::parse(checkpoint["builder"].get<std::string>(), nullptr, false);
+  if (!builder_state.is_object()) return absl::DataLossError("a turn checkpoint is malformed");
+  uint32_t finished = builder_state.value("finished_turns", 0u);
+  std::vector<Json> rows;
+  if (absl::Status st = ReadTurnRows(thread, 0, finished, &rows); !st.ok()) return st;
+  absl::StatusOr<TurnBuilder> builder =
+      TurnBuilder::RestoreCheckpoint(checkpoint["builder"].get<std::string>(), std::move(rows));
+  if (!builder.ok()) return builder.status();
+  ThreadProjection p(*std::move(summary), *std::move(builder));
+  if (auto parent = ThreadId::Parse(StringMember(checkpoint, "inherited_from")); parent.ok()) {
+    p.inherited_from = *parent;
+  }
+  p.inherited_turns = checkpoint.value("inherited_turns", 0u);
+  p.stored_turn_rows = checkpoint.value("stored_turn_rows", 0u);
+  p.children = checkpoint.value("children", 0u);
+  return p;
+}
+
+absl::StatusOr<ThreadProjection*> Projector::Working(const ThreadId& thread) {
+  if (auto it = pending_.find(thread); it != pending_.end()) return &it->second;
+  if (auto node = cache_.extract(thread)) {
+    // Moved, not copied: a failed group drops it and the next append reloads it from disk.
+    return &pending_.insert(std::move(node)).position->second;
+  }
+  absl::StatusOr<std::optional<ThreadProjection>> loaded = Load(thread);
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->has_value()) {
+    ThreadProjection fresh(SummaryState{}, TurnBuilder(thread.ToString()));
+    fresh.summary.summary.id = thread;
+    loaded->emplace(std::move(fresh));
+  }
+  return &pending_.emplace(thread, std::move(**loaded)).first->second;
+}
+
+absl::Status Projector::OnAppend(const ThreadId& thread, const AppendResult& result,
+                                 std::span<const NewEvent> events, int64_t now_ms,
+                                 rocksdb::WriteBatch* batch) {
+  std::vector<ProjectedEvent> projected;
+  projected.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    const NewEvent& e = events[i];
+    projected.push_back({e.kind, e.type, e.payload.view(),
+                         e.timestamp_ms != 0 ? e.timestamp_ms : now_ms, result.first_position + i});
+  }
+  return Apply(thread, projected, batch);
+}
+
+void Projector::OnGroupDone(bool written) { Commit(written); }
+
+void Projector::Commit(bool written) {
+  if (written) {
+    if (cache_.size() + pending_.size() > kMaxCachedThreads) cache_.clear();
+    for (auto& [thread, projection] : pending_)
+      cache_.insert_or_assign(thread, std::move(projection));
+  }
+  pending_.clear();
+}
+
+void Projector::ClearCache() {
+  cache_.clear();
+  pending_.clear();
+}
+
+absl::Status Projector::Apply(const ThreadId& thread, std::span<const ProjectedEvent> events,
+                              rocksdb::WriteBatch* batch) {
+  absl::StatusOr<ThreadProjection*> working = Working(thread);
+  if (!working.ok()) return working.status();
+  ThreadProjection* p = *working;
+  const SummaryState before = p->summary;
+  const uint32_t before_rows = p->stored_turn_rows;
+  for (const ProjectedEvent& e : events) {
+    if (e.kind == EventKind::kThreadForked) {
+      if (absl::Status s = ApplyFork(thread, p, e.payload, batch); !s.ok()) {
+        // The append fails; forget the half-applied state so it is reloaded from disk.
+        pending_.erase(thread);
+        return s;
+      }
+    }
+    FoldSummary(&p->summary, e.kind, e.type, e.payload, e.timestamp_ms, e.position);
+    // A payload Codex would refuse leaves the turns unchanged, as Codex skips such a line.
+    (void)p->turns.Apply(e.kind, e.type, e.payload);
+  }
+  p->summary.summary.turns = p->turns.finished_turns() + (p->turns.OpenTurn() ? 1 : 0);
+  return WriteProjection(thread, before, before_rows, p, batch);
+}
+
+absl::Status Projector::ApplyFork(const ThreadId& thread, ThreadProjection* fork,
+                                  std::string_view payload, rocksdb::WriteBatch* batch) {
+  Json json = Json::parse(payload, nullptr, false);
+  if (!json.is_object())
+    return absl::InvalidArgumentError("thread_forked payload is not an object");
+  absl::StatusOr<ThreadId> parent_id = ThreadId::Parse(StringMember(json, "parent_thread_id"));
+  if (!parent_id.ok()) return parent_id.status();
+  if (*parent_id == thread) return absl::InvalidArgumentError("a thread cannot fork itself");
+  if (fork->summary.summary.events > 1 || fork->inherited_from) {
+    return absl::FailedPreconditionError(
+        "thread_forked must follow only the fork's own session_meta");
+  }
+  absl::StatusOr<ThreadProjection*> parent_or = Working(*parent_id);
+  if (!parent_or.ok()) return parent_or.status();
+  ThreadProjection* parent = *parent_or;
+  uint64_t parent_seq = json.value("parent_seq", uint64_t{0});
+  if (parent->summary.summary.events == 0) {
+    pending_.erase(*parent_id);
+    return absl::NotFoundError(absl::StrCat("fork parent ", parent_id->ToString(), " not found"));
+  }
+  if (parent_seq != parent->summary.summary.events) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "fork of ", parent_id->ToString(), " at seq ", parent_seq,
+        ": only the parent's latest seq (", parent->summary.summary.events, ") can be forked"));
+  }
+  // Copy-on-write: the fork starts from the parent's fold state and reads the parent's finished
+  // turn rows through, so forking writes a constant amount whatever the parent's size.
+  fork->turns = parent->turns;
+  fork->turns.MarkCheckpointed();
+  fork->inherited_from = *parent_id;
+  fork->inherited_turns = static_cast<uint32_t>(parent->turns.finished_turns());
+  fork->stored_turn_rows = fork->inherited_turns;
+  ThreadSummary& s = fork->summary.summary;
+  if (!s.has_user_message) {
+    s.preview = parent->summary.summary.preview;
+    s.has_user_message = parent->summary.summary.has_user_message;
+  }
+  s.mode = parent->summary.summary.mode;
+  parent->children++;
+  batch->Put(turns_, sk::ChildKey(*parent_id, thread), "");
+  batch->Put(turns_, sk::CheckpointKey(*parent_id), CheckpointRecord(*parent));
+  return absl::OkStatus();
+}
+
+absl::Status Projector::CopyOnWriteChildren(const ThreadId& parent, uint32_t first_changed,
+                                            rocksdb::WriteBatch* batch) {
+  std::string prefix = sk::ChildPrefix(parent);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), turns_));
+  std::vector<ThreadId> children;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    children.push_back(ThreadId::FromBytes(it->key().ToStringView().substr(prefix.size())));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "listing forks");
+  for (const ThreadId& child_id : children) {
+    absl::StatusOr<ThreadProjection*> child_or = Working(child_id);
+    if (!child_or.ok()) return child_or.status();
+    ThreadProjection* child = *child_or;
+    if (child->inherited_from != parent || child->inherited_turns <= first_changed) continue;
+    // The parent is about to change turns the fork reads through: give the fork its own copy
+    // of them first (read before this batch, so they are the parent's old rows).
+    std::vector<Json> rows;
+    if (absl::Status s = ReadTurnRows(parent, first_changed, child->inherited_turns, &rows);
+        !s.ok()) {
+      return s;
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      batch->Put(turns_, sk::TurnKey(child_id, first_changed + i), rows[i].dump());
+    }
+    child->inherited_turns = first_changed;
+    batch->Put(turns_, sk::CheckpointKey(child_id), CheckpointRecord(*child));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projector::WriteProjection(const ThreadId& thread, const SummaryState& before,
+                                        uint32_t before_rows, ThreadProjection* p,
+                                        rocksdb::WriteBatch* batch) {
+  const ThreadSummary& old_s = before.summary;
+  const ThreadSummary& s = p->summary.summary;
+  // Index orderings: move the thread's entries when a sort key or the archived flag changed.
+  if (old_s.events > 0 &&
+      (old_s.created_at_ms != s.created_at_ms || old_s.archived != s.archived)) {
+    batch->Delete(index_, sk::OrderKey('C', old_s.archived, old_s.created_at_ms, thread));
+  }
+  if (old_s.events > 0 &&
+      (old_s.updated_at_ms != s.updated_at_ms || old_s.archived != s.archived)) {
+    batch->Delete(index_, sk::OrderKey('U', old_s.archived, old_s.updated_at_ms, thread));
+  }
+  batch->Put(index_, sk::OrderKey('C', s.archived, s.created_at_ms, thread), "");
+  batch->Put(index_, sk::OrderKey('U', s.archived, s.updated_at_ms, thread), "");
+  if (before.name_position != p->summary.name_position) {
+    if (old_s.name && !old_s.name->empty()) {
+      batch->Delete(index_, sk::NameKey(*old_s.name, before.name_position, thread));
+    }
+    if (s.name && !s.name->empty()) {
+      batch->Put(index_, sk::NameKey(*s.name, p->summary.name_position, thread), "");
+    }
+  }
+  batch->Put(index_, sk::SummaryKey(thread), SummaryStateToJson(p->summary));
+
+  // Turn rows: rewrite only what changed since the last checkpoint.
+  const uint32_t finished = static_cast<uint32_t>(p->turns.finished_turns());
+  const uint32_t first_changed =
+      static_cast<uint32_t>(std::min<size_t>(p->turns.FirstChangedTurn(), finished));
+  if (p->children > 0 && first_changed < before_rows) {
+    if (absl::Status st = CopyOnWriteChildren(thread, first_changed, batch); !st.ok()) return st;
+  }
+  // A fork changing a turn it reads through takes ownership of the rows from there on.
+  if (first_changed < p->inherited_turns) p->inherited_turns = first_changed;
+  for (uint32_t i = std::max(first_changed, p->inherited_turns); i < finished; ++i) {
+    batch->Put(turns_, sk::TurnKey(thread, i), p->turns.finished_turn(i).dump());
+  }
+  for (uint32_t i = std::max(finished, p->inherited_turns); i < before_rows; ++i) {
+    batch->Delete(turns_, sk::TurnKey(thread, i));
+  }
+  p->stored_turn_rows = finished;
+  p->turns.MarkCheckpointed();
+  batch->Put(turns_, sk::CheckpointKey(thread), CheckpointRecord(*p));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ThreadProjection> Projector::FoldFromLog(const ThreadId& thread,
+                                                        uint64_t up_to_seq) {
+  ThreadProjection p(SummaryState{}, TurnBuilder(thread.ToString()));
+  p.summary.summary.id = thread;
+  std::unique_ptr<EventIterator> it = store_->ReadThread(thread);
+  for (; it->Valid() && (up_to_seq == 0 || it->event().seq <= up_to_seq); it->Next()) {
+    const EventView& e = it->event();
+    if (e.kind == EventKind::kThreadForked) {
+      Json json = Json::parse(e.payload, nullptr, false);
+      absl::StatusOr<ThreadId> parent = ThreadId::Parse(
+          json.is_object() ? StringMember(json, "parent_thread_id") : std::string());
+      if (!parent.ok()) return parent.status();
+      uint64_t parent_seq = json.value("parent_seq", uint64_t{0});
+      absl::StatusOr<ThreadProjection> base = FoldFromLog(*parent, parent_seq);
+      if (!base.ok()) return base.status();
+      p.turns = base->turns;
+      p.inherited_from = *parent;
+      p.inherited_turns = static_cast<uint32_t>(base->turns.finished_turns());
+      ThreadSummary& s = p.summary.summary;
+      if (!s.has_user_message) {
+        s.preview = base->summary.summary.preview;
+        s.has_user_message = base->summary.summary.has_user_message;
+      }
+      s.mode = base->summary.summary.mode;
+    }
+    FoldSummary(&p.summary, e.kind, e.type, e.payload, e.timestamp_ms, e.position);
+    (void)p.turns.Apply(e.kind, e.type, e.payload);
+  }
+  if (!it->status().ok()) return it->status();
+  p.summary.summary.turns = p.turns.finished_turns() + (p.turns.OpenTurn() ? 1 : 0);
+  p.stored_turn_rows = static_cast<uint32_t>(p.turns.finished_turns());
+  return p;
+}
+
+}  // namespace threadlog

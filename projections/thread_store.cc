@@ -1,0 +1,431 @@
+// RocksThreadStore: the EventStore plus the Projector, and the reads served from projections.
+#include "projections/thread_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "eventlog/absl_compat.h"
+#include "projections/internal/projector.h"
+#include "projections/internal/store_keys.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace threadlog {
+namespace {
+
+using Json = nlohmann::json;
+namespace sk = store_keys;
+
+// Rebuild writes its batch every this many bytes (bounded memory, few large writes).
+constexpr size_t kRebuildBatchBytes = 8 << 20;
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
+  return absl::InternalError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
+}
+
+// Expands a thread's events into its Codex rollout lines: rollout kinds only, a thread_forked
+// event replaced by the parent's rollout lines up to the fork's seq (recursively).
+class RolloutIterator final : public EventIterator {
+ public:
+  RolloutIterator(EventStore* log, const ThreadId& thread, uint64_t up_to_seq)
+      : log_(log), up_to_seq_(up_to_seq), it_(log->ReadThread(thread)) {
+    Settle();
+  }
+  bool Valid() const override { return status_.ok() && (parent_ ? parent_->Valid() : own_valid_); }
+  const EventView& event() const override { return parent_ ? parent_->event() : it_->event(); }
+  void Next() override {
+    if (parent_) {
+      parent_->Next();
+    } else {
+      it_->Next();
+    }
+    Settle();
+  }
+  absl::Status status() const override { return status_; }
+
+ private:
+  // Moves to the next rollout line, entering and leaving a parent's lines as needed.
+  void Settle() {
+    while (true) {
+      if (parent_) {
+        if (parent_->Valid()) return;
+        if (!parent_->status().ok()) {
+          status_ = parent_->status();
+          return;
+        }
+        parent_.reset();
+        it_->Next();
+      }
+      own_valid_ = it_->Valid() && (up_to_seq_ == 0 || it_->event().seq <= up_to_seq_);
+      if (!own_valid_) {
+        status_ = it_->status();
+        return;
+      }
+      const EventView& e = it_->event();
+      if (IsRolloutKind(e.kind)) return;
+      if (e.kind == EventKind::kThreadForked) {
+        Json json = Json::parse(e.payload, nullptr, false);
+        auto parent_field = json.is_object() ? json.find("parent_thread_id") : json.end();
+        absl::StatusOr<ThreadId> parent =
+            ThreadId::Parse(parent_field != json.end() && parent_field->is_string()
+                                ? parent_field->get<std::string>()
+                                : std::string());
+        if (!parent.ok()) {
+          status_ = absl::DataLossError("a stored thread_forked event names no parent");
+          return;
+        }
+        parent_ =
+            std::make_unique<RolloutIterator>(log_, *parent, json.value("parent_seq", uint64_t{1}));
+        continue;
+      }
+      it_->Next();
+    }
+  }
+
+  EventStore* log_;
+  uint64_t up_to_seq_;
+  std::unique_ptr<EventIterator> it_;
+  std::unique_ptr<RolloutIterator> parent_;
+  bool own_valid_ = false;
+  absl::Status status_;
+};
+
+bool Matches(const ThreadSummary& s, const ListQuery& q) {
+  if (q.require_user_message && !s.has_user_message) return false;
+  if (!q.model_providers.empty() && std::find(q.model_providers.begin(), q.model_providers.end(),
+                                              s.model_provider) == q.model_providers.end()) {
+    return false;
+  }
+  if (!q.source_kinds.empty() && std::find(q.source_kinds.begin(), q.source_kinds.end(),
+                                           SourceKindOf(s.source)) == q.source_kinds.end()) {
+    return false;
+  }
+  if (q.cwd && s.cwd != *q.cwd) return false;
+  return true;
+}
+
+class RocksThreadStore final : public ThreadStore {
+ public:
+  RocksThreadStore(std::unique_ptr<EventStore> log)
+      : log_(std::move(log)),
+        projector_(std::make_unique<Projector>(log_.get())),
+        index_(log_->family(sk::kThreadIndexFamily)),
+        turns_(log_->family(sk::kTurnsFamily)),
+        meta_(log_->family(sk::kProjectionMetaFamily)) {
+    log_->SetObserver(projector_.get());
+  }
+  ~RocksThreadStore() override { (void)Close(); }
+
+  absl::Status CheckVersion(ProgressFn progress) {
+    std::string version;
+    rocksdb::Status s = log_->db()->Get(rocksdb::ReadOptions(), meta_, sk::kVersionKey, &version);
+    if (s.ok() && version == std::to_string(kProjectionVersion)) return absl::OkStatus();
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the projection version");
+    absl::StatusOr<StoreStats> stats = log_->Stats();
+    if (!stats.ok()) return stats.status();
+    if (stats->last_position == 0) {  // a new store: nothing to replay
+      return FromRocks(log_->db()->Put(rocksdb::WriteOptions(), meta_, sk::kVersionKey,
+                                       std::to_string(kProjectionVersion)),
+                       "recording the projection version");
+    }
+    return Rebuild(std::move(progress));
+  }
+
+  EventStore& log() override { return *log_; }
+
+  absl::StatusOr<AppendResult> Append(const ThreadId& thread, uint64_t expected_last_seq,
+                                      std::span<const NewEvent> events,
+                                      Durability durability) override {
+    return log_->Append(thread, expected_last_seq, events, durability);
+  }
+
+  absl::StatusOr<std::optional<ThreadSummary>> GetThread(const ThreadId& thread) override {
+    std::string text;
+    rocksdb::Status s =
+        log_->db()->Get(rocksdb::ReadOptions(), index_, sk::SummaryKey(thread), &text);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) return FromRocks(s, "reading a thread summary");
+    absl::StatusOr<SummaryState> state = SummaryStateFromJson(text);
+    if (!state.ok()) return state.status();
+    return std::move(state->summary);
+  }
+
+  absl::StatusOr<ThreadPage> List(const ListQuery& query) override {
+    const char which = query.sort == SortKey::kCreatedAt ? 'C' : 'U';
+    const std::string prefix = sk::OrderPrefix(which, query.archived);
+    std::string start = prefix;
+    if (!query.cursor.empty()) {
+      std::string raw;
+      if (!absl::WebSafeBase64Unescape(query.cursor, &raw) || raw.size() != sk::kOrderKeySize ||
+          raw.compare(0, prefix.size(), prefix) != 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid cursor '", query.cursor, "' (not from this sort order)"));
+      }
+      start = raw;
+      start.push_back('\0');  // strictly after the cursor's row
+    }
+    ThreadPage page;
+    std::unique_ptr<rocksdb::Iterator> it(log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
+    std::string last_key;
+    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (page.threads.size() == query.limit) {
+        page.next_cursor = absl::WebSafeBase64Escape(last_key);
+        break;
+      }
+      std::string_view key = it->key().ToStringView();
+      absl::StatusOr<std::optional<ThreadSummary>> summary =
+          GetThread(ThreadId::FromBytes(key.substr(key.size() - ThreadId::kSize)));
+      if (!summary.ok()) return summary.status();
+      last_key = std::string(key);
+      if (*summary && Matches(**summary, query)) page.threads.push_back(std::move(**summary));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "listing threads");
+    return page;
+  }
+
+  absl::StatusOr<Json> ReadTurns(const ThreadId& thread, std::optional<size_t> last_n) override {
+    std::string record;
+    rocksdb::Status s =
+        log_->db()->Get(rocksdb::ReadOptions(), turns_, sk::CheckpointKey(thread), &record);
+    if (s.IsNotFound())
+      return absl::NotFoundError(absl::StrCat("thread not found: ", thread.ToString()));
+    if (!s.ok()) return FromRocks(s, "reading a turn checkpoint");
+    Json checkpoint = Json::parse(record, nullptr, false);
+    Json state = checkpoint.is_object() && checkpoint.contains("builder")
+                     ? Json::parse(checkpoint["builder"].get<std::string>(), nullptr, false)
+                     : Json();
+    if (!state.is_object()) return absl::DataLossError("a turn checkpoint is malformed");
+    const uint32_t finished = state.value("finished_turns", 0u);
+    // The open turn counts as Codex's finish() would keep it.
+    Json open = nullptr;
+    if (const Json& o = state["open"]; o.is_object()) {
+      if (!o["turn"]["items"].empty() || o.value("explicit", false) ||
+          o.value("compaction", false)) {
+        open = o["turn"];
+      }
+    }
+    const size_t total = finished + (open.is_null() ? 0 : 1);
+    const size_t want = last_n ? std::min(*last_n, total) : total;
+    const size_t first = total - want;
+    std::vector<Json> rows;
+    if (first < finished) {
+      if (absl::Status st = projector_->ReadTurnRows(thread, first, finished, &rows); !st.ok()) {
+        return st;
+      }
+    }
+    Json turns = Json::array();
+    for (Json& row : rows) turns.push_back(std::move(row));
+    if (!open.is_null() && want > 0) turns.push_back(std::move(open));
+    return turns;
+  }
+
+  absl::StatusOr<std::vector<ThreadId>> FindByName(std::string_view name) override {
+    std::vector<ThreadId> found;
+    if (name.empty()) return found;
+    const std::string prefix = sk::NamePrefix(name);
+    std::unique_ptr<rocksdb::Iterator> it(log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::string_view key = it->key().ToStringView();
+      found.push_back(ThreadId::FromBytes(key.substr(key.size() - ThreadId::kSize)));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the name index");
+    return found;
+  }
+
+  absl::StatusOr<ThreadId> Resolve(std::string_view text) override {
+    if (absl::StatusOr<ThreadId> id = ThreadId::Parse(text); id.ok()) {
+      absl::StatusOr<std::optional<ThreadSummary>> s = GetThread(*id);
+      if (!s.ok()) return s.status();
+      if (*s) return *id;
+    }
+    std::vector<ThreadId> matches;
+    std::string hex;
+    for (char c : text) {
+      if (c != '-') hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    const bool is_hex = hex.size() >= 4 && hex.size() <= 32 &&
+                        hex.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (is_hex) {
+      // Scan the summaries whose id starts with the whole bytes of the prefix, then filter by
+      // the text form (an odd digit count leaves half a byte).
+      std::string bytes = absl::HexStringToBytes(hex.substr(0, hex.size() / 2 * 2));
+      std::string prefix = "S" + bytes;
+      std::unique_ptr<rocksdb::Iterator> it(
+          log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        ThreadId id = ThreadId::FromBytes(it->key().ToStringView().substr(1));
+        std::string id_hex = id.ToString();
+        id_hex.erase(std::remove(id_hex.begin(), id_hex.end(), '-'), id_hex.end());
+        if (id_hex.compare(0, hex.size(), hex) == 0) matches.push_back(id);
+        if (matches.size() > 5) break;
+      }
+    }
+    if (matches.size() == 1) return matches[0];
+    if (matches.size() > 1) {
+      std::vector<std::string> names;
+      for (const ThreadId& id : matches) names.push_back(id.ToString());
+      return absl::InvalidArgumentError(absl::StrCat("'", ToAbsl(text),
+                                                     "' is ambiguous: ", absl::StrJoin(names, ", "),
+                                                     matches.size() > 5 ? ", ..." : ""));
+    }
+    absl::StatusOr<std::vector<ThreadId>> named = FindByName(text);
+    if (!named.ok()) return named.status();
+    if (!named->empty()) return named->front();  // the most recently renamed thread wins
+    return absl::NotFoundError(
+        absl::StrCat("no thread with id, id prefix or name '", ToAbsl(text), "'"));
+  }
+
+  std::unique_ptr<EventIterator> ReadRollout(const ThreadId& thread) override {
+    return std::make_unique<RolloutIterator>(log_.get(), thread, 0);
+  }
+
+  absl::Status Rebuild(ProgressFn progress) override {
+    rocksdb::DB* db = log_->db();
+    const std::string begin;
+    const std::string end(1, '\xff');
+    for (rocksdb::ColumnFamilyHandle* family : {index_, turns_, meta_}) {
+      rocksdb::Status s = db->DeleteRange(rocksdb::WriteOptions(), family, begin, end);
+      if (!s.ok()) return FromRocks(s, "dropping projections");
+    }
+    projector_->ClearCache();
+    absl::StatusOr<StoreStats> stats = log_->Stats();
+    const uint64_t total = stats.ok() ? stats->last_position : 0;
+
+    // Events are buffered per run of one thread (views die at Next()), folded together, and
+    // written in large batches.
+    struct OwnedEvent {
+      EventKind kind;
+      std::string type;
+      std::string payload;
+      int64_t timestamp_ms;
+      uint64_t position;
+    };
+    std::vector<OwnedEvent> run;
+    ThreadId run_thread;
+    rocksdb::WriteBatch batch;
+    auto flush_run = [&]() -> absl::Status {
+      std::vector<ProjectedEvent> views;
+      views.reserve(run.size());
+      for (const OwnedEvent& e : run) {
+        views.push_back({e.kind, e.type, e.payload, e.timestamp_ms, e.position});
+      }
+      absl::Status s =
+          views.empty() ? absl::OkStatus() : projector_->Apply(run_thread, views, &batch);
+      run.clear();
+      return s;
+    };
+    auto write = [&]() -> absl::Status {
+      rocksdb::Status s = db->Write(rocksdb::WriteOptions(), &batch);
+      projector_->Commit(s.ok());
+      batch.Clear();
+      return FromRocks(s, "writing rebuilt projections");
+    };
+    uint64_t done = 0;
+    std::unique_ptr<EventIterator> it = log_->ReadAll(1);
+    for (; it->Valid(); it->Next()) {
+      const EventView& e = it->event();
+      if (!run.empty() && e.thread != run_thread) {
+        if (absl::Status s = flush_run(); !s.ok()) return s;
+        if (batch.GetDataSize() > kRebuildBatchBytes) {
+          if (absl::Status s = write(); !s.ok()) return s;
+        }
+      }
+      run_thread = e.thread;
+      run.push_back(
+          {e.kind, std::string(e.type), std::string(e.payload), e.timestamp_ms, e.position});
+      if (progress && ++done % 65536 == 0) progress(done, total);
+    }
+    if (!it->status().ok()) return it->status();
+    if (absl::Status s = flush_run(); !s.ok()) return s;
+    batch.Put(meta_, sk::kVersionKey, std::to_string(kProjectionVersion));
+    if (absl::Status s = write(); !s.ok()) return s;
+    if (progress) progress(total, total);
+    return absl::OkStatus();
+  }
+
+  absl::Status Verify(ProgressFn progress) override;
+  absl::Status Close() override {
+    if (!log_) return absl::OkStatus();
+    absl::Status s = log_->Close();
+    return s;
+  }
+
+ private:
+  std::unique_ptr<EventStore> log_;
+  std::unique_ptr<Projector> projector_;
+  rocksdb::ColumnFamilyHandle* index_;
+  rocksdb::ColumnFamilyHandle* turns_;
+  rocksdb::ColumnFamilyHandle* meta_;
+};
+
+absl::Status RocksThreadStore::Verify(ProgressFn progress) {
+  absl::StatusOr<std::vector<ThreadId>> threads = log_->ListThreads();
+  if (!threads.ok()) return threads.status();
+  uint64_t done = 0;
+  for (const ThreadId& thread : *threads) {
+    absl::StatusOr<ThreadProjection> replayed = projector_->FoldFromLog(thread);
+    if (!replayed.ok()) return replayed.status();
+    absl::StatusOr<std::optional<ThreadProjection>> stored = projector_->Load(thread);
+    if (!stored.ok()) return stored.status();
+    const std::string id = thread.ToString();
+    if (!*stored) return absl::DataLossError(absl::StrCat("thread ", id, ": no projection stored"));
+    const std::string want_summary = SummaryStateToJson(replayed->summary);
+    const std::string got_summary = SummaryStateToJson((*stored)->summary);
+    if (want_summary != got_summary) {
+      return absl::DataLossError(absl::StrCat("thread ", id, ": summary differs\n  replayed: ",
+                                              want_summary, "\n  stored:   ", got_summary));
+    }
+    const std::string want_turns = replayed->turns.Serialize();
+    const std::string got_turns = (*stored)->turns.Serialize();
+    if (want_turns != got_turns) {
+      size_t at =
+          std::mismatch(want_turns.begin(), want_turns.end(), got_turns.begin(), got_turns.end())
+              .first -
+          want_turns.begin();
+      return absl::DataLossError(
+          absl::StrCat("thread ", id, ": turns differ at byte ", at, "\n  replayed: ...",
+                       want_turns.substr(at > 60 ? at - 60 : 0, 160), "\n  stored:   ...",
+                       got_turns.substr(at > 60 ? at - 60 : 0, 160)));
+    }
+    const ThreadSummary& s = replayed->summary.summary;
+    for (std::string key : {sk::OrderKey('C', s.archived, s.created_at_ms, thread),
+                            sk::OrderKey('U', s.archived, s.updated_at_ms, thread)}) {
+      std::string ignored;
+      rocksdb::Status st = log_->db()->Get(rocksdb::ReadOptions(), index_, key, &ignored);
+      if (!st.ok()) {
+        return absl::DataLossError(absl::StrCat("thread ", id, ": missing from the ",
+                                                key[0] == 'C' ? "created" : "updated",
+                                                " ordering"));
+      }
+    }
+    if (s.name && !s.name->empty()) {
+      absl::StatusOr<std::vector<ThreadId>> named = FindByName(*s.name);
+      if (!named.ok()) return named.status();
+      if (std::find(named->begin(), named->end(), thread) == named->end()) {
+        return absl::DataLossError(absl::StrCat("thread ", id, ": missing from the name index"));
+      }
+    }
+    if (progress) progress(++done, threads->size());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ThreadStore>> ThreadStore::Open(const std::string& dir,
+                                                               ProgressFn progress) {
+  StoreOptions options;
+  options.extra_column_families = {sk::kThreadIndexFamily, sk::kTurnsFamily,
+                                   sk::kProjectionMetaFamily};
+  absl::StatusOr<std::unique_ptr<EventStore>> log = EventStore::Open(dir, options);
+  if (!log.ok()) return log.status();
+  auto store = std::make_unique<RocksThreadStore>(*std::move(log));
+  if (absl::Status s = store->CheckVersion(std::move(progress)); !s.ok()) return s;
+  return std::unique_ptr<ThreadStore>(std::move(store));
+}
+
+}  // namespace threadlog

@@ -1,0 +1,196 @@
+// The thread-index fold and its JSON storage form.
+#include "projections/thread_summary.h"
+
+#include "absl/strings/str_cat.h"
+#include "eventlog/timestamp.h"
+
+namespace threadlog {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string StringField(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+void ApplySessionMeta(SummaryState* state, const Json& meta) {
+  ThreadSummary& s = state->summary;
+  if (auto ts = ParseTimestampMs(StringField(meta, "timestamp")); ts.ok()) s.created_at_ms = *ts;
+  s.cwd = StringField(meta, "cwd");
+  s.originator = StringField(meta, "originator");
+  s.cli_version = StringField(meta, "cli_version");
+  s.model_provider = StringField(meta, "model_provider");
+  if (auto source = meta.find("source"); source != meta.end()) s.source = *source;
+  if (auto git = meta.find("git"); git != meta.end() && git->is_object()) s.git = *git;
+  if (auto parent = ThreadId::Parse(StringField(meta, "forked_from_id")); parent.ok()) {
+    s.forked_from = *parent;
+  }
+}
+
+}  // namespace
+
+void FoldSummary(SummaryState* state, EventKind kind, std::string_view type,
+                 std::string_view payload, int64_t timestamp_ms, uint64_t position) {
+  ThreadSummary& s = state->summary;
+  ++s.events;
+  s.bytes += payload.size();
+  if (IsRolloutKind(kind)) ++s.rollout_lines;
+  if (s.events == 1 && s.created_at_ms == 0) s.created_at_ms = timestamp_ms;
+  // Only what Codex would write to the rollout moves updatedAt (it is the file's mtime there):
+  // archiving, naming from the index or configuring a thread does not.
+  if (IsRolloutKind(kind) || s.updated_at_ms == 0) {
+    s.updated_at_ms = std::max(s.updated_at_ms, timestamp_ms);
+  }
+
+  const bool interesting =
+      (kind == EventKind::kSessionMeta && !state->meta_seen) ||
+      (kind == EventKind::kEventMsg &&
+       ((type == "user_message" && !s.has_user_message) || type == "thread_name_updated" ||
+        type == "task_started" || type == "turn_started" || type == "task_complete" ||
+        type == "turn_complete" || type == "turn_aborted")) ||
+      kind == EventKind::kThreadRenamed || kind == EventKind::kThreadArchived ||
+      kind == EventKind::kThreadUnarchived || kind == EventKind::kThreadForked ||
+      kind == EventKind::kThreadConfigured;
+  if (!interesting) return;
+  Json json = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return;
+
+  switch (kind) {
+    case EventKind::kSessionMeta:
+      state->meta_seen = true;
+      ApplySessionMeta(state, json);
+      return;
+    case EventKind::kThreadRenamed:
+      s.name = StringField(json, "name");
+      state->name_position = position;
+      return;
+    case EventKind::kThreadArchived:
+      s.archived = true;
+      return;
+    case EventKind::kThreadUnarchived:
+      s.archived = false;
+      return;
+    case EventKind::kThreadForked:
+      if (auto parent = ThreadId::Parse(StringField(json, "parent_thread_id")); parent.ok()) {
+        s.forked_from = *parent;
+      }
+      return;
+    case EventKind::kThreadConfigured:
+      if (StringField(json, "persistence") == "extended") s.mode = PersistenceMode::kExtended;
+      if (StringField(json, "persistence") == "limited") s.mode = PersistenceMode::kLimited;
+      return;
+    default:
+      break;
+  }
+  if (type == "user_message") {
+    // Codex's preview is the first user message's text.
+    s.preview = StringField(json, "message");
+    s.has_user_message = true;
+  } else if (type == "thread_name_updated") {
+    if (auto name = json.find("thread_name"); name != json.end() && name->is_string()) {
+      s.name = name->get<std::string>();
+      state->name_position = position;
+    }
+  } else if (type == "task_started" || type == "turn_started") {
+    s.last_status = LastStatus::kActive;
+  } else {
+    s.last_status = LastStatus::kIdle;
+  }
+}
+
+std::string_view PersistenceModeName(PersistenceMode mode) {
+  return mode == PersistenceMode::kExtended ? "extended" : "limited";
+}
+
+std::string SummaryStateToJson(const SummaryState& state) {
+  const ThreadSummary& s = state.summary;
+  Json json = {
+      {"id", s.id.ToString()},
+      {"forked_from", s.forked_from ? Json(s.forked_from->ToString()) : Json(nullptr)},
+      {"preview", s.preview},
+      {"has_user_message", s.has_user_message},
+      {"name", s.name ? Json(*s.name) : Json(nullptr)},
+      {"created_at_ms", s.created_at_ms},
+      {"updated_at_ms", s.updated_at_ms},
+      {"model_provider", s.model_provider},
+      {"source", s.source},
+      {"cwd", s.cwd},
+      {"cli_version", s.cli_version},
+      {"originator", s.originator},
+      {"git", s.git},
+      {"archived", s.archived},
+      {"mode", PersistenceModeName(s.mode)},
+      {"events", s.events},
+      {"bytes", s.bytes},
+      {"rollout_lines", s.rollout_lines},
+      {"turns", s.turns},
+      {"last_status", static_cast<int>(s.last_status)},
+      {"meta_seen", state.meta_seen},
+      {"name_position", state.name_position},
+  };
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+absl::StatusOr<SummaryState> SummaryStateFromJson(std::string_view text) {
+  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return absl::DataLossError("a stored thread summary is not JSON");
+  try {
+    SummaryState state;
+    ThreadSummary& s = state.summary;
+    absl::StatusOr<ThreadId> id = ThreadId::Parse(json.at("id").get<std::string>());
+    if (!id.ok()) return absl::DataLossError("a stored thread summary has a bad id");
+    s.id = *id;
+    if (json.at("forked_from").is_string()) {
+      if (auto parent = ThreadId::Parse(json["forked_from"].get<std::string>()); parent.ok()) {
+        s.forked_from = *parent;
+      }
+    }
+    s.preview = json.at("preview").get<std::string>();
+    s.has_user_message = json.at("has_user_message").get<bool>();
+    if (json.at("name").is_string()) s.name = json["name"].get<std::string>();
+    s.created_at_ms = json.at("created_at_ms").get<int64_t>();
+    s.updated_at_ms = json.at("updated_at_ms").get<int64_t>();
+    s.model_provider = json.at("model_provider").get<std::string>();
+    s.source = json.at("source");
+    s.cwd = json.at("cwd").get<std::string>();
+    s.cli_version = json.at("cli_version").get<std::string>();
+    s.originator = json.at("originator").get<std::string>();
+    s.git = json.at("git");
+    s.archived = json.at("archived").get<bool>();
+    s.mode = json.at("mode") == "extended" ? PersistenceMode::kExtended : PersistenceMode::kLimited;
+    s.events = json.at("events").get<uint64_t>();
+    s.bytes = json.at("bytes").get<uint64_t>();
+    s.rollout_lines = json.at("rollout_lines").get<uint64_t>();
+    s.turns = json.at("turns").get<uint64_t>();
+    s.last_status = static_cast<LastStatus>(json.at("last_status").get<int>());
+    state.meta_seen = json.at("meta_seen").get<bool>();
+    state.name_position = json.at("name_position").get<uint64_t>();
+    return state;
+  } catch (const Json::exception& e) {
+    return absl::DataLossError(absl::StrCat("a stored thread summary is malformed: ", e.what()));
+  }
+}
+
+std::string SourceKindOf(const Json& source) {
+  if (source.is_string()) {
+    const std::string& s = source.get_ref<const std::string&>();
+    if (s == "cli" || s == "vscode" || s == "exec") return s;
+    if (s == "mcp" || s == "appServer" || s == "app_server") return "appServer";
+    return "unknown";
+  }
+  if (source.is_object()) {
+    auto sub = source.find("subagent");
+    if (sub == source.end()) sub = source.find("subAgent");
+    if (sub == source.end()) return "unknown";
+    if (*sub == "review") return "subAgentReview";
+    if (*sub == "compact") return "subAgentCompact";
+    if (sub->is_object() && (sub->contains("thread_spawn") || sub->contains("threadSpawn"))) {
+      return "subAgentThreadSpawn";
+    }
+    return "subAgentOther";
+  }
+  return "unknown";
+}
+
+}  // namespace threadlog
