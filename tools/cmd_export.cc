@@ -20,9 +20,7 @@ int RunExport(const GlobalOptions& global, const ExportArgs& args) {
   if (args.thread.empty() == args.all.empty()) {
     return ReportError(absl::InvalidArgumentError("export: name one THREAD or pass --all DIR"));
   }
-  absl::StatusOr<std::string> home = ResolveHome(global);
-  if (!home.ok()) return ReportError(home.status());
-  absl::StatusOr<std::unique_ptr<ThreadStore>> store = ThreadStore::Open(*home);
+  absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global);
   if (!store.ok()) return ReportError(store.status());
   ExportOptions options;
   options.force = args.force;

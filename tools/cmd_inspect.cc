@@ -39,9 +39,7 @@ absl::StatusOr<Target> OpenTarget(const GlobalOptions& global, const InspectArgs
     target.store = &target.scratch->store();
     return target;
   }
-  absl::StatusOr<std::string> home = ResolveHome(global);
-  if (!home.ok()) return home.status();
-  absl::StatusOr<std::unique_ptr<ThreadStore>> store = ThreadStore::Open(*home);
+  absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global);
   if (!store.ok()) return store.status();
   target.own = std::move(*store);
   target.store = target.own.get();
