@@ -1,7 +1,11 @@
 // The thread-index fold and its JSON storage form.
 #include "projections/thread_summary.h"
 
+#include <cctype>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
+#include "eventlog/persistence_policy.h"
 #include "eventlog/timestamp.h"
 
 namespace threadlog {
@@ -21,11 +25,52 @@ void ApplySessionMeta(SummaryState* state, const Json& meta) {
   s.originator = StringField(meta, "originator");
   s.cli_version = StringField(meta, "cli_version");
   s.model_provider = StringField(meta, "model_provider");
-  if (auto source = meta.find("source"); source != meta.end()) s.source = *source;
+  // Codex reads a meta without a source as the default, "vscode".
+  auto source = meta.find("source");
+  s.source = source != meta.end() ? *source : Json("vscode");
   if (auto git = meta.find("git"); git != meta.end() && git->is_object()) s.git = *git;
   if (auto parent = ThreadId::Parse(StringField(meta, "forked_from_id")); parent.ok()) {
     s.forked_from = *parent;
   }
+}
+
+bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// Codex's "contextual" user messages: injected instructions and session-prefix markers that are
+// model context, not something the user typed (core's is_contextual_user_message).
+bool IsContextualText(std::string_view text) {
+  size_t start = text.find_first_not_of(" \t\r\n");
+  std::string_view trimmed = start == std::string_view::npos ? "" : text.substr(start);
+  for (std::string_view marker : {"<environment_context>", "<turn_aborted>", "<context_update>",
+                                  "<user_shell_command>", "<user_instructions>", "<skill>"}) {
+    if (StartsWithIgnoringCase(trimmed, marker)) return true;
+  }
+  return trimmed.starts_with("# AGENTS.md instructions for ");
+}
+
+// The preview text of a response_item user message, or nullopt when it is contextual or holds
+// no text. Codex joins the text parts without a separator.
+std::optional<std::string> UserMessagePreview(const Json& item) {
+  if (StringField(item, "role") != "user") return std::nullopt;
+  auto content = item.find("content");
+  if (content == item.end() || !content->is_array()) return std::nullopt;
+  std::string text;
+  bool any_text = false;
+  for (const Json& part : *content) {
+    if (!part.is_object() || StringField(part, "type") != "input_text") continue;
+    std::string piece = StringField(part, "text");
+    if (IsContextualText(piece)) return std::nullopt;
+    text += piece;
+    any_text = true;
+  }
+  if (!any_text) return std::nullopt;
+  return text;
 }
 
 }  // namespace
@@ -45,13 +90,19 @@ void FoldSummary(SummaryState* state, EventKind kind, std::string_view type,
 
   const bool interesting =
       (kind == EventKind::kSessionMeta && !state->meta_seen) ||
+      (kind == EventKind::kResponseItem && type == "message" && !s.has_user_message) ||
       (kind == EventKind::kEventMsg &&
-       ((type == "user_message" && !s.has_user_message) || type == "thread_name_updated" ||
+       (type == "thread_name_updated" ||
         type == "task_started" || type == "turn_started" || type == "task_complete" ||
         type == "turn_complete" || type == "turn_aborted")) ||
       kind == EventKind::kThreadRenamed || kind == EventKind::kThreadArchived ||
       kind == EventKind::kThreadUnarchived || kind == EventKind::kThreadForked ||
       kind == EventKind::kThreadConfigured;
+  if (kind == EventKind::kEventMsg && !IsPersisted(PersistenceMode::kLimited, kind, type, payload) &&
+      IsPersisted(PersistenceMode::kExtended, kind, type, payload)) {
+    // Codex files do not record the mode; an event only Extended threads keep reveals it.
+    s.mode = PersistenceMode::kExtended;
+  }
   if (!interesting) return;
   Json json = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return;
@@ -83,10 +134,13 @@ void FoldSummary(SummaryState* state, EventKind kind, std::string_view type,
     default:
       break;
   }
-  if (type == "user_message") {
-    // Codex's preview is the first user message's text.
-    s.preview = StringField(json, "message");
-    s.has_user_message = true;
+  if (kind == EventKind::kResponseItem) {
+    // Codex's preview: the first user message of the model history that is not injected
+    // context (it does not look at event_msg/user_message).
+    if (std::optional<std::string> preview = UserMessagePreview(json)) {
+      s.preview = *std::move(preview);
+      s.has_user_message = true;
+    }
   } else if (type == "thread_name_updated") {
     if (auto name = json.find("thread_name"); name != json.end() && name->is_string()) {
       s.name = name->get<std::string>();
