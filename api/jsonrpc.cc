@@ -19,11 +19,13 @@ absl::Status Invalid(std::string_view why) {
 
 absl::StatusOr<RequestId> ReadId(const json& id) {
   if (id.is_string()) return RequestId(id.get<std::string>());
-  if (id.is_number_integer()) return RequestId(id.get<int64_t>());
+  // is_number_integer() is also true for unsigned values, so those are checked first.
   if (id.is_number_unsigned()) {
     // Only values that fit an i64, as Codex's RequestId::Integer(i64).
     uint64_t v = id.get<uint64_t>();
     if (v <= static_cast<uint64_t>(INT64_MAX)) return RequestId(static_cast<int64_t>(v));
+  } else if (id.is_number_integer()) {
+    return RequestId(id.get<int64_t>());
   }
   return Invalid(absl::StrCat("`id` must be a string or a 64-bit integer, got ", id.dump()));
 }
