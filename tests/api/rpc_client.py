@@ -21,6 +21,7 @@ RESPONSE_TYPES = {
     "initialize": "#/definitions/InitializeResponse",
     "externalAgentConfig/detect": "#/definitions/v2/ExternalAgentConfigDetectResponse",
     "externalAgentConfig/import": "#/definitions/v2/ExternalAgentConfigImportResponse",
+    "thread/start": "#/definitions/v2/ThreadStartResponse",
 }
 
 
