@@ -156,6 +156,7 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
   }
   if (!result.ok()) return fail(result.status());
   connection->Send(Encode(Response{request.id, *std::move(result)}));
+  for (const std::function<void()>& then : context.after_response) then();
 }
 
 void Dispatcher::Finish() {

@@ -24,6 +24,9 @@ struct RequestContext {
   const RequestId& id;
   std::shared_ptr<Connection> connection;  // the caller; Send() for out-of-band notifications
   SubscriptionRegistry& subscriptions;     // Subscribe the caller; Notify a thread's followers
+  // Run in order right after a successful response is sent: notifications Codex sends after
+  // its answer (thread/started follows the thread/start response).
+  std::vector<std::function<void()>> after_response = {};
 };
 
 class MethodRegistry {

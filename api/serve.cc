@@ -18,6 +18,8 @@
 #include "api/method_registry.h"
 #include "api/stdio_transport.h"
 #include "api/subscriptions.h"
+#include "api/thread_handlers.h"
+#include "api/thread_import.h"
 #include "api/ws_transport.h"
 #include "migrate/paths.h"
 
@@ -95,9 +97,13 @@ absl::Status Serve(const ServeOptions& options) {
   MethodRegistry registry;
   RegisterInitializeHandler(registry);
   RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
-  // The thread methods plug in here: RegisterThreadHandlers(registry, store, subscriptions)
-  // from api/thread_handlers.h, once the store is opened.
   SubscriptionRegistry subscriptions;
+  if (options.store != nullptr) RegisterThreadHandlers(registry, *options.store, subscriptions);
+  // Declared before the dispatcher so that it stops (and joins) after the last request is done.
+  CodexHomeAdoption adoption;
+  if (options.store != nullptr && !options.codex_home.empty()) {
+    adoption.Start(*options.store, options.codex_home);
+  }
   Dispatcher::Options dispatch;
   dispatch.threads = options.threads;
   dispatch.max_in_flight = options.max_in_flight;

@@ -10,6 +10,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+namespace threadlog {
+class ThreadStore;
+}  // namespace threadlog
+
 namespace threadlog::api {
 
 struct ServeOptions {
@@ -19,6 +23,11 @@ struct ServeOptions {
   size_t max_outbound_bytes = 16 << 20;
   size_t max_in_flight = 256;
   size_t threads = 4;
+  // The store the thread methods read and append to; without one they are not offered. Not
+  // owned: the caller opens it before Serve and closes it after.
+  ThreadStore* store = nullptr;
+  // A Codex home whose rollouts not yet in the store are imported in the background at start.
+  std::string codex_home;
 };
 
 struct ListenAddress {

@@ -43,6 +43,23 @@ std::vector<std::string> SubscriptionRegistry::RemoveConnection(uint64_t connect
   return orphaned;
 }
 
+std::vector<std::shared_ptr<Connection>> SubscriptionRegistry::RemoveThread(
+    const std::string& thread_id) {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Connection>> removed;
+  auto thread = by_thread_.find(thread_id);
+  if (thread == by_thread_.end()) return removed;
+  for (auto& [id, connection] : thread->second) {
+    if (auto c = by_connection_.find(id); c != by_connection_.end()) {
+      c->second.erase(thread_id);
+      if (c->second.empty()) by_connection_.erase(c);
+    }
+    removed.push_back(std::move(connection));
+  }
+  by_thread_.erase(thread);
+  return removed;
+}
+
 bool SubscriptionRegistry::IsSubscribed(uint64_t connection_id,
                                         const std::string& thread_id) const {
   std::lock_guard lock(mu_);

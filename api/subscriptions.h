@@ -28,6 +28,10 @@ class SubscriptionRegistry {
   // Drops a closed connection everywhere. Returns the threads it was the last subscriber of.
   std::vector<std::string> RemoveConnection(uint64_t connection_id);
 
+  // Unsubscribes every connection from `thread_id` (the thread was unloaded, e.g. archived) and
+  // returns them, so the caller can still tell them about it.
+  std::vector<std::shared_ptr<Connection>> RemoveThread(const std::string& thread_id);
+
   bool IsSubscribed(uint64_t connection_id, const std::string& thread_id) const;
   size_t SubscriberCount(const std::string& thread_id) const;
   // Threads with at least one subscriber, sorted.

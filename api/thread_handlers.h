@@ -1,6 +1,5 @@
-// The plug-in point for the thread methods (thread/start, resume, fork, read, list, loaded/list,
-// archive, unarchive, unsubscribe, name/set, rollback): declared here, implemented next on top
-// of projections/thread_store.h. Nothing in api/ defines or calls it yet.
+// The thread lifecycle methods (thread/start, resume, fork, read, list, loaded/list, archive,
+// unarchive, unsubscribe, name/set, rollback) on top of projections/thread_store.h.
 #ifndef THREADLOG_API_THREAD_HANDLERS_H_
 #define THREADLOG_API_THREAD_HANDLERS_H_
 
@@ -10,16 +9,15 @@
 
 namespace threadlog::api {
 
-// Registers every thread method in `registry`. Each handler validates its params (api/params.h
-// wording), appends through `store` (answering only once the batch is durable), answers from
-// the projections, subscribes the caller (RequestContext::connection) and fans notifications
-// out with `subscriptions.Notify(thread_id, ...)`. The experimental fields of these methods
-// (persistExtendedHistory, dynamicTools, path, history, ...) are already gated by the
-// dispatcher from protocol_catalog.cc: handlers must not check the opt-in themselves.
-// `store` and `subscriptions` must outlive the registry. To plug in: call it in
-// api/serve.cc next to RegisterExternalAgentConfigHandlers, after opening the store with
-// ThreadStore::Open(ResolveHome(...)), and pass Dispatcher::Options::on_thread_orphaned so a
-// closed connection unloads its threads.
+// Registers every thread method in `registry`. Each handler validates its params
+// (api/thread_params.h), appends through `store` with Durability::kSync (answering only once
+// the batch is durable), answers from the projections, subscribes the caller to the threads it
+// starts, resumes or forks, and sends notifications to the thread's subscribers in Codex
+// 0.113.0's order (api/METHODS.md). A thread is "loaded" exactly while some connection
+// subscribes to it; a connection that closes simply stops following (no one is left to tell).
+// The experimental fields (persistExtendedHistory, dynamicTools, path, history) are gated by
+// the dispatcher (protocol_catalog.cc), not here. `store` and `subscriptions` must outlive the
+// registry.
 void RegisterThreadHandlers(MethodRegistry& registry, ThreadStore& store,
                             SubscriptionRegistry& subscriptions);
 

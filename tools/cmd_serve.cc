@@ -4,7 +4,7 @@
 
 namespace threadlog::cli {
 
-void RegisterServe(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
+void RegisterServe(CLI::App& app, GlobalOptions& global, Action* action) {
   auto options = std::make_shared<api::ServeOptions>();
   CLI::App* cmd = app.add_subcommand(
       "serve", "Run the app-server (Codex app-server v2 JSON-RPC) on stdio or a WebSocket");
@@ -27,10 +27,20 @@ void RegisterServe(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
   cmd->add_option("--threads", options->threads, "worker threads running requests")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  cmd->callback([options, action] {
-    *action = [options] {
+  cmd->add_option("--codex-home", options->codex_home,
+                  "a Codex home whose rollouts not yet in the store are imported in the "
+                  "background at start (progress on stderr)");
+  cmd->callback([&global, options, action] {
+    *action = [&global, options] {
+      // The store is opened before serving (a rebuild it needs reports progress) and closed
+      // after the last request is answered.
+      absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global);
+      if (!store.ok()) return ReportError(store.status());
+      options->store = store->get();
       absl::Status status = api::Serve(*options);
-      return status.ok() ? 0 : ReportError(status);
+      absl::Status closed = (*store)->Close();
+      if (!status.ok()) return ReportError(status);
+      return closed.ok() ? 0 : ReportError(closed);
     };
   });
 }

@@ -1,0 +1,285 @@
+// Params readers of the thread methods: types, enums and ids checked before any handler runs.
+#include "api/thread_params.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/params.h"
+#include "eventlog/absl_compat.h"
+
+namespace threadlog::api {
+namespace {
+
+using nlohmann::json;
+
+// Codex 0.113.0's thread/list page size: 25 unless asked, at most 100 (its
+// THREAD_LIST_DEFAULT_LIMIT / THREAD_LIST_MAX_LIMIT).
+constexpr size_t kDefaultListLimit = 25;
+constexpr size_t kMaxListLimit = 100;
+
+constexpr std::array<std::string_view, 3> kSandboxModes = {"read-only", "workspace-write",
+                                                           "danger-full-access"};
+constexpr std::array<std::string_view, 4> kApprovalPolicies = {"untrusted", "on-failure",
+                                                               "on-request", "never"};
+constexpr std::array<std::string_view, 2> kServiceTiers = {"fast", "flex"};
+constexpr std::array<std::string_view, 10> kSourceKinds = {"cli",
+                                                           "vscode",
+                                                           "exec",
+                                                           "appServer",
+                                                           "subAgent",
+                                                           "subAgentReview",
+                                                           "subAgentCompact",
+                                                           "subAgentThreadSpawn",
+                                                           "subAgentOther",
+                                                           "unknown"};
+
+// serde's "unknown variant `x`, expected one of `a`, `b`" (or "expected `a` or `b`" for two).
+template <size_t N>
+absl::Status CheckVariant(const std::string& value, const std::array<std::string_view, N>& allowed,
+                          std::string_view path) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return absl::OkStatus();
+  std::vector<std::string> quoted;
+  for (std::string_view a : allowed) quoted.push_back(absl::StrCat("`", ToAbsl(a), "`"));
+  std::string expected = N == 2 ? absl::StrCat(quoted[0], " or ", quoted[1])
+                                : absl::StrCat("one of ", absl::StrJoin(quoted, ", "));
+  return absl::InvalidArgumentError(absl::StrCat("Invalid request: unknown variant `", value,
+                                                 "`, expected ", expected, " (at `", ToAbsl(path),
+                                                 "`)"));
+}
+
+// Codex takes a relative cwd relative to its own working directory; so do we.
+std::string Absolute(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (ec) return path;
+  return absolute.lexically_normal().string();
+}
+
+absl::StatusOr<ThreadId> ParseThreadIdField(const json& params) {
+  absl::StatusOr<std::string> text = RequiredString(params, "threadId", "threadId");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<ThreadId> id = ThreadId::Parse(*text);
+  if (!id.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid thread id: ", id.status().message()));
+  }
+  return *id;
+}
+
+// Assigns an optional string member, or returns its type error.
+#define THREADLOG_OPTIONAL_STRING(target, object, name)                                    \
+  do {                                                                                     \
+    absl::StatusOr<std::optional<std::string>> value = OptionalString(object, name, name); \
+    if (!value.ok()) return value.status();                                                \
+    target = *std::move(value);                                                            \
+  } while (0)
+
+absl::StatusOr<SessionOverrides> ParseSession(const json& params) {
+  SessionOverrides s;
+  THREADLOG_OPTIONAL_STRING(s.model, params, "model");
+  THREADLOG_OPTIONAL_STRING(s.model_provider, params, "modelProvider");
+  THREADLOG_OPTIONAL_STRING(s.service_tier, params, "serviceTier");
+  if (s.service_tier) {
+    if (absl::Status st = CheckVariant(*s.service_tier, kServiceTiers, "serviceTier"); !st.ok()) {
+      return st;
+    }
+  }
+  THREADLOG_OPTIONAL_STRING(s.cwd, params, "cwd");
+  if (s.cwd) s.cwd = Absolute(*s.cwd);
+  THREADLOG_OPTIONAL_STRING(s.sandbox, params, "sandbox");
+  if (s.sandbox) {
+    if (absl::Status st = CheckVariant(*s.sandbox, kSandboxModes, "sandbox"); !st.ok()) return st;
+  }
+  THREADLOG_OPTIONAL_STRING(s.base_instructions, params, "baseInstructions");
+  if (auto it = params.find("approvalPolicy"); it != params.end() && !it->is_null()) {
+    if (it->is_string()) {
+      if (absl::Status st =
+              CheckVariant(it->get<std::string>(), kApprovalPolicies, "approvalPolicy");
+          !st.ok()) {
+        return st;
+      }
+    } else if (!it->is_object() || !it->contains("reject")) {
+      return WrongType(*it, "enum AskForApproval", "approvalPolicy");
+    }
+    s.approval_policy = *it;
+  }
+  absl::StatusOr<std::optional<bool>> extended =
+      OptionalBool(params, "persistExtendedHistory", "persistExtendedHistory");
+  if (!extended.ok()) return extended.status();
+  s.persist_extended = extended->value_or(false);
+  return s;
+}
+
+absl::Status CheckDynamicTools(const json& tools) {
+  if (!tools.is_array()) return WrongType(tools, "a sequence", "dynamicTools");
+  for (size_t i = 0; i < tools.size(); ++i) {
+    const json& tool = tools[i];
+    const std::string path = absl::StrCat("dynamicTools[", i, "]");
+    if (!tool.is_object()) return WrongType(tool, "struct DynamicToolSpec", path);
+    for (const char* field : {"name", "description"}) {
+      absl::StatusOr<std::string> s = RequiredString(tool, field, absl::StrCat(path, ".", field));
+      if (!s.ok()) return s.status();
+    }
+    if (!tool.contains("inputSchema")) return MissingField("inputSchema");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<StartParams> ParseStart(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadStartParams"); !s.ok()) return s;
+  absl::StatusOr<SessionOverrides> session = ParseSession(params);
+  if (!session.ok()) return session.status();
+  StartParams out;
+  out.session = *std::move(session);
+  if (auto it = params.find("dynamicTools"); it != params.end() && !it->is_null()) {
+    if (absl::Status s = CheckDynamicTools(*it); !s.ok()) return s;
+    out.dynamic_tools = *it;
+  }
+  return out;
+}
+
+absl::StatusOr<ResumeParams> ParseResume(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadResumeParams"); !s.ok()) return s;
+  // Codex lets `history` and `path` stand in for threadId; threadlog keeps no rollout files and
+  // resumes only stored threads, so it says so rather than ignoring them.
+  for (const char* field : {"history", "path"}) {
+    if (auto it = params.find(field); it != params.end() && !it->is_null()) {
+      return absl::UnimplementedError(absl::StrCat(
+          "thread/resume.", field, " is not supported by threadlog: resume by threadId"));
+    }
+  }
+  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<SessionOverrides> session = ParseSession(params);
+  if (!session.ok()) return session.status();
+  return ResumeParams{*id, *std::move(session)};
+}
+
+absl::StatusOr<ForkParams> ParseFork(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadForkParams"); !s.ok()) return s;
+  if (auto it = params.find("path"); it != params.end() && !it->is_null()) {
+    return absl::UnimplementedError(
+        "thread/fork.path is not supported by threadlog: fork by threadId");
+  }
+  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<SessionOverrides> session = ParseSession(params);
+  if (!session.ok()) return session.status();
+  return ForkParams{*id, *std::move(session)};
+}
+
+absl::StatusOr<ThreadRef> ParseThreadRef(const json& params, const char* type_name) {
+  if (absl::Status s = RequireObject(params, type_name); !s.ok()) return s;
+  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  if (!id.ok()) return id.status();
+  return ThreadRef{*id, false};
+}
+
+absl::StatusOr<ThreadRef> ParseRead(const json& params) {
+  absl::StatusOr<ThreadRef> ref = ParseThreadRef(params, "ThreadReadParams");
+  if (!ref.ok()) return ref.status();
+  absl::StatusOr<std::optional<bool>> turns = OptionalBool(params, "includeTurns", "includeTurns");
+  if (!turns.ok()) return turns.status();
+  ref->include_turns = turns->value_or(false);
+  return ref;
+}
+
+absl::StatusOr<ListParams> ParseList(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadListParams"); !s.ok()) return s;
+  ListParams out;
+  ListQuery& q = out.query;
+  q.require_user_message = true;  // Codex lists a thread only once it has a user message
+  std::optional<std::string> text;
+  THREADLOG_OPTIONAL_STRING(text, params, "cursor");
+  q.cursor = text.value_or("");
+  THREADLOG_OPTIONAL_STRING(text, params, "sortKey");
+  if (text) {
+    constexpr std::array<std::string_view, 2> kSortKeys = {"created_at", "updated_at"};
+    if (absl::Status s = CheckVariant(*text, kSortKeys, "sortKey"); !s.ok()) return s;
+    q.sort = *text == "updated_at" ? SortKey::kUpdatedAt : SortKey::kCreatedAt;
+  }
+  THREADLOG_OPTIONAL_STRING(text, params, "cwd");
+  if (text) q.cwd = Absolute(*text);
+  THREADLOG_OPTIONAL_STRING(text, params, "searchTerm");
+  if (text) {
+    return absl::UnimplementedError("thread/list.searchTerm is not supported by threadlog yet");
+  }
+  absl::StatusOr<std::optional<bool>> archived = OptionalBool(params, "archived", "archived");
+  if (!archived.ok()) return archived.status();
+  q.archived = archived->value_or(false);
+  q.limit = kDefaultListLimit;
+  if (auto it = params.find("limit"); it != params.end() && !it->is_null()) {
+    if (!it->is_number_unsigned()) return WrongType(*it, "u32", "limit");
+    q.limit = std::clamp<uint64_t>(it->get<uint64_t>(), 1, kMaxListLimit);
+  }
+  absl::StatusOr<std::optional<std::vector<std::string>>> providers =
+      OptionalStringArray(params, "modelProviders", "modelProviders");
+  if (!providers.ok()) return providers.status();
+  if (*providers) q.model_providers = **providers;
+  absl::StatusOr<std::optional<std::vector<std::string>>> kinds =
+      OptionalStringArray(params, "sourceKinds", "sourceKinds");
+  if (!kinds.ok()) return kinds.status();
+  if (*kinds) {
+    for (size_t i = 0; i < (*kinds)->size(); ++i) {
+      if (absl::Status s =
+              CheckVariant((**kinds)[i], kSourceKinds, absl::StrCat("sourceKinds[", i, "]"));
+          !s.ok()) {
+        return s;
+      }
+    }
+    q.source_kinds = **kinds;
+  }
+  // Omitted or empty: Codex's interactive sources.
+  if (q.source_kinds.empty()) q.source_kinds = {"cli", "vscode"};
+  return out;
+}
+
+absl::StatusOr<LoadedListParams> ParseLoadedList(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadLoadedListParams"); !s.ok()) return s;
+  LoadedListParams out;
+  std::optional<std::string> cursor;
+  THREADLOG_OPTIONAL_STRING(cursor, params, "cursor");
+  out.cursor = cursor.value_or("");
+  if (auto it = params.find("limit"); it != params.end() && !it->is_null()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() > UINT32_MAX) {
+      return WrongType(*it, "u32", "limit");
+    }
+    out.limit = it->get<uint32_t>();
+  }
+  return out;
+}
+
+absl::StatusOr<SetNameParams> ParseSetName(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadSetNameParams"); !s.ok()) return s;
+  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<std::string> name = RequiredString(params, "name", "name");
+  if (!name.ok()) return name.status();
+  if (name->find_first_not_of(" \t\r\n") == std::string::npos) {
+    return absl::InvalidArgumentError("thread name must not be empty");
+  }
+  return SetNameParams{*id, *std::move(name)};
+}
+
+absl::StatusOr<RollbackParams> ParseRollback(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadRollbackParams"); !s.ok()) return s;
+  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  if (!id.ok()) return id.status();
+  auto it = params.find("numTurns");
+  if (it == params.end()) return MissingField("numTurns");
+  if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > UINT32_MAX) {
+    return WrongType(*it, "u32", "numTurns");
+  }
+  const uint32_t n = it->get<uint32_t>();
+  if (n == 0) return absl::InvalidArgumentError("numTurns must be >= 1");
+  return RollbackParams{*id, n};
+}
+
+}  // namespace threadlog::api

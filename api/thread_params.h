@@ -1,0 +1,84 @@
+// The params of the thread lifecycle methods, parsed and checked with Codex's error wording.
+#ifndef THREADLOG_API_THREAD_PARAMS_H_
+#define THREADLOG_API_THREAD_PARAMS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "eventlog/thread_id.h"
+#include "nlohmann/json.hpp"
+#include "projections/thread_store.h"
+
+namespace threadlog::api {
+
+// The settings start, resume and fork accept (each nullopt when absent or null).
+struct SessionOverrides {
+  std::optional<std::string> model;
+  std::optional<std::string> model_provider;
+  std::optional<std::string> service_tier;
+  std::optional<std::string> cwd;                 // made absolute (Codex resolves against its cwd)
+  std::optional<nlohmann::json> approval_policy;  // AskForApproval, checked
+  std::optional<std::string> sandbox;             // SandboxMode: read-only | workspace-write | ...
+  std::optional<std::string> base_instructions;
+  bool persist_extended = false;  // persistExtendedHistory
+};
+
+struct StartParams {
+  SessionOverrides session;
+  nlohmann::json dynamic_tools = nullptr;  // DynamicToolSpec[] as sent, or null
+};
+
+struct ResumeParams {
+  ThreadId thread;
+  SessionOverrides session;
+};
+
+struct ForkParams {
+  ThreadId thread;
+  SessionOverrides session;
+};
+
+// thread/read, archive, unarchive, unsubscribe: {threadId} (+ includeTurns for read).
+struct ThreadRef {
+  ThreadId thread;
+  bool include_turns = false;
+};
+
+struct ListParams {
+  ListQuery query;
+};
+
+struct LoadedListParams {
+  std::string cursor;  // a thread id: the page starts after it
+  std::optional<uint32_t> limit;
+};
+
+struct SetNameParams {
+  ThreadId thread;
+  std::string name;
+};
+
+struct RollbackParams {
+  ThreadId thread;
+  uint32_t num_turns = 0;
+};
+
+// Each returns kInvalidArgument in Codex's words ("Invalid request: missing field `threadId`",
+// "invalid thread id: ...", "numTurns must be >= 1", ...).
+absl::StatusOr<StartParams> ParseStart(const nlohmann::json& params);
+absl::StatusOr<ResumeParams> ParseResume(const nlohmann::json& params);
+absl::StatusOr<ForkParams> ParseFork(const nlohmann::json& params);
+absl::StatusOr<ThreadRef> ParseRead(const nlohmann::json& params);
+// For archive, unarchive and unsubscribe; `type_name` is the params struct Codex names.
+absl::StatusOr<ThreadRef> ParseThreadRef(const nlohmann::json& params, const char* type_name);
+absl::StatusOr<ListParams> ParseList(const nlohmann::json& params);
+absl::StatusOr<LoadedListParams> ParseLoadedList(const nlohmann::json& params);
+absl::StatusOr<SetNameParams> ParseSetName(const nlohmann::json& params);
+absl::StatusOr<RollbackParams> ParseRollback(const nlohmann::json& params);
+
+}  // namespace threadlog::api
+
+#endif  // THREADLOG_API_THREAD_PARAMS_H_
