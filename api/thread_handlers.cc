@@ -67,30 +67,37 @@ class ThreadMethods {
   }
 
   absl::StatusOr<json> Resume(const ResumeParams& p, RequestContext& ctx) {
-    absl::StatusOr<ThreadSummary> summary = Get(p.thread, "no rollout found for thread id ");
+    if (!p.thread.ok()) return p.thread.status();
+
+    if (!p.unsupported_field.empty()) return Unsupported("thread/resume", p.unsupported_field);
+    absl::StatusOr<ThreadSummary> summary = Get((*p.thread), "no rollout found for thread id ");
     if (!summary.ok()) return summary.status();
-    if (summary->archived) return NoRollout(p.thread);
+    if (summary->archived) return NoRollout((*p.thread));
     if (p.session.persist_extended && summary->mode != PersistenceMode::kExtended) {
-      if (absl::StatusOr<AppendResult> a = AppendDurably(store_, p.thread, {Extended()}); !a.ok()) {
+      if (absl::StatusOr<AppendResult> a = AppendDurably(store_, (*p.thread), {Extended()});
+          !a.ok()) {
         return a.status();
       }
     }
-    const std::string id = p.thread.ToString();
+    const std::string id = (*p.thread).ToString();
     // notLoaded -> idle is announced before the answer, as Codex does.
     const bool was_loaded = Loaded(id);
     subscriptions_.Subscribe(ctx.connection, id);
     if (!was_loaded) subscriptions_.Notify(id, "thread/status/changed", StatusChanged(id, kIdle));
-    return Opened(p.thread, p.session, ctx, /*started=*/false);
+    return Opened((*p.thread), p.session, ctx, /*started=*/false);
   }
 
   absl::StatusOr<json> Fork(const ForkParams& p, RequestContext& ctx) {
-    absl::StatusOr<ThreadSummary> parent = Get(p.thread, "no rollout found for thread id ");
+    if (!p.thread.ok()) return p.thread.status();
+
+    if (!p.unsupported_field.empty()) return Unsupported("thread/fork", p.unsupported_field);
+    absl::StatusOr<ThreadSummary> parent = Get((*p.thread), "no rollout found for thread id ");
     if (!parent.ok()) return parent.status();
-    absl::StatusOr<uint64_t> parent_seq = store_.log().LastSeq(p.thread);
+    absl::StatusOr<uint64_t> parent_seq = store_.log().LastSeq((*p.thread));
     if (!parent_seq.ok()) return parent_seq.status();
     NewThreadMeta meta;
     meta.id = ThreadId::NewV7();
-    meta.forked_from = p.thread;
+    meta.forked_from = (*p.thread);
     meta.created_ms = NowMs();
     meta.cwd = p.session.cwd.value_or(parent->cwd);
     meta.originator = parent->originator.empty() ? kOriginator : parent->originator;
@@ -102,8 +109,8 @@ class ThreadMethods {
     // events 1..parent_seq.
     std::vector<NewEvent> events = {
         SessionMetaEvent(meta),
-        LifecycleEvent(EventKind::kThreadForked,
-                       {{"parent_thread_id", p.thread.ToString()}, {"parent_seq", *parent_seq}})};
+        LifecycleEvent(EventKind::kThreadForked, {{"parent_thread_id", (*p.thread).ToString()},
+                                                  {"parent_seq", *parent_seq}})};
     if (p.session.persist_extended || parent->mode == PersistenceMode::kExtended) {
       events.push_back(Extended());
     }
@@ -114,11 +121,13 @@ class ThreadMethods {
   }
 
   absl::StatusOr<json> Read(const ThreadRef& p, RequestContext&) {
-    absl::StatusOr<ThreadSummary> summary = Get(p.thread, "thread not loaded: ");
+    if (!p.thread.ok()) return p.thread.status();
+
+    absl::StatusOr<ThreadSummary> summary = Get((*p.thread), "thread not loaded: ");
     if (!summary.ok()) return summary.status();
     json turns = json::array();
     if (p.include_turns) {
-      absl::StatusOr<json> read = store_.ReadTurns(p.thread);
+      absl::StatusOr<json> read = store_.ReadTurns((*p.thread));
       if (!read.ok()) return read.status();
       turns = *std::move(read);
     }
@@ -157,17 +166,19 @@ class ThreadMethods {
   }
 
   absl::StatusOr<json> Archive(const ThreadRef& p, RequestContext& ctx) {
-    absl::StatusOr<ThreadSummary> summary = Get(p.thread, "no rollout found for thread id ");
+    if (!p.thread.ok()) return p.thread.status();
+
+    absl::StatusOr<ThreadSummary> summary = Get((*p.thread), "no rollout found for thread id ");
     if (!summary.ok()) return summary.status();
-    if (summary->archived) return NoRollout(p.thread);
-    if (absl::StatusOr<AppendResult> a =
-            AppendDurably(store_, p.thread, {LifecycleEvent(EventKind::kThreadArchived, {})});
+    if (summary->archived) return NoRollout((*p.thread));
+    if (absl::StatusOr<AppendResult> a = AppendDurably(
+            store_, (*p.thread), {LifecycleEvent(EventKind::kThreadArchived, json::object())});
         !a.ok()) {
       return a.status();
     }
     // Archiving unloads the thread: its followers hear notLoaded before the answer and
     // thread/archived after it (Codex's order; it sends no thread/closed here).
-    const std::string id = p.thread.ToString();
+    const std::string id = (*p.thread).ToString();
     std::vector<std::shared_ptr<Connection>> followers = subscriptions_.RemoveThread(id);
     SendTo(followers, "thread/status/changed", StatusChanged(id, kNotLoaded));
     AddCaller(followers, ctx.connection);
@@ -178,26 +189,31 @@ class ThreadMethods {
   }
 
   absl::StatusOr<json> Unarchive(const ThreadRef& p, RequestContext& ctx) {
+    if (!p.thread.ok()) return p.thread.status();
+
     absl::StatusOr<ThreadSummary> summary =
-        Get(p.thread, "no archived rollout found for thread id ");
+        Get((*p.thread), "no archived rollout found for thread id ");
     if (!summary.ok()) return summary.status();
     if (!summary->archived) {
       return absl::NotFoundError(
-          absl::StrCat("no archived rollout found for thread id ", p.thread.ToString()));
+          absl::StrCat("no archived rollout found for thread id ", (*p.thread).ToString()));
     }
-    if (absl::StatusOr<AppendResult> a =
-            AppendDurably(store_, p.thread, {LifecycleEvent(EventKind::kThreadUnarchived, {})});
+    if (absl::StatusOr<AppendResult> a = AppendDurably(
+            store_, (*p.thread), {LifecycleEvent(EventKind::kThreadUnarchived, json::object())});
         !a.ok()) {
       return a.status();
     }
-    absl::StatusOr<ThreadSummary> after = Get(p.thread, "thread not found: ");
+    absl::StatusOr<ThreadSummary> after = Get((*p.thread), "thread not found: ");
     if (!after.ok()) return after.status();
-    NotifyAfter(ctx, p.thread.ToString(), "thread/unarchived", {{"threadId", p.thread.ToString()}});
+    NotifyAfter(ctx, (*p.thread).ToString(), "thread/unarchived",
+                {{"threadId", (*p.thread).ToString()}});
     return json{{"thread", ThreadJson(*after)}};
   }
 
   absl::StatusOr<json> Unsubscribe(const ThreadRef& p, RequestContext& ctx) {
-    const std::string id = p.thread.ToString();
+    if (!p.thread.ok()) return p.thread.status();
+
+    const std::string id = (*p.thread).ToString();
     if (!Loaded(id)) return json{{"status", "notLoaded"}};
     if (!subscriptions_.IsSubscribed(ctx.connection->id(), id)) {
       return json{{"status", "notSubscribed"}};
@@ -214,13 +230,18 @@ class ThreadMethods {
   }
 
   absl::StatusOr<json> SetName(const SetNameParams& p, RequestContext& ctx) {
-    absl::StatusOr<ThreadSummary> summary = Get(p.thread, "thread not found: ");
+    if (!p.thread.ok()) return p.thread.status();
+    if (p.name.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return absl::InvalidArgumentError("thread name must not be empty");
+    }
+
+    absl::StatusOr<ThreadSummary> summary = Get((*p.thread), "thread not found: ");
     if (!summary.ok()) return summary.status();
-    const std::string id = p.thread.ToString();
+    const std::string id = (*p.thread).ToString();
     // The event Codex itself emits (event_msg thread_name_updated); the projections read the
     // name from it.
     if (absl::StatusOr<AppendResult> a = AppendDurably(
-            store_, p.thread,
+            store_, (*p.thread),
             {EventMsg(
                 {{"type", "thread_name_updated"}, {"thread_id", id}, {"thread_name", p.name}})});
         !a.ok()) {
@@ -231,18 +252,21 @@ class ThreadMethods {
   }
 
   absl::StatusOr<json> Rollback(const RollbackParams& p, RequestContext&) {
-    const std::string id = p.thread.ToString();
+    if (!p.thread.ok()) return p.thread.status();
+    if (p.num_turns == 0) return absl::InvalidArgumentError("numTurns must be >= 1");
+
+    const std::string id = (*p.thread).ToString();
     // Codex rolls back only a loaded thread (its running session holds the history).
     if (!Loaded(id)) return absl::NotFoundError(absl::StrCat("thread not found: ", id));
     if (absl::StatusOr<AppendResult> a =
-            AppendDurably(store_, p.thread,
+            AppendDurably(store_, (*p.thread),
                           {EventMsg({{"type", "thread_rolled_back"}, {"num_turns", p.num_turns}})});
         !a.ok()) {
       return a.status();
     }
-    absl::StatusOr<ThreadSummary> summary = Get(p.thread, "thread not found: ");
+    absl::StatusOr<ThreadSummary> summary = Get((*p.thread), "thread not found: ");
     if (!summary.ok()) return summary.status();
-    absl::StatusOr<json> turns = store_.ReadTurns(p.thread);
+    absl::StatusOr<json> turns = store_.ReadTurns((*p.thread));
     if (!turns.ok()) return turns.status();
     return json{{"thread", ThreadJson(*summary, *std::move(turns))}};
   }
@@ -258,6 +282,12 @@ class ThreadMethods {
 
   static NewEvent Extended() {
     return LifecycleEvent(EventKind::kThreadConfigured, {{"persistence", "extended"}});
+  }
+
+  static absl::Status Unsupported(const char* method, const std::string& field) {
+    return absl::UnimplementedError(absl::StrCat(method, ".", field,
+                                                 " is not supported by threadlog (it keeps no "
+                                                 "rollout files): pass threadId alone"));
   }
 
   static absl::Status NoRollout(const ThreadId& thread) {

@@ -61,14 +61,17 @@ std::string Absolute(const std::string& path) {
   return absolute.lexically_normal().string();
 }
 
-absl::StatusOr<ThreadId> ParseThreadIdField(const json& params) {
+// The outer status is the deserializer's (missing, not a string); the inner one the
+// handler's ("invalid thread id: ...").
+absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadIdField(const json& params) {
   absl::StatusOr<std::string> text = RequiredString(params, "threadId", "threadId");
   if (!text.ok()) return text.status();
   absl::StatusOr<ThreadId> id = ThreadId::Parse(*text);
   if (!id.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid thread id: ", id.status().message()));
+    return absl::StatusOr<ThreadId>(
+        absl::InvalidArgumentError(absl::StrCat("invalid thread id: ", id.status().message())));
   }
-  return *id;
+  return absl::StatusOr<ThreadId>(*id);
 }
 
 // Assigns an optional string member, or returns its type error.
@@ -147,37 +150,37 @@ absl::StatusOr<StartParams> ParseStart(const json& params) {
 
 absl::StatusOr<ResumeParams> ParseResume(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadResumeParams"); !s.ok()) return s;
-  // Codex lets `history` and `path` stand in for threadId; threadlog keeps no rollout files and
-  // resumes only stored threads, so it says so rather than ignoring them.
-  for (const char* field : {"history", "path"}) {
-    if (auto it = params.find(field); it != params.end() && !it->is_null()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "thread/resume.", field, " is not supported by threadlog: resume by threadId"));
-    }
-  }
-  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   absl::StatusOr<SessionOverrides> session = ParseSession(params);
   if (!session.ok()) return session.status();
-  return ResumeParams{*id, *std::move(session)};
+  ResumeParams out{*id, *std::move(session), ""};
+  // Codex lets `history` and `path` stand in for threadId (history first).
+  for (const char* field : {"history", "path"}) {
+    auto it = params.find(field);
+    if (it != params.end() && !it->is_null() && out.unsupported_field.empty()) {
+      out.unsupported_field = field;
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<ForkParams> ParseFork(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadForkParams"); !s.ok()) return s;
-  if (auto it = params.find("path"); it != params.end() && !it->is_null()) {
-    return absl::UnimplementedError(
-        "thread/fork.path is not supported by threadlog: fork by threadId");
-  }
-  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   absl::StatusOr<SessionOverrides> session = ParseSession(params);
   if (!session.ok()) return session.status();
-  return ForkParams{*id, *std::move(session)};
+  ForkParams out{*id, *std::move(session), ""};
+  if (auto it = params.find("path"); it != params.end() && !it->is_null()) {
+    out.unsupported_field = "path";
+  }
+  return out;
 }
 
 absl::StatusOr<ThreadRef> ParseThreadRef(const json& params, const char* type_name) {
   if (absl::Status s = RequireObject(params, type_name); !s.ok()) return s;
-  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   return ThreadRef{*id, false};
 }
@@ -258,28 +261,23 @@ absl::StatusOr<LoadedListParams> ParseLoadedList(const json& params) {
 
 absl::StatusOr<SetNameParams> ParseSetName(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadSetNameParams"); !s.ok()) return s;
-  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   absl::StatusOr<std::string> name = RequiredString(params, "name", "name");
   if (!name.ok()) return name.status();
-  if (name->find_first_not_of(" \t\r\n") == std::string::npos) {
-    return absl::InvalidArgumentError("thread name must not be empty");
-  }
   return SetNameParams{*id, *std::move(name)};
 }
 
 absl::StatusOr<RollbackParams> ParseRollback(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadRollbackParams"); !s.ok()) return s;
-  absl::StatusOr<ThreadId> id = ParseThreadIdField(params);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   auto it = params.find("numTurns");
   if (it == params.end()) return MissingField("numTurns");
   if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > UINT32_MAX) {
     return WrongType(*it, "u32", "numTurns");
   }
-  const uint32_t n = it->get<uint32_t>();
-  if (n == 0) return absl::InvalidArgumentError("numTurns must be >= 1");
-  return RollbackParams{*id, n};
+  return RollbackParams{*id, it->get<uint32_t>()};
 }
 
 }  // namespace threadlog::api

@@ -31,19 +31,24 @@ struct StartParams {
   nlohmann::json dynamic_tools = nullptr;  // DynamicToolSpec[] as sent, or null
 };
 
+// `path`/`history` (experimental) name a rollout file or history to resume or fork from;
+// threadlog keeps no files, so the handler refuses them — after the experimental gate, which
+// runs after parsing and must keep its own error for clients that did not opt in.
 struct ResumeParams {
-  ThreadId thread;
+  absl::StatusOr<ThreadId> thread;
   SessionOverrides session;
+  std::string unsupported_field;  // "path" or "history" when given
 };
 
 struct ForkParams {
-  ThreadId thread;
+  absl::StatusOr<ThreadId> thread;
   SessionOverrides session;
+  std::string unsupported_field;  // "path" when given
 };
 
 // thread/read, archive, unarchive, unsubscribe: {threadId} (+ includeTurns for read).
 struct ThreadRef {
-  ThreadId thread;
+  absl::StatusOr<ThreadId> thread;
   bool include_turns = false;
 };
 
@@ -57,17 +62,20 @@ struct LoadedListParams {
 };
 
 struct SetNameParams {
-  ThreadId thread;
+  absl::StatusOr<ThreadId> thread;
   std::string name;
 };
 
 struct RollbackParams {
-  ThreadId thread;
+  absl::StatusOr<ThreadId> thread;
   uint32_t num_turns = 0;
 };
 
 // Each returns kInvalidArgument in Codex's words ("Invalid request: missing field `threadId`",
-// "invalid thread id: ...", "numTurns must be >= 1", ...).
+// "Invalid request: invalid type: ..."): what Codex's deserializer refuses. What its handlers
+// refuse comes later, after the handshake and the experimental gate, so it is left to ours:
+// `thread` holds "invalid thread id: ..." for a threadId that is not a UUID, and an empty name
+// or numTurns 0 is passed through.
 absl::StatusOr<StartParams> ParseStart(const nlohmann::json& params);
 absl::StatusOr<ResumeParams> ParseResume(const nlohmann::json& params);
 absl::StatusOr<ForkParams> ParseFork(const nlohmann::json& params);

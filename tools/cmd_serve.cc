@@ -1,4 +1,7 @@
 // `threadlog serve`: the Codex-compatible app-server over stdio (default) or WebSocket.
+#include <pthread.h>
+#include <signal.h>
+
 #include "api/serve.h"
 #include "tools/cli.h"
 
@@ -34,6 +37,12 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, Action* action) {
     *action = [&global, options] {
       // The store is opened before serving (a rebuild it needs reports progress) and closed
       // after the last request is answered.
+      // RocksDB starts its threads when the store opens and they inherit this thread's signal
+      // mask: block the stop signals first, so that only Serve's signal thread receives them.
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      for (int sig : {SIGINT, SIGTERM, SIGUSR2}) sigaddset(&stop_signals, sig);
+      pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
       absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global);
       if (!store.ok()) return ReportError(store.status());
       options->store = store->get();
