@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "tools/bench_append.h"
+#include "tools/bench_store.h"
 #include "tools/cli.h"
 
 namespace threadlog::cli {
@@ -34,6 +35,49 @@ void RegisterBench(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
       return s.ok() ? 0 : ReportError(s);
     };
   });
+
+  auto store = std::make_shared<bench::StoreBenchOptions>();
+  store->fixtures_dir = append->fixtures_dir;
+  store->scratch_dir = append->scratch_dir;
+  using StoreBench =
+      absl::Status (*)(const bench::StoreBenchOptions&, std::ostream&, std::ostream&);
+  struct Entry {
+    const char* name;
+    const char* help;
+    StoreBench run;
+  };
+  for (const Entry& e : {
+           Entry{"list", "thread/list first page by updatedAt over 10,000 and 100,000 threads",
+                 &bench::RunListBench},
+           Entry{"read", "thread/read with turns for threads of 1,000 to 100,000 events",
+                 &bench::RunReadBench},
+           Entry{"rebuild", "projection rebuild from the log, events/s", &bench::RunRebuildBench},
+           Entry{"import", "rollout JSONL import, MB/s", &bench::RunImportBench},
+       }) {
+    CLI::App* sub = bench->add_subcommand(e.name, e.help);
+    sub->add_option("--runs", store->runs, "runs; tables show medians")->capture_default_str();
+    sub->add_option("--fixtures", store->fixtures_dir, "folder of rollout templates");
+    sub->add_option("--scratch", store->scratch_dir, "where benchmark stores are made");
+    if (std::string(e.name) == "list") {
+      sub->add_option("--threads", store->thread_counts, "thread counts")->capture_default_str();
+    } else if (std::string(e.name) == "read") {
+      sub->add_option("--events", store->thread_events, "thread sizes in events")
+          ->capture_default_str();
+    } else if (std::string(e.name) == "rebuild") {
+      sub->add_option("--events", store->rebuild_events, "events in the store")
+          ->capture_default_str();
+    } else {
+      sub->add_option("--bytes", store->import_bytes, "rollout bytes to import")
+          ->capture_default_str();
+    }
+    StoreBench run = e.run;
+    sub->callback([store, run, action] {
+      *action = [store, run] {
+        absl::Status s = run(*store, std::cout, std::cerr);
+        return s.ok() ? 0 : ReportError(s);
+      };
+    });
+  }
 }
 
 }  // namespace threadlog::cli

@@ -84,7 +84,8 @@ class Mutator {
 
 absl::StatusOr<std::vector<SyntheticThread>> MakeSyntheticThreads(const std::string& fixtures_dir,
                                                                   uint64_t min_events,
-                                                                  uint64_t seed) {
+                                                                  uint64_t seed,
+                                                                  uint64_t max_events_per_thread) {
   std::vector<std::vector<OrderedJson>> templates;
   std::vector<std::filesystem::path> files;
   std::error_code ec;
@@ -123,6 +124,7 @@ absl::StatusOr<std::vector<SyntheticThread>> MakeSyntheticThreads(const std::str
     Mutator mutator(rng, index);
     SyntheticThread thread;
     for (const OrderedJson& original : lines) {
+      if (max_events_per_thread != 0 && thread.events.size() >= max_events_per_thread) break;
       OrderedJson line = original;
       mutator.Walk(line["payload"], "payload");
       clock_ms += 1 + static_cast<int64_t>(rng() % 2000);
@@ -142,6 +144,22 @@ absl::StatusOr<std::vector<SyntheticThread>> MakeSyntheticThreads(const std::str
     threads.push_back(std::move(thread));
   }
   return threads;
+}
+
+absl::StatusOr<SyntheticThread> MakeLongThread(const std::string& fixtures_dir, uint64_t min_events,
+                                               uint64_t seed) {
+  absl::StatusOr<std::vector<SyntheticThread>> parts =
+      MakeSyntheticThreads(fixtures_dir, min_events, seed);
+  if (!parts.ok()) return parts.status();
+  SyntheticThread thread = std::move(parts->front());
+  for (size_t i = 1; i < parts->size() && thread.events.size() < min_events; ++i) {
+    for (NewEvent& e : (*parts)[i].events) {
+      if (e.kind == EventKind::kSessionMeta) continue;
+      thread.events.push_back(std::move(e));
+    }
+    thread.jsonl_bytes += (*parts)[i].jsonl_bytes;
+  }
+  return thread;
 }
 
 }  // namespace threadlog::bench

@@ -22,9 +22,16 @@ struct SyntheticThread {
 // at least `min_events` events: each is a template replayed with fresh UUIDs, shifted
 // timestamps, varied numbers and lightly varied texts (so ids, texts and outputs differ between
 // threads while the shapes stay Codex's). Deterministic for a given seed.
-absl::StatusOr<std::vector<SyntheticThread>> MakeSyntheticThreads(const std::string& fixtures_dir,
-                                                                  uint64_t min_events,
-                                                                  uint64_t seed);
+// `max_events_per_thread` (0: no limit) cuts each thread to its first events, for workloads of
+// many small threads.
+absl::StatusOr<std::vector<SyntheticThread>> MakeSyntheticThreads(
+    const std::string& fixtures_dir, uint64_t min_events, uint64_t seed,
+    uint64_t max_events_per_thread = 0);
+
+// One thread of at least `min_events` events: a synthetic thread followed by the events (less
+// the session_meta) of further ones, so turns keep coming with fresh ids.
+absl::StatusOr<SyntheticThread> MakeLongThread(const std::string& fixtures_dir, uint64_t min_events,
+                                               uint64_t seed);
 
 }  // namespace threadlog::bench
 
