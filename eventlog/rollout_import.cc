@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -76,8 +78,8 @@ absl::Status RolloutImporter::ImportPath(const std::string& path) {
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
-  if (!fs::is_directory(status)) return ImportFile(path);
-  std::vector<fs::path> files;
+  if (!fs::is_directory(status)) return StoreFile(ParseFile(path));
+  std::vector<std::string> files;
   for (auto it = fs::recursive_directory_iterator(
            path, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -85,24 +87,31 @@ absl::Status RolloutImporter::ImportPath(const std::string& path) {
   }
   if (ec) return absl::PermissionDeniedError(absl::StrCat(path, ": ", ec.message()));
   std::sort(files.begin(), files.end());
-  for (const fs::path& file : files) {
-    if (absl::Status s = ImportFile(file.string()); !s.ok()) return s;
+  // Reading and parsing the next file overlaps with appending the current one: parsing is
+  // about half of an import's work, and the appends are serial anyway.
+  std::future<ParsedFile> next;
+  for (size_t i = 0; i < files.size(); ++i) {
+    ParsedFile current = next.valid() ? next.get() : ParseFile(files[i]);
+    if (i + 1 < files.size()) {
+      next = std::async(std::launch::async, &RolloutImporter::ParseFile, files[i + 1]);
+    }
+    if (absl::Status s = StoreFile(std::move(current)); !s.ok()) {
+      if (next.valid()) next.wait();
+      return s;
+    }
   }
   return absl::OkStatus();
 }
 
-absl::Status RolloutImporter::ImportFile(const std::string& path) {
-  ++stats_.files;
+RolloutImporter::ParsedFile RolloutImporter::ParseFile(const std::string& path) {
+  ParsedFile file;
+  file.path = path;
   absl::StatusOr<std::string> content = ReadRolloutFile(path);
   if (!content.ok()) {
-    ++stats_.files_rejected;
-    if (on_problem_) on_problem_({path, 0, std::string(content.status().message())});
-    return absl::OkStatus();
+    file.unreadable = std::string(content.status().message());
+    return file;
   }
-  stats_.bytes_in += content->size();
-
-  std::vector<NewEvent> events;
-  std::optional<ThreadId> thread;
+  file.bytes = content->size();
   std::string_view rest(*content);
   for (uint64_t line_no = 1; !rest.empty(); ++line_no) {
     size_t end = rest.find('\n');
@@ -110,30 +119,46 @@ absl::Status RolloutImporter::ImportFile(const std::string& path) {
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     absl::StatusOr<NewEvent> event = ParseRolloutLine(line);
-    if (event.ok() && !thread && event->kind == EventKind::kSessionMeta) {
+    if (event.ok() && !file.thread && event->kind == EventKind::kSessionMeta) {
       absl::StatusOr<ThreadId> id = ThreadIdOfSessionMeta(event->payload.view());
-      if (!id.ok())
+      if (!id.ok()) {
         event = id.status();
-      else
-        thread = *id;
+      } else {
+        file.thread = *id;
+      }
     }
     if (!event.ok()) {
-      ++stats_.bad_lines;
-      if (on_problem_) on_problem_({path, line_no, std::string(event.status().message())});
+      file.bad_lines.push_back({path, line_no, std::string(event.status().message())});
       continue;
     }
-    events.push_back(std::move(*event));
+    file.events.push_back(std::move(*event));
   }
-  if (!thread) {
+  return file;
+}
+
+absl::Status RolloutImporter::StoreFile(ParsedFile file) {
+  const std::string& path = file.path;
+  ++stats_.files;
+  if (!file.unreadable.empty()) {
+    ++stats_.files_rejected;
+    if (on_problem_) on_problem_({path, 0, file.unreadable});
+    return absl::OkStatus();
+  }
+  stats_.bytes_in += file.bytes;
+  stats_.bad_lines += file.bad_lines.size();
+  if (on_problem_) {
+    for (const ImportProblem& problem : file.bad_lines) on_problem_(problem);
+  }
+  if (!file.thread) {
     ++stats_.files_rejected;
     if (on_problem_) on_problem_({path, 0, "no session_meta line: not a Codex rollout"});
     return absl::OkStatus();
   }
-
-  absl::StatusOr<uint64_t> stored =
-      lines_stored_ ? lines_stored_(*thread) : store_->LastSeq(*thread);
+  const ThreadId& thread = *file.thread;
+  const std::vector<NewEvent>& events = file.events;
+  absl::StatusOr<uint64_t> stored = lines_stored_ ? lines_stored_(thread) : store_->LastSeq(thread);
   if (!stored.ok()) return stored.status();
-  absl::StatusOr<uint64_t> last_seq = store_->LastSeq(*thread);
+  absl::StatusOr<uint64_t> last_seq = store_->LastSeq(thread);
   if (!last_seq.ok()) return last_seq.status();
   if (*stored >= events.size()) {
     ++stats_.files_unchanged;
@@ -142,9 +167,8 @@ absl::Status RolloutImporter::ImportFile(const std::string& path) {
     uint64_t last = *last_seq;
     for (size_t begin = *stored; begin < events.size(); begin += kAppendChunk) {
       size_t n = std::min(kAppendChunk, events.size() - begin);
-      absl::StatusOr<AppendResult> appended =
-          store_->Append(*thread, last, std::span<const NewEvent>(events).subspan(begin, n),
-                         Durability::kBuffered);
+      absl::StatusOr<AppendResult> appended = store_->Append(
+          thread, last, std::span<const NewEvent>(events).subspan(begin, n), Durability::kBuffered);
       if (!appended.ok()) {
         return absl::Status(appended.status().code(),
                             absl::StrCat(path, ": ", appended.status().message()));
@@ -153,7 +177,7 @@ absl::Status RolloutImporter::ImportFile(const std::string& path) {
       stats_.events += n;
     }
   }
-  if (on_file_) on_file_(path, *thread);
+  if (on_file_) on_file_(path, thread);
   if (on_progress_) on_progress_(stats_);
   return absl::OkStatus();
 }

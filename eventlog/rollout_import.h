@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "eventlog/event_store.h"
@@ -57,7 +59,17 @@ class RolloutImporter {
   const ImportStats& stats() const { return stats_; }
 
  private:
-  absl::Status ImportFile(const std::string& path);
+  // A file read and parsed, not yet stored: parsing runs ahead on another thread.
+  struct ParsedFile {
+    std::string path;
+    std::string unreadable;  // why the file could not be read, if it could not
+    uint64_t bytes = 0;
+    std::optional<ThreadId> thread;
+    std::vector<NewEvent> events;
+    std::vector<ImportProblem> bad_lines;
+  };
+  static ParsedFile ParseFile(const std::string& path);
+  absl::Status StoreFile(ParsedFile file);
 
   EventStore* store_;
   ProblemSink on_problem_;

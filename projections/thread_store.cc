@@ -295,27 +295,14 @@ class RocksThreadStore final : public ThreadStore {
     absl::StatusOr<StoreStats> stats = log_->Stats();
     const uint64_t total = stats.ok() ? stats->last_position : 0;
 
-    // Events are buffered per run of one thread (views die at Next()), folded together, and
-    // written in large batches.
-    struct OwnedEvent {
-      EventKind kind;
-      std::string type;
-      std::string payload;
-      int64_t timestamp_ms;
-      uint64_t position;
-    };
-    std::vector<OwnedEvent> run;
-    ThreadId run_thread;
+    // Events stream straight from the log into the fold; each run of one thread's events is
+    // written once it ends, and the batch whenever it grows large.
     rocksdb::WriteBatch batch;
-    auto flush_run = [&]() -> absl::Status {
-      std::vector<ProjectedEvent> views;
-      views.reserve(run.size());
-      for (const OwnedEvent& e : run) {
-        views.push_back({e.kind, e.type, e.payload, e.timestamp_ms, e.position});
-      }
-      absl::Status s =
-          views.empty() ? absl::OkStatus() : projector_->Apply(run_thread, views, &batch);
-      run.clear();
+    std::optional<Projector::Run> run;
+    auto end_run = [&]() -> absl::Status {
+      if (!run) return absl::OkStatus();
+      absl::Status s = projector_->EndRun(*run, &batch);
+      run.reset();
       return s;
     };
     auto write = [&]() -> absl::Status {
@@ -328,19 +315,24 @@ class RocksThreadStore final : public ThreadStore {
     std::unique_ptr<EventIterator> it = log_->ReadAll(1);
     for (; it->Valid(); it->Next()) {
       const EventView& e = it->event();
-      if (!run.empty() && e.thread != run_thread) {
-        if (absl::Status s = flush_run(); !s.ok()) return s;
+      if (run && e.thread != run->thread) {
+        if (absl::Status s = end_run(); !s.ok()) return s;
         if (batch.GetDataSize() > kRebuildBatchBytes) {
           if (absl::Status s = write(); !s.ok()) return s;
         }
       }
-      run_thread = e.thread;
-      run.push_back(
-          {e.kind, std::string(e.type), std::string(e.payload), e.timestamp_ms, e.position});
+      if (!run) {
+        absl::StatusOr<Projector::Run> begun = projector_->BeginRun(e.thread);
+        if (!begun.ok()) return begun.status();
+        run = *std::move(begun);
+      }
+      absl::Status folded = projector_->FoldEvent(
+          *run, {e.kind, e.type, e.payload, e.timestamp_ms, e.position}, &batch);
+      if (!folded.ok()) return folded;
       if (progress && ++done % 65536 == 0) progress(done, total);
     }
     if (!it->status().ok()) return it->status();
-    if (absl::Status s = flush_run(); !s.ok()) return s;
+    if (absl::Status s = end_run(); !s.ok()) return s;
     batch.Put(meta_, sk::kVersionKey, std::to_string(kProjectionVersion));
     if (absl::Status s = write(); !s.ok()) return s;
     if (progress) progress(total, total);

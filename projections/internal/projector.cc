@@ -169,25 +169,45 @@ void Projector::ClearCache() {
 
 absl::Status Projector::Apply(const ThreadId& thread, std::span<const ProjectedEvent> events,
                               rocksdb::WriteBatch* batch) {
+  absl::StatusOr<Run> run = BeginRun(thread);
+  if (!run.ok()) return run.status();
+  for (const ProjectedEvent& e : events) {
+    if (absl::Status s = FoldEvent(*run, e, batch); !s.ok()) return s;
+  }
+  return EndRun(*run, batch);
+}
+
+absl::StatusOr<Projector::Run> Projector::BeginRun(const ThreadId& thread) {
   absl::StatusOr<ThreadProjection*> working = Working(thread);
   if (!working.ok()) return working.status();
-  ThreadProjection* p = *working;
-  const SummaryState before = p->summary;
-  const uint32_t before_rows = p->stored_turn_rows;
-  for (const ProjectedEvent& e : events) {
-    if (e.kind == EventKind::kThreadForked) {
-      if (absl::Status s = ApplyFork(thread, p, e.payload, batch); !s.ok()) {
-        // The append fails; forget the half-applied state so it is reloaded from disk.
-        pending_.erase(thread);
-        return s;
-      }
+  Run run;
+  run.thread = thread;
+  run.projection = *working;
+  run.before = (*working)->summary;
+  run.before_rows = (*working)->stored_turn_rows;
+  return run;
+}
+
+absl::Status Projector::FoldEvent(Run& run, const ProjectedEvent& e, rocksdb::WriteBatch* batch) {
+  ThreadProjection* p = run.projection;
+  if (e.kind == EventKind::kThreadForked) {
+    if (absl::Status s = ApplyFork(run.thread, p, e.payload, batch); !s.ok()) {
+      // The append fails; forget the half-applied state so it is reloaded from disk.
+      pending_.erase(run.thread);
+      run.projection = nullptr;
+      return s;
     }
-    FoldSummary(&p->summary, e.kind, e.type, e.payload, e.timestamp_ms, e.position);
-    // A payload Codex would refuse leaves the turns unchanged, as Codex skips such a line.
-    (void)p->turns.Apply(e.kind, e.type, e.payload);
   }
+  FoldSummary(&p->summary, e.kind, e.type, e.payload, e.timestamp_ms, e.position);
+  // A payload Codex would refuse leaves the turns unchanged, as Codex skips such a line.
+  (void)p->turns.Apply(e.kind, e.type, e.payload);
+  return absl::OkStatus();
+}
+
+absl::Status Projector::EndRun(Run& run, rocksdb::WriteBatch* batch) {
+  ThreadProjection* p = run.projection;
   p->summary.summary.turns = p->turns.finished_turns() + (p->turns.OpenTurn() ? 1 : 0);
-  return WriteProjection(thread, before, before_rows, p, batch);
+  return WriteProjection(run.thread, run.before, run.before_rows, p, batch);
 }
 
 absl::Status Projector::ApplyFork(const ThreadId& thread, ThreadProjection* fork,

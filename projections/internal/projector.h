@@ -64,6 +64,18 @@ class Projector final : public AppendObserver {
   // path serves appends and rebuilds. Call Commit(written) once `batch` is written or dropped.
   absl::Status Apply(const ThreadId& thread, std::span<const ProjectedEvent> events,
                      rocksdb::WriteBatch* batch);
+
+  // Apply in three steps, for a caller that streams events without holding them (rebuild):
+  // BeginRun, FoldEvent for each event of the thread in order, EndRun to add the writes.
+  struct Run {
+    ThreadId thread;
+    ThreadProjection* projection = nullptr;
+    SummaryState before;
+    uint32_t before_rows = 0;
+  };
+  absl::StatusOr<Run> BeginRun(const ThreadId& thread);
+  absl::Status FoldEvent(Run& run, const ProjectedEvent& event, rocksdb::WriteBatch* batch);
+  absl::Status EndRun(Run& run, rocksdb::WriteBatch* batch);
   void Commit(bool written);
 
   // Forgets every cached projection (after a rebuild wiped them).
