@@ -75,17 +75,17 @@ rocksdb::ColumnFamilyOptions EventsFamilyOptions() {
   // bigger blocks compress much better; reads of a thread are range scans anyway. 256 KiB with a
   // 256 KiB trained dictionary and zstd level 15 at the bottom measured 8.5-8.7% of the rollout
   // JSONL bytes (64 KiB blocks: 9.5-9.9%); see `threadlog bench append`.
+  // No bloom filter: every read of this family is a seek into a thread's range, never a point
+  // lookup, so a filter would cost flush CPU and ~1.25 bytes per event for nothing.
   table.block_size = 256 << 10;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.format_version = 5;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Upper levels are short-lived: cheap zstd without a dictionary keeps flushes off the
+  // critical path of imports; the bottom level, where data settles, gets the expensive setup.
   cf.compression = rocksdb::kZSTD;
-  cf.compression_opts.level = 3;
-  cf.compression_opts.max_dict_bytes = 64 << 10;
-  cf.compression_opts.zstd_max_train_bytes = 100 * (64 << 10);
-  cf.compression_opts.enabled = true;
+  cf.compression_opts.level = 1;
   cf.bottommost_compression = rocksdb::kZSTD;
-  cf.bottommost_compression_opts = cf.compression_opts;
+  cf.bottommost_compression_opts.enabled = true;
   cf.bottommost_compression_opts.level = 15;
   cf.bottommost_compression_opts.max_dict_bytes = 256 << 10;
   cf.bottommost_compression_opts.zstd_max_train_bytes = 100 * (256 << 10);

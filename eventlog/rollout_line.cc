@@ -47,7 +47,9 @@ absl::Status SetTimestamp(std::string_view text, NewEvent* event) {
   if (!ms.ok()) return ms.status();
   event->timestamp_ms = *ms;
   // Keep the original text only when it would not come back the same.
-  if (FormatTimestampMs(*ms) != text) event->timestamp_text = std::string(text);
+  if (!IsCanonicalTimestamp(text) && FormatTimestampMs(*ms) != text) {
+    event->timestamp_text = std::string(text);
+  }
   return absl::OkStatus();
 }
 

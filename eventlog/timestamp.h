@@ -17,6 +17,10 @@ std::string FormatTimestampMs(int64_t ms);
 // truncated to milliseconds. kInvalidArgument names the text when it is not a timestamp.
 absl::StatusOr<int64_t> ParseTimestampMs(std::string_view text);
 
+// True when `text` is exactly in FormatTimestampMs's form (so formatting its value gives `text`
+// back), checked without formatting.
+bool IsCanonicalTimestamp(std::string_view text);
+
 }  // namespace threadlog
 
 #endif  // THREADLOG_EVENTLOG_TIMESTAMP_H_
