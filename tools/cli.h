@@ -36,7 +36,6 @@ using Action = std::function<int()>;
 // Each subcommand file defines one of these; main.cc calls them all. A Register function adds
 // its subcommand to `app` and stores its action in `*action` (run when the command was chosen).
 void RegisterImport(CLI::App& app, GlobalOptions& global, Action* action);
-void RegisterList(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterBench(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterRebuild(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterVerify(CLI::App& app, GlobalOptions& global, Action* action);

@@ -16,7 +16,6 @@ int main(int argc, char** argv) {
       ->envname("THREADLOG_HOME");
   Action action;
   RegisterImport(app, global, &action);
-  RegisterList(app, global, &action);
   RegisterBench(app, global, &action);
   RegisterRebuild(app, global, &action);
   RegisterVerify(app, global, &action);

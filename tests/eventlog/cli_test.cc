@@ -1,4 +1,5 @@
-// Integration tests that run the threadlog binary: import, list, --home and $THREADLOG_HOME.
+// Integration tests that run the threadlog binary: import, inspect list, --home and
+// $THREADLOG_HOME.
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -24,13 +25,13 @@ TEST(CliTest, ImportThenListThenReimportChangesNothing) {
   EXPECT_NE(imported.out.find("imported 3 files (3 new threads"), std::string::npos)
       << imported.out;
 
-  CommandResult listed = RunCommand({kBinary, "list", "--json", "--home", dir.Sub("s")});
+  CommandResult listed = RunCommand({kBinary, "inspect", "list", "--json", "--home", dir.Sub("s")});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   std::vector<std::string> lines = absl::StrSplit(listed.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 2u) << "the Limited thread is archived in the fixture home";
   EXPECT_NE(listed.out.find("\"name\":\"fixture-extended\""), std::string::npos) << listed.out;
   CommandResult archived =
-      RunCommand({kBinary, "list", "--json", "--archived", "--home", dir.Sub("s")});
+      RunCommand({kBinary, "inspect", "list", "--json", "--archived", "--home", dir.Sub("s")});
   ASSERT_EQ(archived.exit_code, 0) << archived.err;
   lines = absl::StrSplit(archived.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 1u);
@@ -63,8 +64,8 @@ TEST(CliTest, HomeComesFromTheEnvironmentWhenNotGiven) {
   CommandResult imported = RunCommand(
       {"/usr/bin/env", "THREADLOG_HOME=" + dir.Sub("env-store"), kBinary, "import", kHome});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  CommandResult listed =
-      RunCommand({"/usr/bin/env", "THREADLOG_HOME=" + dir.Sub("env-store"), kBinary, "list"});
+  CommandResult listed = RunCommand(
+      {"/usr/bin/env", "THREADLOG_HOME=" + dir.Sub("env-store"), kBinary, "inspect", "list"});
   EXPECT_NE(listed.out.find("2 threads"), std::string::npos) << listed.out;
 }
 
@@ -77,7 +78,7 @@ TEST(CliTest, ErrorsAreClearAndNonZero) {
   EXPECT_NE(usage.exit_code, 0);
   // A file where the store directory should be.
   testing::WriteFileOrDie(dir.Sub("file"), "x");
-  CommandResult not_dir = RunCommand({kBinary, "--home", dir.Sub("file"), "list"});
+  CommandResult not_dir = RunCommand({kBinary, "--home", dir.Sub("file"), "inspect", "list"});
   EXPECT_NE(not_dir.exit_code, 0);
   EXPECT_TRUE(absl::StrContains(not_dir.err, dir.Sub("file"))) << not_dir.err;
 }
