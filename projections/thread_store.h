@@ -120,7 +120,8 @@ class ThreadStore {
   // fork's thread_forked expanded into the parent's lines 1..parent_seq (recursively).
   virtual std::unique_ptr<EventIterator> ReadRollout(const ThreadId& thread) = 0;
 
-  // Drops every projection and replays the log.
+  // Drops every projection and replays the log. Must not run concurrently with Append (it is
+  // meant for `threadlog rebuild` and for Open, before anyone else has the store).
   virtual absl::Status Rebuild(ProgressFn progress = {}) = 0;
   // Replays the log into memory and compares with what is stored. OK when equal; otherwise
   // kDataLoss naming the first difference.
