@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "tools/bench_append.h"
+#include "tools/bench_rpc.h"
 #include "tools/bench_store.h"
 #include "tools/cli.h"
 
@@ -32,6 +33,41 @@ void RegisterBench(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
   cmd->callback([append, action] {
     *action = [append] {
       absl::Status s = bench::RunAppendBench(*append, std::cout, std::cerr);
+      return s.ok() ? 0 : ReportError(s);
+    };
+  });
+
+  auto rpc = std::make_shared<bench::RpcBenchOptions>();
+  // Only the templates recorded with the default model provider: Codex's thread/list filters
+  // on it by default, and both servers must list the same threads.
+  rpc->fixtures_dir = append->fixtures_dir + "/codex-rollouts";
+  rpc->scratch_dir = append->scratch_dir;
+  cmd = bench->add_subcommand("rpc",
+                              "thread/list and thread/read over stdio and WebSocket, req/s and "
+                              "p50/p99, against Codex 0.113.0's app-server on the same rollouts");
+  cmd->add_option("--threads", rpc->threads, "rollouts in the Codex home")->capture_default_str();
+  cmd->add_option("--requests", rpc->requests, "requests of each method per client per run")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--codex-requests", rpc->codex_requests,
+                  "requests of each method per run against Codex")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--runs", rpc->runs, "runs; the table shows medians")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--codex-bin", rpc->codex_bin,
+                  "the Codex 0.113.0 binary (npm install @openai/codex@0.113.0); when missing "
+                  "the comparison is skipped")
+      ->capture_default_str();
+  cmd->add_option("--fixtures", rpc->fixtures_dir, "folder of rollout templates")
+      ->capture_default_str();
+  cmd->add_option("--scratch", rpc->scratch_dir, "where the Codex home and the store are made")
+      ->capture_default_str();
+  cmd->add_option("--seed", rpc->seed, "synthetic data seed")->capture_default_str();
+  cmd->callback([rpc, action] {
+    *action = [rpc] {
+      absl::Status s = bench::RunRpcBench(*rpc, std::cout, std::cerr);
       return s.ok() ? 0 : ReportError(s);
     };
   });
