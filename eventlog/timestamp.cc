@@ -40,8 +40,8 @@ std::optional<int64_t> ParseCanonical(std::string_view t) {
     }
     return v;
   };
-  int year = num(0, 4), month = num(5, 2), day = num(8, 2), hour = num(11, 2),
-      minute = num(14, 2), second = num(17, 2), millis = num(20, 3);
+  int year = num(0, 4), month = num(5, 2), day = num(8, 2), hour = num(11, 2), minute = num(14, 2),
+      second = num(17, 2), millis = num(20, 3);
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
       minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) {
     return std::nullopt;  // leave odd values (leap seconds, bad days) to the full parser

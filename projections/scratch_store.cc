@@ -36,8 +36,8 @@ absl::StatusOr<std::unique_ptr<ScratchStore>> ScratchStore::Import(
   absl::StatusOr<std::unique_ptr<ThreadStore>> store = ThreadStore::Open(*dir + "/store");
   if (!store.ok()) return store.status();
   scratch->store_ = std::move(*store);
-  if (absl::Status s = ImportCodex(*scratch->store_, paths, std::move(on_problem), {},
-                                   &scratch->stats_);
+  if (absl::Status s =
+          ImportCodex(*scratch->store_, paths, std::move(on_problem), {}, &scratch->stats_);
       !s.ok()) {
     return s;
   }

@@ -92,13 +92,13 @@ void FoldSummary(SummaryState* state, EventKind kind, std::string_view type,
       (kind == EventKind::kSessionMeta && !state->meta_seen) ||
       (kind == EventKind::kResponseItem && type == "message" && !s.has_user_message) ||
       (kind == EventKind::kEventMsg &&
-       (type == "thread_name_updated" ||
-        type == "task_started" || type == "turn_started" || type == "task_complete" ||
-        type == "turn_complete" || type == "turn_aborted")) ||
+       (type == "thread_name_updated" || type == "task_started" || type == "turn_started" ||
+        type == "task_complete" || type == "turn_complete" || type == "turn_aborted")) ||
       kind == EventKind::kThreadRenamed || kind == EventKind::kThreadArchived ||
       kind == EventKind::kThreadUnarchived || kind == EventKind::kThreadForked ||
       kind == EventKind::kThreadConfigured;
-  if (kind == EventKind::kEventMsg && !IsPersisted(PersistenceMode::kLimited, kind, type, payload) &&
+  if (kind == EventKind::kEventMsg &&
+      !IsPersisted(PersistenceMode::kLimited, kind, type, payload) &&
       IsPersisted(PersistenceMode::kExtended, kind, type, payload)) {
     // Codex files do not record the mode; an event only Extended threads keep reveals it.
     s.mode = PersistenceMode::kExtended;

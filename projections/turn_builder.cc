@@ -437,9 +437,9 @@ absl::StatusOr<TurnBuilder> TurnBuilder::RestoreCheckpoint(std::string_view chec
     return absl::InvalidArgumentError("turn checkpoint: not a checkpoint");
   }
   if (state["finished_turns"].get<size_t>() != finished_turns.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "turn checkpoint: records ", state["finished_turns"].get<size_t>(), " finished turns, ",
-        finished_turns.size(), " were given"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("turn checkpoint: records ", state["finished_turns"].get<size_t>(),
+                     " finished turns, ", finished_turns.size(), " were given"));
   }
   state.erase("finished_turns");
   state["turns"] = std::move(finished_turns);
