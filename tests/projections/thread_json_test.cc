@@ -14,9 +14,10 @@ namespace {
 using Json = nlohmann::json;
 
 Json Schema() {
+  // A copy of ../shared/spec/codex-0.113.0-experimental/, kept in the repository so tests
+  // need nothing outside it.
   std::ifstream in(std::string(THREADLOG_SOURCE_DIR) +
-                   "/../shared/spec/codex-0.113.0-experimental/"
-                   "codex_app_server_protocol.v2.schemas.json");
+                   "/tests/api/schema/codex_app_server_protocol.v2.schemas.json");
   std::stringstream buffer;
   buffer << in.rdbuf();
   return Json::parse(buffer.str(), nullptr, false);
