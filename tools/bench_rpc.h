@@ -21,9 +21,10 @@ struct RpcBenchOptions {
   std::string threadlog_bin = "/proc/self/exe";  // the binary whose `serve` is measured
   std::string codex_bin = kDefaultCodexBin;      // missing: the Codex comparison is skipped
   uint64_t threads = 10'000;                     // rollouts in the Codex home
-  int requests = 200;       // requests of each method per client per run (threadlog)
-  int codex_requests = 20;  // the same for Codex, whose answers take much longer
-  int runs = 3;             // the table shows medians over runs
+  int requests = 200;                // requests of each method per client per run (threadlog)
+  int codex_requests = 20;           // the same for Codex, whose answers take much longer
+  double codex_warmup_seconds = 15;  // Codex gets thread/list calls this long, at least, first
+  int runs = 3;                      // the table shows medians over runs
   uint64_t seed = 1;
 };
 

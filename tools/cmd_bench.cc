@@ -53,6 +53,10 @@ void RegisterBench(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
                   "requests of each method per run against Codex")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--codex-warmup-seconds", rpc->codex_warmup_seconds,
+                  "Codex gets thread/list calls for at least this long (then until its times "
+                  "are stable) before it is measured")
+      ->capture_default_str();
   cmd->add_option("--runs", rpc->runs, "runs; the table shows medians")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
