@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "eventlog/event_store.h"
 #include "eventlog/rollout_line.h"
+#include "tools/bench_util.h"
 #include "tools/synthetic_events.h"
 
 namespace threadlog::bench {
@@ -142,12 +143,6 @@ absl::StatusOr<double> RawRun(const std::string& path,
   double seconds = Seconds(start);
   close(fd);
   return events / seconds;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "eventlog/timestamp.h"
 #include "projections/codex_import.h"
 #include "projections/thread_store.h"
+#include "tools/bench_util.h"
 #include "tools/synthetic_events.h"
 
 namespace threadlog::bench {
@@ -24,34 +25,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * (v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
-double Median(std::vector<double> v) { return Percentile(std::move(v), 0.5); }
-
-// A scratch folder removed when the benchmark ends, whatever happens.
-class Scratch {
- public:
-  explicit Scratch(const std::string& parent, const std::string& name)
-      : path_(fs::path(parent) / absl::StrCat("threadlog-bench-", name, "-", getpid())) {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-    fs::create_directories(path_, ec);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 absl::Status AppendThread(ThreadStore& store, const ThreadId& id,
                           const std::vector<NewEvent>& events) {
