@@ -90,6 +90,14 @@ void CodexHomeAdoption::Stop() {
 
 void CodexHomeAdoption::Run(ThreadStore& store, const std::string& codex_home) {
   const auto start = std::chrono::steady_clock::now();
+  std::error_code home_ec;
+  if (!fs::is_directory(codex_home, home_ec)) {
+    // Not fatal: the server works without it; but a mistyped path should not look like an
+    // empty history.
+    Log(absl::StrFormat("warning: Codex home %s is not a directory; nothing to adopt",
+                        codex_home));
+    return;
+  }
   std::vector<std::string> files;
   std::set<ThreadId> adopted;
   size_t known = 0;
