@@ -94,8 +94,7 @@ void CodexHomeAdoption::Run(ThreadStore& store, const std::string& codex_home) {
   if (!fs::is_directory(codex_home, home_ec)) {
     // Not fatal: the server works without it; but a mistyped path should not look like an
     // empty history.
-    Log(absl::StrFormat("warning: Codex home %s is not a directory; nothing to adopt",
-                        codex_home));
+    Log(absl::StrFormat("warning: Codex home %s is not a directory; nothing to adopt", codex_home));
     return;
   }
   std::vector<std::string> files;
