@@ -13,9 +13,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "migrate/internal/absl_sv.h"
+#include "migrate/internal/lines.h"
 
 namespace threadlog::migrate {
 
+using internal::SplitLines;
 using internal::Sv;
 namespace {
 
@@ -172,18 +174,6 @@ toml::table* TableAt(toml::table& root, const Path& path) {
     if (t == nullptr) return nullptr;
   }
   return t;
-}
-
-std::vector<std::string_view> SplitLines(std::string_view text) {
-  std::vector<std::string_view> lines;  // each with its '\n'
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
-    lines.push_back(text.substr(start, end - start));
-    start = end;
-  }
-  return lines;
 }
 
 // Inserts `block` (whole lines) before 0-based line `index` (== line count appends).

@@ -8,23 +8,12 @@
 #include "absl/strings/str_format.h"
 #include "migrate/file_io.h"
 #include "migrate/internal/absl_sv.h"
+#include "migrate/internal/lines.h"
 
 namespace threadlog::migrate {
 
 using internal::Sv;
 namespace {
-
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> lines;  // each keeps its '\n' (the last may lack one)
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
-    lines.push_back(text.substr(start, end - start));
-    start = end;
-  }
-  return lines;
-}
 
 struct Op {
   char kind;  // ' ', '-', '+'
@@ -81,7 +70,7 @@ std::string UnifiedDiff(std::string_view old_text, std::string_view new_text,
   if (binary(old_text) || binary(new_text)) {
     return absl::StrCat("Binary files ", Sv(old_label), " and ", Sv(new_label), " differ\n");
   }
-  std::vector<Op> ops = EditScript(Lines(old_text), Lines(new_text));
+  std::vector<Op> ops = EditScript(internal::SplitLines(old_text), internal::SplitLines(new_text));
   const size_t ctx = static_cast<size_t>(context);
   size_t k = 0;
   while (k < ops.size()) {
