@@ -127,14 +127,18 @@ json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary&
 }
 
 absl::StatusOr<json> LastTurnContext(ThreadStore& store, const ThreadId& thread) {
-  std::unique_ptr<EventIterator> it = store.ReadRollout(thread);
-  std::string last;
-  for (; it->Valid(); it->Next()) {
-    if (it->event().kind == EventKind::kTurnContext) last = std::string(it->event().payload);
-  }
+  // The thread index remembers where the newest turn_context is, so resume reads one event
+  // whatever the thread's length.
+  absl::StatusOr<std::optional<ThreadSummary>> summary = store.GetThread(thread);
+  if (!summary.ok()) return summary.status();
+  if (!*summary || (*summary)->last_turn_context_position == 0) return json(nullptr);
+  std::unique_ptr<EventIterator> it = store.log().ReadAll((*summary)->last_turn_context_position);
   if (!it->status().ok()) return it->status();
-  if (last.empty()) return json(nullptr);
-  json parsed = json::parse(last, nullptr, /*allow_exceptions=*/false);
+  if (!it->Valid()) return json(nullptr);
+  if (it->event().kind != EventKind::kTurnContext) {
+    return absl::DataLossError("the thread index points at an event that is not a turn_context");
+  }
+  json parsed = json::parse(it->event().payload, nullptr, /*allow_exceptions=*/false);
   return parsed.is_discarded() ? json(nullptr) : parsed;
 }
 

@@ -56,6 +56,9 @@ struct ThreadSummary {
   uint64_t bytes = 0;          // payload bytes of those events
   uint64_t rollout_lines = 0;  // of them, the five rollout kinds (what an import matched)
   uint64_t turns = 0;          // turns thread/read returns
+  // Global position of the newest turn_context (a fork's parent's when it has none of its own);
+  // 0 when there is none. Resume takes its settings baseline from it without reading the thread.
+  uint64_t last_turn_context_position = 0;
   LastStatus last_status = LastStatus::kIdle;
 };
 
@@ -130,7 +133,7 @@ class ThreadStore {
   virtual absl::Status Close() = 0;
 
   // Version of every projection's rules and layout; a store with another version is rebuilt.
-  static constexpr int kProjectionVersion = 1;
+  static constexpr int kProjectionVersion = 2;
 };
 
 }  // namespace threadlog

@@ -97,6 +97,7 @@ void FoldSummary(SummaryState* state, EventKind kind, std::string_view type,
       kind == EventKind::kThreadRenamed || kind == EventKind::kThreadArchived ||
       kind == EventKind::kThreadUnarchived || kind == EventKind::kThreadForked ||
       kind == EventKind::kThreadConfigured;
+  if (kind == EventKind::kTurnContext) s.last_turn_context_position = position;
   if (kind == EventKind::kEventMsg &&
       !IsPersisted(PersistenceMode::kLimited, kind, type, payload) &&
       IsPersisted(PersistenceMode::kExtended, kind, type, payload)) {
@@ -179,6 +180,7 @@ std::string SummaryStateToJson(const SummaryState& state) {
       {"bytes", s.bytes},
       {"rollout_lines", s.rollout_lines},
       {"turns", s.turns},
+      {"last_turn_context_position", s.last_turn_context_position},
       {"last_status", static_cast<int>(s.last_status)},
       {"meta_seen", state.meta_seen},
       {"name_position", state.name_position},
@@ -217,6 +219,7 @@ absl::StatusOr<SummaryState> SummaryStateFromJson(std::string_view text) {
     s.bytes = json.at("bytes").get<uint64_t>();
     s.rollout_lines = json.at("rollout_lines").get<uint64_t>();
     s.turns = json.at("turns").get<uint64_t>();
+    s.last_turn_context_position = json.at("last_turn_context_position").get<uint64_t>();
     s.last_status = static_cast<LastStatus>(json.at("last_status").get<int>());
     state.meta_seen = json.at("meta_seen").get<bool>();
     state.name_position = json.at("name_position").get<uint64_t>();

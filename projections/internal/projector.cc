@@ -248,6 +248,9 @@ absl::Status Projector::ApplyFork(const ThreadId& thread, ThreadProjection* fork
     s.has_user_message = parent->summary.summary.has_user_message;
   }
   s.mode = parent->summary.summary.mode;
+  if (s.last_turn_context_position == 0) {
+    s.last_turn_context_position = parent->summary.summary.last_turn_context_position;
+  }
   parent->children++;
   batch->Put(turns_, sk::ChildKey(*parent_id, thread), "");
   batch->Put(turns_, sk::CheckpointKey(*parent_id), CheckpointRecord(*parent));
@@ -355,6 +358,9 @@ absl::StatusOr<ThreadProjection> Projector::FoldFromLog(const ThreadId& thread,
         s.has_user_message = base->summary.summary.has_user_message;
       }
       s.mode = base->summary.summary.mode;
+      if (s.last_turn_context_position == 0) {
+        s.last_turn_context_position = base->summary.summary.last_turn_context_position;
+      }
     }
     FoldSummary(&p.summary, e.kind, e.type, e.payload, e.timestamp_ms, e.position);
     (void)p.turns.Apply(e.kind, e.type, e.payload);

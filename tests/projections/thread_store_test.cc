@@ -285,6 +285,27 @@ TEST_F(ThreadStoreTest, ForkReadsThroughAndCopiesOnlyWhenTheParentRewritesHistor
   EXPECT_EQ(*store_->log().LastSeq(bad), 0u);
 }
 
+TEST_F(ThreadStoreTest, RemembersWhereTheNewestTurnContextIsAndForksInheritIt) {
+  ThreadId id = MakeThread(1000, 1);
+  EXPECT_EQ((*store_->GetThread(id))->last_turn_context_position, 0u);
+  Append(id, {Event(EventKind::kTurnContext, "", {{"model", "first"}}, 2000)});
+  Append(id, {Event(EventKind::kTurnContext, "", {{"model", "second"}}, 3000),
+              Event(EventKind::kEventMsg, "token_count", {{"info", nullptr}}, 3001)});
+  uint64_t position = (*store_->GetThread(id))->last_turn_context_position;
+  auto it = store_->log().ReadAll(position);
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->event().kind, EventKind::kTurnContext);
+  EXPECT_EQ(Json::parse(it->event().payload)["model"], "second");
+
+  ThreadId fork = ThreadId::NewV7();
+  Append(fork, {Meta(fork, 4000), Event(EventKind::kThreadForked, "",
+                                        {{"parent_thread_id", id.ToString()},
+                                         {"parent_seq", *store_->log().LastSeq(id)}},
+                                        4000)});
+  EXPECT_EQ((*store_->GetThread(fork))->last_turn_context_position, position);
+  EXPECT_TRUE(store_->Verify().ok());
+}
+
 TEST_F(ThreadStoreTest, RebuildGivesTheSameProjectionsAndVerifyCatchesTampering) {
   ThreadId a = MakeThread(1000, 3);
   ThreadId b = MakeThread(2000, 2);
