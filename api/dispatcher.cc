@@ -27,6 +27,7 @@ struct Dispatcher::Pool {
 struct Dispatcher::Lane {
   explicit Lane(boost::asio::thread_pool& pool) : strand(boost::asio::make_strand(pool)) {}
   boost::asio::strand<boost::asio::thread_pool::executor_type> strand;
+  size_t queued = 0;  // requests posted to the strand and not finished (guarded by mu_)
 };
 
 namespace {
@@ -55,7 +56,8 @@ Dispatcher::~Dispatcher() {
   pool_->pool.join();
 }
 
-void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::string_view text) {
+void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::string_view text,
+                           Placement placement) {
   absl::StatusOr<Message> message = DecodeMessage(text);
   if (!message.ok()) {
     // Codex logs and stays silent here, which leaves a client waiting forever; we answer, in
@@ -84,6 +86,7 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
   Request* request = std::get_if<Request>(&*message);
   if (request == nullptr) return;  // answers to server requests: we send none yet
   std::shared_ptr<Lane> lane;
+  bool run_here = false;
   {
     std::lock_guard lock(mu_);
     if (!accepting_) {
@@ -101,10 +104,19 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
     std::shared_ptr<Lane>& slot = lanes_[connection->id()];
     if (!slot) slot = std::make_shared<Lane>(pool_->pool);
     lane = slot;
+    // Nothing of this connection is queued or running, so running here keeps its order; it
+    // saves waking a worker (about a third of a small request's round trip on a 2-core VM).
+    run_here = placement == Placement::kHereIfIdle && lane->queued == 0;
+    if (!run_here) ++lane->queued;
   }
-  boost::asio::post(lane->strand, [this, connection, request = std::move(*request)] {
+  if (run_here) {
+    Run(connection, *request);
+    Finish(nullptr);
+    return;
+  }
+  boost::asio::post(lane->strand, [this, connection, lane, request = std::move(*request)] {
     Run(connection, request);
-    Finish();
+    Finish(lane.get());
   });
 }
 
@@ -147,7 +159,7 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
         ImplementedList(registry_))));
   }
   RequestContext context{request.id, connection, subscriptions_};
-  absl::StatusOr<nlohmann::json> result;
+  absl::StatusOr<HandlerResult> result;
   try {
     result = (*bound)(context);
   } catch (const std::exception& e) {
@@ -155,12 +167,17 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
     result = absl::InternalError(absl::StrCat("Internal error: ", e.what()));
   }
   if (!result.ok()) return fail(result.status());
-  connection->Send(Encode(Response{request.id, *std::move(result)}));
+  if (const EncodedJson* encoded = std::get_if<EncodedJson>(&*result)) {
+    connection->Send(EncodeResponse(request.id, encoded->text));
+  } else {
+    connection->Send(Encode(Response{request.id, std::get<nlohmann::json>(*std::move(result))}));
+  }
   for (const std::function<void()>& then : context.after_response) then();
 }
 
-void Dispatcher::Finish() {
+void Dispatcher::Finish(Lane* lane) {
   std::lock_guard lock(mu_);
+  if (lane != nullptr) --lane->queued;
   if (--in_flight_ == 0) idle_.notify_all();
 }
 

@@ -36,10 +36,20 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Handles one inbound message of `connection`, as read from its transport. Requests run on
-  // the pool, one at a time per connection in arrival order (so initialize is seen by the next
-  // request); answers go back through connection->Send(). Never throws; thread-safe.
-  void OnMessage(const std::shared_ptr<Connection>& connection, std::string_view text);
+  // Where a request may run.
+  enum class Placement {
+    kQueue,       // on the pool (the caller's thread serves other connections)
+    kHereIfIdle,  // on the caller's thread when the connection has nothing queued or running:
+                  // for a transport thread dedicated to one connection with no more input
+                  // waiting, where the client is blocked on this answer
+  };
+
+  // Handles one inbound message of `connection`, as read from its transport. Requests run one
+  // at a time per connection in arrival order (so initialize is seen by the next request), on
+  // the pool or (see Placement) on the caller's thread; answers go back through
+  // connection->Send(). Never throws; thread-safe.
+  void OnMessage(const std::shared_ptr<Connection>& connection, std::string_view text,
+                 Placement placement = Placement::kQueue);
 
   // The transport lost `connection`: forget it and drop its subscriptions. Its queued requests
   // still run (their answers are dropped by the transport).
@@ -53,7 +63,7 @@ class Dispatcher {
  private:
   struct Lane;  // a connection's FIFO of requests
   void Run(const std::shared_ptr<Connection>& connection, const Request& request);
-  void Finish();
+  void Finish(Lane* lane);  // lane: the one the request was queued on; nullptr if run in place
 
   const MethodRegistry& registry_;
   SubscriptionRegistry& subscriptions_;

@@ -143,4 +143,13 @@ std::string Encode(const Message& message) {
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string EncodeResponse(const RequestId& id, std::string_view result_json) {
+  const std::string id_json =
+      RequestIdToJson(id).dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(id_json.size() + result_json.size() + 20);
+  out.append("{\"id\":").append(id_json).append(",\"result\":").append(result_json).append("}");
+  return out;
+}
+
 }  // namespace threadlog::api

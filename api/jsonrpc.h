@@ -58,6 +58,10 @@ std::optional<RequestId> SalvageRequestId(std::string_view text);
 // One line of output, without the trailing newline and without a "jsonrpc" member.
 std::string Encode(const Message& message);
 
+// A Response whose result is already JSON text (`result_json`, one valid JSON value), spliced
+// in as is. Same bytes as Encode(Response{id, parse(result_json)}) when the text is canonical.
+std::string EncodeResponse(const RequestId& id, std::string_view result_json);
+
 }  // namespace threadlog::api
 
 #endif  // THREADLOG_API_JSONRPC_H_

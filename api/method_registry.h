@@ -1,5 +1,5 @@
 // MethodRegistry: the table of implemented methods. Each entry is a params parser and a thin
-// handler `(const Params&, RequestContext&) -> absl::StatusOr<json>`.
+// handler `(const Params&, RequestContext&) -> absl::StatusOr<json or EncodedJson>`.
 #ifndef THREADLOG_API_METHOD_REGISTRY_H_
 #define THREADLOG_API_METHOD_REGISTRY_H_
 
@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,10 +31,19 @@ struct RequestContext {
   std::vector<std::function<void()>> after_response = {};
 };
 
+// A result already encoded as JSON text: for a hot path that answers with stored JSON
+// (thread/list) rather than building a DOM only to serialise it again. Must be one JSON value.
+struct EncodedJson {
+  std::string text;
+};
+
+// What a handler answers: a JSON value, or one already encoded.
+using HandlerResult = std::variant<nlohmann::json, EncodedJson>;
+
 class MethodRegistry {
  public:
   // A parsed request bound to its handler, ready to run.
-  using Bound = std::function<absl::StatusOr<nlohmann::json>(RequestContext&)>;
+  using Bound = std::function<absl::StatusOr<HandlerResult>(RequestContext&)>;
   // Parses raw params (null when the request had none); errors are kInvalidArgument in Codex's
   // words ("Invalid request: missing field `x`").
   using Parser = std::function<absl::StatusOr<Bound>(const nlohmann::json& params)>;
@@ -40,16 +51,21 @@ class MethodRegistry {
   // Registers `method`, which must be a method of protocol_catalog.h and not yet registered.
   // `parse` turns raw params into P (validation, with messages naming the field); `handle`
   // runs only on parsed params, after the handshake and the experimental gate.
-  template <typename P>
-  void Register(std::string method, std::function<absl::StatusOr<P>(const nlohmann::json&)> parse,
-                std::function<absl::StatusOr<nlohmann::json>(const P&, RequestContext&)> handle) {
+  // R is nlohmann::json or EncodedJson.
+  template <typename P, typename R = nlohmann::json>
+  void Register(
+      std::string method, std::function<absl::StatusOr<P>(const nlohmann::json&)> parse,
+      std::type_identity_t<std::function<absl::StatusOr<R>(const P&, RequestContext&)>> handle) {
     Add(std::move(method),
         [parse = std::move(parse),
          handle = std::move(handle)](const nlohmann::json& params) -> absl::StatusOr<Bound> {
           absl::StatusOr<P> parsed = parse(params);
           if (!parsed.ok()) return parsed.status();
-          return Bound([p = *std::move(parsed), handle](RequestContext& context) {
-            return handle(p, context);
+          return Bound([p = *std::move(parsed),
+                        handle](RequestContext& context) -> absl::StatusOr<HandlerResult> {
+            absl::StatusOr<R> result = handle(p, context);
+            if (!result.ok()) return result.status();
+            return HandlerResult(*std::move(result));
           });
         });
   }

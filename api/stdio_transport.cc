@@ -57,10 +57,15 @@ void StdioTransport::Run() {
   std::string pending;
   bool discarding = false;  // inside an over-long line, up to its newline
   char buf[64 * 1024];
-  auto handle_line = [&](std::string_view line) {
+  // `last`: no further input is already read, so the client is most likely waiting for this
+  // answer; a request then runs on this thread (Placement::kHereIfIdle). A burst of lines goes
+  // to the pool so that reading, and refusing when overloaded, goes on meanwhile.
+  auto handle_line = [&](std::string_view line, bool last) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    dispatcher_.OnMessage(connection, line);
+    dispatcher_.OnMessage(
+        connection, line,
+        last ? Dispatcher::Placement::kHereIfIdle : Dispatcher::Placement::kQueue);
   };
   auto too_long = [&] {
     connection->Send(Encode(ErrorResponse{
@@ -87,13 +92,13 @@ void StdioTransport::Run() {
         too_long();
       }
       if (nl == std::string_view::npos) break;
-      if (!discarding) handle_line(pending);
+      chunk.remove_prefix(nl + 1);
+      if (!discarding) handle_line(pending, chunk.empty());
       pending.clear();
       discarding = false;
-      chunk.remove_prefix(nl + 1);
     }
   }
-  if (!stop_ && !discarding && !pending.empty()) handle_line(pending);  // last line, no newline
+  if (!stop_ && !discarding && !pending.empty()) handle_line(pending, false);  // no newline
   dispatcher_.OnClosed(connection->id());
 }
 

@@ -134,19 +134,37 @@ class ThreadMethods {
     return json{{"thread", ThreadJson(*summary, std::move(turns))}};
   }
 
-  absl::StatusOr<json> List(const ListParams& p, RequestContext&) {
-    absl::StatusOr<ThreadPage> page = store_.List(p.query);
+  // Answers from the stored listing rows: the page is spliced from JSON text rendered at append
+  // time, with the live status of the threads this server has loaded.
+  absl::StatusOr<EncodedJson> List(const ListParams& p, RequestContext&) {
+    absl::StatusOr<ListedPage> page = store_.ListJson(p.query);
     if (!page.ok()) {
       if (page.status().code() == absl::StatusCode::kInvalidArgument) {
         return absl::InvalidArgumentError(absl::StrCat("invalid cursor: ", p.query.cursor));
       }
       return page.status();
     }
-    json data = json::array();
-    for (const ThreadSummary& summary : page->threads) data.push_back(ThreadJson(summary));
-    return json{
-        {"data", std::move(data)},
-        {"nextCursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+    size_t size = 64;
+    for (const ListedThread& t : page->threads) size += t.thread_json.size() + 32;
+    EncodedJson out;
+    out.text.reserve(size);
+    out.text.append("{\"data\":[");
+    for (size_t i = 0; i < page->threads.size(); ++i) {
+      const ListedThread& t = page->threads[i];
+      if (i > 0) out.text.push_back(',');
+      if (Loaded(t.id.ToString())) {
+        const std::string_view json_text(t.thread_json);
+        out.text.append(json_text.substr(0, t.status_offset));
+        out.text.append(kIdle.dump());
+        out.text.append(json_text.substr(t.status_offset + t.status_size));
+      } else {
+        out.text.append(t.thread_json);
+      }
+    }
+    out.text.append("],\"nextCursor\":");
+    out.text.append(page->next_cursor.empty() ? "null" : json(page->next_cursor).dump());
+    out.text.push_back('}');
+    return out;
   }
 
   absl::StatusOr<json> LoadedList(const LoadedListParams& p, RequestContext&) {
@@ -358,10 +376,10 @@ class ThreadMethods {
 };
 
 // Binds a ThreadMethods member as a registry handler.
-template <typename P>
-std::function<absl::StatusOr<json>(const P&, RequestContext&)> Bind(
+template <typename P, typename R>
+std::function<absl::StatusOr<R>(const P&, RequestContext&)> Bind(
     const std::shared_ptr<ThreadMethods>& methods,
-    absl::StatusOr<json> (ThreadMethods::*member)(const P&, RequestContext&)) {
+    absl::StatusOr<R> (ThreadMethods::*member)(const P&, RequestContext&)) {
   return [methods, member](const P& params, RequestContext& ctx) {
     return ((*methods).*member)(params, ctx);
   };
@@ -387,7 +405,8 @@ void RegisterThreadHandlers(MethodRegistry& registry, ThreadStore& store,
                                   Bind(m, &ThreadMethods::Resume));
   registry.Register<ForkParams>("thread/fork", Parser(ParseFork), Bind(m, &ThreadMethods::Fork));
   registry.Register<ThreadRef>("thread/read", Parser(ParseRead), Bind(m, &ThreadMethods::Read));
-  registry.Register<ListParams>("thread/list", Parser(ParseList), Bind(m, &ThreadMethods::List));
+  registry.Register<ListParams, EncodedJson>("thread/list", Parser(ParseList),
+                                             Bind(m, &ThreadMethods::List));
   registry.Register<LoadedListParams>("thread/loaded/list", Parser(ParseLoadedList),
                                       Bind(m, &ThreadMethods::LoadedList));
   registry.Register<ThreadRef>("thread/archive", RefParser("ThreadArchiveParams"),

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "eventlog/absl_compat.h"
+#include "projections/internal/list_row.h"
 #include "projections/internal/projector.h"
 #include "projections/internal/store_keys.h"
 #include "rocksdb/db.h"
@@ -94,20 +95,6 @@ class RolloutIterator final : public EventIterator {
   absl::Status status_;
 };
 
-bool Matches(const ThreadSummary& s, const ListQuery& q) {
-  if (q.require_user_message && !s.has_user_message) return false;
-  if (!q.model_providers.empty() && std::find(q.model_providers.begin(), q.model_providers.end(),
-                                              s.model_provider) == q.model_providers.end()) {
-    return false;
-  }
-  if (!q.source_kinds.empty() && std::find(q.source_kinds.begin(), q.source_kinds.end(),
-                                           SourceKindOf(s.source)) == q.source_kinds.end()) {
-    return false;
-  }
-  if (q.cwd && s.cwd != *q.cwd) return false;
-  return true;
-}
-
 class RocksThreadStore final : public ThreadStore {
  public:
   RocksThreadStore(std::unique_ptr<EventStore> log)
@@ -119,6 +106,45 @@ class RocksThreadStore final : public ThreadStore {
     log_->SetObserver(projector_.get());
   }
   ~RocksThreadStore() override { (void)Close(); }
+
+  // Calls `take` for each thread of the query's ordering that passes its filters, newest
+  // first, up to query.limit; sets `next_cursor` when more rows follow.
+  absl::Status ScanOrdering(
+      const ListQuery& query, std::string* next_cursor,
+      const std::function<absl::Status(const ThreadId&, const ListRowView&)>& take) {
+    const char which = query.sort == SortKey::kCreatedAt ? 'C' : 'U';
+    const std::string prefix = sk::OrderPrefix(which, query.archived);
+    std::string start = prefix;
+    if (!query.cursor.empty()) {
+      std::string raw;
+      if (!absl::WebSafeBase64Unescape(query.cursor, &raw) || raw.size() != sk::kOrderKeySize ||
+          raw.compare(0, prefix.size(), prefix) != 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid cursor '", query.cursor, "' (not from this sort order)"));
+      }
+      start = raw;
+      start.push_back('\0');  // strictly after the cursor's row
+    }
+    std::unique_ptr<rocksdb::Iterator> it(log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
+    size_t taken = 0;
+    std::string last_key;  // the cursor continues after the last row looked at, taken or not
+    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (taken == query.limit) {
+        *next_cursor = absl::WebSafeBase64Escape(last_key);
+        break;
+      }
+      const std::string_view key = it->key().ToStringView();
+      last_key.assign(key);
+      absl::StatusOr<ListRowView> row = DecodeListRow(it->value().ToStringView());
+      if (!row.ok()) return row.status();
+      if (!RowMatches(*row, query)) continue;
+      const ThreadId id = ThreadId::FromBytes(key.substr(key.size() - ThreadId::kSize));
+      if (absl::Status st = take(id, *row); !st.ok()) return st;
+      ++taken;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "listing threads");
+    return absl::OkStatus();
+  }
 
   absl::Status CheckVersion(ProgressFn progress) {
     std::string version;
@@ -155,35 +181,28 @@ class RocksThreadStore final : public ThreadStore {
   }
 
   absl::StatusOr<ThreadPage> List(const ListQuery& query) override {
-    const char which = query.sort == SortKey::kCreatedAt ? 'C' : 'U';
-    const std::string prefix = sk::OrderPrefix(which, query.archived);
-    std::string start = prefix;
-    if (!query.cursor.empty()) {
-      std::string raw;
-      if (!absl::WebSafeBase64Unescape(query.cursor, &raw) || raw.size() != sk::kOrderKeySize ||
-          raw.compare(0, prefix.size(), prefix) != 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("invalid cursor '", query.cursor, "' (not from this sort order)"));
-      }
-      start = raw;
-      start.push_back('\0');  // strictly after the cursor's row
-    }
     ThreadPage page;
-    std::unique_ptr<rocksdb::Iterator> it(log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
-    std::string last_key;
-    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      if (page.threads.size() == query.limit) {
-        page.next_cursor = absl::WebSafeBase64Escape(last_key);
-        break;
-      }
-      std::string_view key = it->key().ToStringView();
-      absl::StatusOr<std::optional<ThreadSummary>> summary =
-          GetThread(ThreadId::FromBytes(key.substr(key.size() - ThreadId::kSize)));
-      if (!summary.ok()) return summary.status();
-      last_key = std::string(key);
-      if (*summary && Matches(**summary, query)) page.threads.push_back(std::move(**summary));
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), "listing threads");
+    absl::Status scanned =
+        ScanOrdering(query, &page.next_cursor, [&](const ThreadId& id, const ListRowView&) {
+          absl::StatusOr<std::optional<ThreadSummary>> summary = GetThread(id);
+          if (!summary.ok()) return summary.status();
+          if (!*summary) return absl::DataLossError("a listed thread has no summary");
+          page.threads.push_back(**std::move(summary));
+          return absl::OkStatus();
+        });
+    if (!scanned.ok()) return scanned;
+    return page;
+  }
+
+  absl::StatusOr<ListedPage> ListJson(const ListQuery& query) override {
+    ListedPage page;
+    absl::Status scanned =
+        ScanOrdering(query, &page.next_cursor, [&](const ThreadId& id, const ListRowView& row) {
+          page.threads.push_back(
+              {id, std::string(row.thread_json), row.status_offset, row.status_size});
+          return absl::OkStatus();
+        });
+    if (!scanned.ok()) return scanned;
     return page;
   }
 
@@ -386,12 +405,17 @@ absl::Status RocksThreadStore::Verify(ProgressFn progress) {
     const ThreadSummary& s = replayed->summary.summary;
     for (std::string key : {sk::OrderKey('C', s.archived, s.created_at_ms, thread),
                             sk::OrderKey('U', s.archived, s.updated_at_ms, thread)}) {
-      std::string ignored;
-      rocksdb::Status st = log_->db()->Get(rocksdb::ReadOptions(), index_, key, &ignored);
+      std::string row;
+      rocksdb::Status st = log_->db()->Get(rocksdb::ReadOptions(), index_, key, &row);
+      const char* ordering = key[0] == 'C' ? "created" : "updated";
       if (!st.ok()) {
-        return absl::DataLossError(absl::StrCat("thread ", id, ": missing from the ",
-                                                key[0] == 'C' ? "created" : "updated",
-                                                " ordering"));
+        return absl::DataLossError(
+            absl::StrCat("thread ", id, ": missing from the ", ordering, " ordering"));
+      }
+      if (row != EncodeListRow(s)) {
+        return absl::DataLossError(absl::StrCat("thread ", id, ": its listing row in the ",
+                                                ordering,
+                                                " ordering differs from the replayed summary's"));
       }
     }
     if (s.name && !s.name->empty()) {

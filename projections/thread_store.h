@@ -80,6 +80,21 @@ struct ThreadPage {
   std::string next_cursor;  // empty on the last page
 };
 
+// A thread as thread/list answers it, rendered when its summary last changed: the v2 `Thread`
+// JSON text (no turns, status notLoaded) and the byte range of its status value, where a
+// server that has the thread loaded splices in the live status.
+struct ListedThread {
+  ThreadId id;
+  std::string thread_json;
+  size_t status_offset = 0;
+  size_t status_size = 0;
+};
+
+struct ListedPage {
+  std::vector<ListedThread> threads;
+  std::string next_cursor;  // as ThreadPage's: the two pages of one query share cursors
+};
+
 using ProgressFn = std::function<void(uint64_t events_done, uint64_t events_total)>;
 
 class ThreadStore {
@@ -105,6 +120,8 @@ class ThreadStore {
   // A page of the thread index: a range scan of the chosen ordering, newest first.
   // kInvalidArgument for a cursor this store did not make.
   virtual absl::StatusOr<ThreadPage> List(const ListQuery& query) = 0;
+  // The same page as List, as stored JSON: no summary is read or parsed (thread/list's path).
+  virtual absl::StatusOr<ListedPage> ListJson(const ListQuery& query) = 0;
 
   // The thread's turns as v2 `Turn` JSON objects, oldest first: all of them, or the last
   // `last_n`. Reads stored turns; the cost grows with the turns returned, not the thread's age.
@@ -133,7 +150,7 @@ class ThreadStore {
   virtual absl::Status Close() = 0;
 
   // Version of every projection's rules and layout; a store with another version is rebuilt.
-  static constexpr int kProjectionVersion = 2;
+  static constexpr int kProjectionVersion = 3;
 };
 
 }  // namespace threadlog

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "eventlog/absl_compat.h"
+#include "projections/internal/list_row.h"
 #include "projections/internal/store_keys.h"
 #include "rocksdb/write_batch.h"
 
@@ -301,8 +302,10 @@ absl::Status Projector::WriteProjection(const ThreadId& thread, const SummarySta
       (old_s.updated_at_ms != s.updated_at_ms || old_s.archived != s.archived)) {
     batch->Delete(index_, sk::OrderKey('U', old_s.archived, old_s.updated_at_ms, thread));
   }
-  batch->Put(index_, sk::OrderKey('C', s.archived, s.created_at_ms, thread), "");
-  batch->Put(index_, sk::OrderKey('U', s.archived, s.updated_at_ms, thread), "");
+  // Both orderings carry the rendered listing row, so a page is one range scan.
+  const std::string row = EncodeListRow(s);
+  batch->Put(index_, sk::OrderKey('C', s.archived, s.created_at_ms, thread), row);
+  batch->Put(index_, sk::OrderKey('U', s.archived, s.updated_at_ms, thread), row);
   if (before.name_position != p->summary.name_position) {
     if (old_s.name && !old_s.name->empty()) {
       batch->Delete(index_, sk::NameKey(*old_s.name, before.name_position, thread));

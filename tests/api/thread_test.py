@@ -191,6 +191,19 @@ class CodexHomeTest(ThreadCase):
             self.assertTrue(all(t["status"] == NOT_LOADED and t["path"] is None
                                 for t in ours["data"]))
 
+    def test_list_reports_the_live_status_of_loaded_threads(self):
+        s = self.adopt_fixture()
+        s.ok("thread/resume", {"threadId": EXTENDED})
+        listed = {t["id"]: t for t in s.ok("thread/list", {})[0]["data"]}
+        self.assertEqual(listed[EXTENDED]["status"], IDLE)
+        self.assertEqual(listed[FORK]["status"], NOT_LOADED)
+        # The rest of the row is what thread/read says of the thread (minus its turns).
+        read, _ = s.ok("thread/read", {"threadId": EXTENDED})
+        self.assertEqual(listed[EXTENDED], read["thread"])
+        s.ok("thread/unsubscribe", {"threadId": EXTENDED})
+        listed = {t["id"]: t for t in s.ok("thread/list", {})[0]["data"]}
+        self.assertEqual(listed[EXTENDED]["status"], NOT_LOADED)
+
     def test_list_filters_and_pages(self):
         s = self.adopt_fixture()
         first, _ = s.ok("thread/list", {"limit": 1})

@@ -7,7 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "eventlog/timestamp.h"
 #include "gtest/gtest.h"
+#include "projections/internal/list_row.h"
 #include "projections/internal/store_keys.h"
+#include "projections/thread_json.h"
 #include "projections/turn_builder.h"
 #include "rocksdb/db.h"
 #include "tests/testutil/scratch_dir.h"
@@ -87,12 +89,27 @@ class ThreadStoreTest : public ::testing::Test {
     Append(id, std::move(events));
     return id;
   }
+  // Pages through List, checking that ListJson (thread/list's path) gives the same page: the
+  // same threads and cursor, each as the v2 Thread JSON of its summary with status notLoaded
+  // at the span it names.
   std::vector<ThreadId> ListAll(ListQuery q) {
     std::vector<ThreadId> out;
     for (int pages = 0; pages < 1000; ++pages) {
       auto page = store_->List(q);
       EXPECT_TRUE(page.ok()) << page.status();
       if (!page.ok()) break;
+      auto listed = store_->ListJson(q);
+      EXPECT_TRUE(listed.ok()) << listed.status();
+      if (!listed.ok()) break;
+      EXPECT_EQ(listed->next_cursor, page->next_cursor);
+      EXPECT_EQ(listed->threads.size(), page->threads.size());
+      for (size_t i = 0; i < std::min(listed->threads.size(), page->threads.size()); ++i) {
+        const ListedThread& row = listed->threads[i];
+        EXPECT_EQ(row.id, page->threads[i].id);
+        EXPECT_EQ(Json::parse(row.thread_json), ThreadToJson(page->threads[i]));
+        EXPECT_EQ(row.thread_json.substr(row.status_offset, row.status_size),
+                  R"({"type":"notLoaded"})");
+      }
       for (const ThreadSummary& s : page->threads) out.push_back(s.id);
       if (page->next_cursor.empty()) break;
       q.cursor = page->next_cursor;
@@ -330,6 +347,38 @@ TEST_F(ThreadStoreTest, RebuildGivesTheSameProjectionsAndVerifyCatchesTampering)
   absl::Status verified = store_->Verify();
   EXPECT_EQ(verified.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(verified.message().find(b.ToString()), std::string_view::npos) << verified;
+}
+
+TEST_F(ThreadStoreTest, ListingRowsFollowRenamesAndVerifyCatchesATamperedRow) {
+  ThreadId a = MakeThread(1000, 2);
+  Append(a, {Event(EventKind::kThreadRenamed, "", {{"name", "renamed"}}, 3000)});
+  ListQuery q;
+  auto listed = store_->ListJson(q);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->threads.size(), 1u);
+  EXPECT_EQ(Json::parse(listed->threads[0].thread_json)["name"], "renamed");
+  ASSERT_TRUE(store_->Verify().ok());
+
+  // A row that no longer matches its summary (here: an older rendering) is named by verify;
+  // one that is not a row at all is a clear error for the listing, not a crash.
+  const auto summary = *store_->GetThread(a);
+  ThreadSummary stale = *summary;
+  stale.name = "stale";
+  rocksdb::ColumnFamilyHandle* index = store_->log().family(store_keys::kThreadIndexFamily);
+  const std::string key = store_keys::OrderKey('U', false, summary->updated_at_ms, a);
+  ASSERT_TRUE(
+      store_->log().db()->Put(rocksdb::WriteOptions(), index, key, EncodeListRow(stale)).ok());
+  absl::Status verified = store_->Verify();
+  EXPECT_EQ(verified.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(verified.message().find(a.ToString()), std::string_view::npos) << verified;
+  EXPECT_NE(verified.message().find("listing row"), std::string_view::npos) << verified;
+
+  ASSERT_TRUE(store_->log().db()->Put(rocksdb::WriteOptions(), index, key, "garbage").ok());
+  q.sort = SortKey::kUpdatedAt;
+  EXPECT_EQ(store_->ListJson(q).status().code(), absl::StatusCode::kDataLoss);
+  ASSERT_TRUE(store_->Rebuild().ok());
+  EXPECT_TRUE(store_->Verify().ok());
+  EXPECT_EQ(Json::parse(store_->ListJson(q)->threads.at(0).thread_json)["name"], "renamed");
 }
 
 TEST_F(ThreadStoreTest, AnotherProjectionVersionIsRebuiltAtOpen) {

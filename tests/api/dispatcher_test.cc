@@ -1,0 +1,99 @@
+// Dispatcher: where requests run (in place when the connection is idle and the transport says
+// so, else queued in arrival order) and how an encoded result is framed.
+#include "api/dispatcher.h"
+
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace threadlog::api {
+namespace {
+
+using nlohmann::json;
+
+class RecordingConnection : public Connection {
+ public:
+  void Send(std::string text) override {
+    std::lock_guard lock(mu_);
+    sent_.push_back(std::move(text));
+  }
+  std::string Describe() const override { return "test"; }
+  std::vector<std::string> sent() {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> sent_;
+};
+
+// A registry whose thread/loaded/list answers with the id of the thread that ran it, after
+// waiting on `gate` when the request's cursor is "wait".
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest() {
+    registry_.Register<std::string, EncodedJson>(
+        "thread/loaded/list",
+        [](const json& params) -> absl::StatusOr<std::string> {
+          return params.value("cursor", std::string());
+        },
+        [this](const std::string& cursor, RequestContext&) -> absl::StatusOr<EncodedJson> {
+          if (cursor == "wait") gate_.wait();
+          std::lock_guard lock(mu_);
+          ran_on_.push_back(std::this_thread::get_id());
+          return EncodedJson{R"({"data":[],"nextCursor":null})"};
+        });
+    connection_->session().Initialize(false, {});
+  }
+
+  std::string Request(int id, const std::string& cursor) {
+    return json{{"id", id}, {"method", "thread/loaded/list"}, {"params", {{"cursor", cursor}}}}
+        .dump();
+  }
+
+  MethodRegistry registry_;
+  SubscriptionRegistry subscriptions_;
+  std::shared_ptr<RecordingConnection> connection_ = std::make_shared<RecordingConnection>();
+  std::latch gate_{1};
+  std::mutex mu_;
+  std::vector<std::thread::id> ran_on_;
+};
+
+TEST_F(DispatcherTest, AnIdleConnectionsRequestRunsInPlaceWhenTheTransportAllows) {
+  Dispatcher dispatcher(registry_, subscriptions_, {});
+  dispatcher.OnMessage(connection_, Request(1, ""), Dispatcher::Placement::kHereIfIdle);
+  // Already answered when OnMessage returns, on this thread, framed with the encoded result.
+  EXPECT_EQ(connection_->sent(),
+            std::vector<std::string>{R"({"id":1,"result":{"data":[],"nextCursor":null}})"});
+  ASSERT_EQ(ran_on_.size(), 1u);
+  EXPECT_EQ(ran_on_[0], std::this_thread::get_id());
+
+  dispatcher.OnMessage(connection_, Request(2, ""));  // kQueue: on the pool
+  dispatcher.Drain();
+  ASSERT_EQ(ran_on_.size(), 2u);
+  EXPECT_NE(ran_on_[1], std::this_thread::get_id());
+}
+
+TEST_F(DispatcherTest, ABusyConnectionsRequestsKeepTheirOrder) {
+  Dispatcher dispatcher(registry_, subscriptions_, {});
+  dispatcher.OnMessage(connection_, Request(1, "wait"));  // queued, blocked on the gate
+  // The connection is busy, so this one must queue behind request 1 instead of overtaking it.
+  dispatcher.OnMessage(connection_, Request(2, ""), Dispatcher::Placement::kHereIfIdle);
+  EXPECT_TRUE(connection_->sent().empty());
+  gate_.count_down();
+  dispatcher.Drain();
+  const std::vector<std::string> sent = connection_->sent();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(json::parse(sent[0])["id"], 1);
+  EXPECT_EQ(json::parse(sent[1])["id"], 2);
+  for (std::thread::id id : ran_on_) EXPECT_NE(id, std::this_thread::get_id());
+}
+
+}  // namespace
+}  // namespace threadlog::api

@@ -1,0 +1,85 @@
+// ListRow: the stored thread/list row round-trips, filters like the summary it came from, and a
+// damaged row is a kDataLoss error, never an out-of-bounds read.
+#include "projections/internal/list_row.h"
+
+#include "flatbuffers/flatbuffers.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "projections/list_row_generated.h"
+#include "projections/thread_json.h"
+
+namespace threadlog {
+namespace {
+
+ThreadSummary Summary() {
+  ThreadSummary s;
+  s.id = ThreadId::NewV7();
+  s.preview = "fix the \"status\":{} parser";  // text that looks like the key must not confuse
+  s.has_user_message = true;
+  s.name = "a name";
+  s.created_at_ms = 1'700'000'000'123;
+  s.updated_at_ms = 1'700'000'100'999;
+  s.model_provider = "mock";
+  s.source = nlohmann::json{{"subagent", "review"}};
+  s.cwd = "/work/repo";
+  s.cli_version = "0.113.0";
+  s.git = {{"commit_hash", "abc"}, {"branch", "main"}};
+  return s;
+}
+
+TEST(ListRowTest, RoundTripsTheThreadJsonAndItsStatusSpan) {
+  const ThreadSummary s = Summary();
+  const std::string stored = EncodeListRow(s);
+  absl::StatusOr<ListRowView> row = DecodeListRow(stored);
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ(nlohmann::json::parse(row->thread_json), ThreadToJson(s));
+  EXPECT_EQ(row->thread_json.substr(row->status_offset, row->status_size),
+            R"({"type":"notLoaded"})");
+  EXPECT_TRUE(row->has_user_message);
+  EXPECT_EQ(row->model_provider, "mock");
+  EXPECT_EQ(row->source_kind, "subAgentReview");
+  EXPECT_EQ(row->cwd, "/work/repo");
+  EXPECT_EQ(EncodeListRow(s), stored) << "equal summaries give equal rows";
+}
+
+TEST(ListRowTest, FiltersLikeTheSummary) {
+  const std::string stored = EncodeListRow(Summary());
+  const ListRowView row = *DecodeListRow(stored);
+  ListQuery q;
+  EXPECT_TRUE(RowMatches(row, q));
+  q.require_user_message = true;
+  q.model_providers = {"openai", "mock"};
+  q.source_kinds = {"subAgentReview"};
+  q.cwd = "/work/repo";
+  EXPECT_TRUE(RowMatches(row, q));
+  q.cwd = "/work";
+  EXPECT_FALSE(RowMatches(row, q));
+  q.cwd.reset();
+  q.source_kinds = {"cli"};
+  EXPECT_FALSE(RowMatches(row, q));
+  q.source_kinds.clear();
+  q.model_providers = {"openai"};
+  EXPECT_FALSE(RowMatches(row, q));
+}
+
+TEST(ListRowTest, DamagedRowsAreDataLoss) {
+  EXPECT_EQ(DecodeListRow("").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeListRow("not a flatbuffer at all").status().code(), absl::StatusCode::kDataLoss);
+  std::string stored = EncodeListRow(Summary());
+  stored.resize(stored.size() / 2);
+  EXPECT_EQ(DecodeListRow(stored).status().code(), absl::StatusCode::kDataLoss);
+
+  // Well-formed FlatBuffers whose status span points past the JSON.
+  flatbuffers::FlatBufferBuilder fbb;
+  auto json = fbb.CreateString("{}");
+  fb::ListRowBuilder builder(fbb);
+  builder.add_thread_json(json);
+  builder.add_status_offset(1);
+  builder.add_status_size(5);
+  fbb.Finish(builder.Finish());
+  const std::string bad(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  EXPECT_EQ(DecodeListRow(bad).status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace threadlog
