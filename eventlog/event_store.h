@@ -56,7 +56,8 @@ class AppendObserver {
 
 enum class Durability {
   kBuffered,  // acknowledged once the batch is in the WAL (OS buffers); survives a process crash
-  kSync,      // acknowledged once the WAL is fsynced; survives a machine crash
+  kSync,      // acknowledged once the WAL is fsynced; survives a machine crash. Readers may see the
+              // events slightly earlier, once written (a sync of the WAL runs off the writer queue)
 };
 
 struct StoreOptions {

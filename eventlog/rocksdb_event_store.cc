@@ -1,6 +1,8 @@
 // The RocksDB implementation of EventStore: column families, envelope encoding, the
 // group-commit writer queue and the iterators.
 #include <algorithm>
+#include <cassert>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -328,9 +330,26 @@ class RocksEventStore final : public EventStore {
     uint64_t expected_last_seq = 0;
     std::span<const NewEvent> events;
     Durability durability = Durability::kBuffered;
+    int64_t now_ms = 0;  // the timestamp of events whose timestamp_ms is 0
+    // Built by the appender itself before it queues (see PrepareEnvelopes), so that this CPU
+    // work runs in parallel across appenders instead of serially in the leader. Seqs are
+    // expected_last_seq+1..., final unless the append turns out stale (then nothing is used).
+    std::string keys;       // one event key per event, keys::kEventKeySize bytes each
+    std::string envelopes;  // the envelopes back to back, each position a placeholder
+    std::vector<uint32_t> envelope_ends;
     absl::StatusOr<AppendResult> result = absl::InternalError("not committed");
-    bool done = false;
+    // How the writer learns it is done or has become the leader. Its own mutex, not mu_: a
+    // woken writer must not queue on the store's lock behind the leader and new appenders.
+    std::mutex mu;
     std::condition_variable cv;
+    bool done = false;    // guarded by mu
+    bool leader = false;  // guarded by mu
+    // Requires mu_ not held. Wakes the writer; it may return (destroying itself) right after.
+    void Signal(bool as_leader) {
+      std::lock_guard lock(mu);
+      (as_leader ? leader : done) = true;
+      cv.notify_one();
+    }
   };
 
   RocksEventStore(std::string dir, std::shared_ptr<OpenDb> open)
@@ -350,7 +369,10 @@ class RocksEventStore final : public EventStore {
 
   absl::Status LoadState(bool fresh);
   absl::StatusOr<uint64_t> CachedLastSeq(const ThreadId& thread);  // requires mu_
-  absl::Status CommitGroup(std::vector<Writer*>& group);           // called by the leader
+  // Called by the leader with mu_ held through `lock`; returns with it held.
+  uint64_t CommitGroup(std::vector<Writer*>& group, size_t group_bytes,
+                       std::unique_lock<std::mutex>& lock);
+  absl::Status SyncWritten(uint64_t group_number, std::unique_lock<std::mutex>& lock);
 
   std::string dir_;
   std::shared_ptr<OpenDb> open_;  // reset by Close(); iterators may keep the database alive
@@ -366,6 +388,17 @@ class RocksEventStore final : public EventStore {
   uint64_t last_position_ = 0;
   bool closed_ = false;
   AppendObserver* observer_ = nullptr;
+  // The sync stage (see SyncWritten): groups written to the WAL so far, how many of them a
+  // finished SyncWAL covers, whether one is running, and how many leaders wait for one.
+  uint64_t groups_written_ = 0;
+  uint64_t groups_synced_ = 0;
+  bool sync_running_ = false;
+  int sync_waiters_ = 0;
+  std::condition_variable sync_cv_;
+  // Set by the first failed WAL sync and never cleared: after a failed fsync the kernel may have
+  // dropped the dirty pages and a later fsync can succeed without them, so no later sync proves
+  // anything and every further append fails (RocksDB stops writes after a WAL error the same way).
+  absl::Status sync_error_;
 };
 
 absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::string& dir,
@@ -519,9 +552,54 @@ int64_t NowMs() {
       .count();
 }
 
+// A position value no real event has (positions start at 1 and cannot reach it): written into
+// each prebuilt envelope so the field is present (FlatBuffers leaves out fields equal to their
+// default, 0), then overwritten in place by the leader.
+constexpr uint64_t kPositionPlaceholder = std::numeric_limits<uint64_t>::max();
+
+// Builds `w`'s keys and envelopes from its events and expected seq.
+void PrepareEnvelopes(const ThreadId& thread, int64_t now_ms, uint64_t expected_last_seq,
+                      std::span<const NewEvent> events, std::string* keys_out,
+                      std::string* envelopes, std::vector<uint32_t>* ends) {
+  size_t estimate = 0;
+  for (const NewEvent& e : events) {
+    estimate += e.payload.size() + e.type.size() + e.timestamp_text.size() + 96;
+  }
+  envelopes->reserve(estimate);
+  keys_out->reserve(events.size() * keys::kEventKeySize);
+  ends->reserve(events.size());
+  flatbuffers::FlatBufferBuilder fbb(1024);
+  uint64_t seq = expected_last_seq;
+  for (const NewEvent& e : events) {
+    ++seq;
+    fbb.Clear();
+    auto type = fbb.CreateString(e.type);
+    auto payload = fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.payload.str().data()),
+                                    e.payload.size());
+    auto text = e.timestamp_text.empty() ? 0 : fbb.CreateString(e.timestamp_text);
+    fb::EnvelopeBuilder env(fbb);
+    env.add_position(kPositionPlaceholder);
+    env.add_seq(seq);
+    env.add_timestamp_ms(e.timestamp_ms != 0 ? e.timestamp_ms : now_ms);
+    env.add_kind(static_cast<uint8_t>(e.kind));
+    env.add_type(type);
+    env.add_payload(payload);
+    if (!text.IsNull()) env.add_timestamp_text(text);
+    fbb.Finish(env.Finish());
+    // A finished buffer's size is a multiple of its largest scalar alignment (8), so every
+    // envelope starts 8-aligned in `envelopes` and the leader's in-place writes are aligned.
+    assert(fbb.GetSize() % 8 == 0);
+    envelopes->append(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+    ends->push_back(static_cast<uint32_t>(envelopes->size()));
+    keys::AppendEventKey(keys_out, thread, seq);
+  }
+}
+
 // The writer queue follows LevelDB's DBImpl::Write: the writer at the front of the queue is the
-// leader; it takes every queued writer behind it into one WriteBatch, assigns seqs and positions
-// in queue order, writes once (one fsync if any member asked for sync) and wakes the group.
+// leader; it takes every queued writer behind it into one WriteBatch, assigns positions in
+// queue order and writes it to the WAL (not synced). Then it hands the queue to the next leader
+// and only afterwards waits for a WAL sync covering its group (SyncWritten), so the next group's
+// WAL write overlaps this group's fsync instead of waiting for it.
 absl::StatusOr<AppendResult> RocksEventStore::Append(const ThreadId& thread,
                                                      uint64_t expected_last_seq,
                                                      std::span<const NewEvent> events,
@@ -532,45 +610,77 @@ absl::StatusOr<AppendResult> RocksEventStore::Append(const ThreadId& thread,
   w.expected_last_seq = expected_last_seq;
   w.events = events;
   w.durability = durability;
+  w.now_ms = NowMs();
+  PrepareEnvelopes(thread, w.now_ms, expected_last_seq, events, &w.keys, &w.envelopes,
+                   &w.envelope_ends);
   std::unique_lock lock(mu_);
   if (closed_) return absl::FailedPreconditionError("the store is closed");
+  if (!sync_error_.ok()) return sync_error_;
   writers_.push_back(&w);
-  while (!w.done && &w != writers_.front()) w.cv.wait(lock);
-  if (w.done) return std::move(w.result);
+  if (&w != writers_.front()) {
+    lock.unlock();
+    {
+      std::unique_lock wait(w.mu);
+      while (!w.done && !w.leader) w.cv.wait(wait);
+      if (w.done) return std::move(w.result);
+    }
+    lock.lock();
+  }
 
   // Leader: take the queue behind us, bounded in bytes.
   std::vector<Writer*> group;
   size_t group_bytes = 0;
   for (Writer* candidate : writers_) {
-    size_t bytes = 0;
-    for (const NewEvent& e : candidate->events) bytes += e.payload.size();
+    size_t bytes = candidate->envelopes.size() + candidate->keys.size();
     if (!group.empty() && group_bytes + bytes > kMaxGroupBytes) break;
     group.push_back(candidate);
     group_bytes += bytes;
   }
-  absl::Status commit = CommitGroup(group);  // drops and retakes mu_ around the write
-  for (Writer* member : group) {
-    if (!commit.ok() && member->result.ok()) member->result = commit;
-    writers_.pop_front();
-    if (member != &w) {
-      member->done = true;
-      member->cv.notify_one();
+  // Drops and retakes mu_ around the write; nonzero when the group still needs a WAL sync.
+  const uint64_t sync_number = CommitGroup(group, group_bytes, lock);
+  for (size_t i = 0; i < group.size(); ++i) writers_.pop_front();
+  // The next leader stays at the front, so no newcomer takes the lead, until it is signalled.
+  Writer* next = writers_.empty() ? nullptr : writers_.front();
+  if (sync_number != 0) {
+    // Pass the queue on before the fsync; buffered and failed members are done already.
+    lock.unlock();
+    if (next != nullptr) next->Signal(/*as_leader=*/true);
+    for (Writer* member : group) {
+      if (member != &w && (member->durability == Durability::kBuffered || !member->result.ok())) {
+        member->Signal(/*as_leader=*/false);
+      }
     }
+    lock.lock();
+    absl::Status synced = SyncWritten(sync_number, lock);
+    lock.unlock();
+    for (Writer* member : group) {
+      if (member->durability != Durability::kSync || !member->result.ok()) continue;
+      if (!synced.ok()) member->result = synced;
+      if (member != &w) member->Signal(/*as_leader=*/false);
+    }
+  } else {
+    lock.unlock();
+    for (Writer* member : group) {
+      if (member != &w) member->Signal(/*as_leader=*/false);
+    }
+    if (next != nullptr) next->Signal(/*as_leader=*/true);
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
   return std::move(w.result);
 }
 
-// Requires mu_ held through `lock` in Append; releases it only around the RocksDB write so
-// new appenders can queue meanwhile. Sets each member's result; a member whose expected seq is
-// stale fails alone, the rest of the group still commits.
-absl::Status RocksEventStore::CommitGroup(std::vector<Writer*>& group) {
+// Requires mu_ held through `lock`; releases it only around the RocksDB write so new appenders
+// can queue meanwhile. Sets each member's result; a member whose expected seq is stale fails
+// alone, the rest of the group still commits. When the group was written and holds a kSync
+// member, returns its number for SyncWritten (those members are acknowledged only after the WAL
+// sync); 0 otherwise.
+uint64_t RocksEventStore::CommitGroup(std::vector<Writer*>& group, size_t group_bytes,
+                                      std::unique_lock<std::mutex>& lock) {
   std::unordered_map<ThreadId, uint64_t, ThreadIdHash> pending;  // thread -> last seq in group
   uint64_t position = last_position_;
   bool sync = false;
-  rocksdb::WriteBatch batch;
-  flatbuffers::FlatBufferBuilder fbb(1024);
-  int64_t now = NowMs();
+  // Reserved once: each record adds a few bytes of tags and lengths, each append a ~45-byte
+  // position entry; growing the batch instead would copy it several times.
+  rocksdb::WriteBatch batch(group_bytes + group_bytes / 32 + group.size() * 64 + 12);
   for (Writer* w : group) {
     uint64_t last;
     if (auto p = pending.find(*w->thread); p != pending.end()) {
@@ -590,72 +700,100 @@ absl::Status RocksEventStore::CommitGroup(std::vector<Writer*>& group) {
       continue;
     }
     uint64_t n = w->events.size();
-    if (position > std::numeric_limits<uint64_t>::max() - n) {
+    if (position > std::numeric_limits<uint64_t>::max() - 1 - n) {
       w->result = absl::OutOfRangeError("the store's global position would overflow");
       continue;
     }
     AppendResult result{last + 1, last + n, position + 1, position + n};
     const uint64_t position_before = position;
-    batch.SetSavePoint();
-    for (const NewEvent& e : w->events) {
-      ++last;
-      ++position;
-      fbb.Clear();
-      auto type = fbb.CreateString(e.type);
-      auto payload = fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.payload.str().data()),
-                                      e.payload.size());
-      auto text = e.timestamp_text.empty() ? 0 : fbb.CreateString(e.timestamp_text);
-      fb::EnvelopeBuilder env(fbb);
-      env.add_position(position);
-      env.add_seq(last);
-      env.add_timestamp_ms(e.timestamp_ms != 0 ? e.timestamp_ms : now);
-      env.add_kind(static_cast<uint8_t>(e.kind));
-      env.add_type(type);
-      env.add_payload(payload);
-      if (!text.IsNull()) env.add_timestamp_text(text);
-      fbb.Finish(env.Finish());
-      std::string key = keys::EventKey(*w->thread, last);
-      batch.Put(
-          events_, key,
-          rocksdb::Slice(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize()));
+    if (observer_ != nullptr) batch.SetSavePoint();
+    // The keys and envelopes were built with exactly these seqs (last == expected_last_seq);
+    // only the positions are filled in here.
+    uint32_t begin = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      char* envelope = w->envelopes.data() + begin;
+      uint32_t end = w->envelope_ends[i];
+      bool patched = fb::GetMutableEnvelope(envelope)->mutate_position(++position);
+      assert(patched);
+      (void)patched;
+      batch.Put(events_,
+                rocksdb::Slice(w->keys.data() + i * keys::kEventKeySize, keys::kEventKeySize),
+                rocksdb::Slice(envelope, end - begin));
+      begin = end;
     }
+    last += n;
     batch.Put(positions_, keys::PositionKey(result.first_position),
               keys::PositionRunValue(*w->thread, result.first_seq, n));
     if (observer_ != nullptr) {
-      if (absl::Status s = observer_->OnAppend(*w->thread, result, w->events, now, &batch);
+      if (absl::Status s = observer_->OnAppend(*w->thread, result, w->events, w->now_ms, &batch);
           !s.ok()) {
         (void)batch.RollbackToSavePoint();
         position = position_before;
         w->result = s;
         continue;
       }
+      (void)batch.PopSavePoint();
     }
-    (void)batch.PopSavePoint();
     pending[*w->thread] = last;
     w->result = result;
     sync = sync || w->durability == Durability::kSync;
   }
   if (batch.Count() == 0) {
     if (observer_ != nullptr) observer_->OnGroupDone(false);
-    return absl::OkStatus();
+    return 0;
   }
 
+  // With nobody queued behind the group there is no next write to overlap with its fsync, so
+  // one sync Write is cheaper than a Write and a SyncWAL (measured: sync x1 ~7% faster).
+  // Otherwise SyncWritten syncs, after the queue has moved on (see Append).
+  const bool sync_now = sync && writers_.size() == group.size() && sync_waiters_ == 0;
   rocksdb::WriteOptions wo;
-  wo.sync = sync;
-  mu_.unlock();
+  wo.sync = sync_now;
+  lock.unlock();
   rocksdb::Status s = db_->Write(wo, &batch);
-  mu_.lock();
+  lock.lock();
   if (observer_ != nullptr) observer_->OnGroupDone(s.ok());
   if (!s.ok()) {
     // Nothing of the group is visible (the batch is atomic); the caches stay as they were.
     for (Writer* w : group) {
       if (w->result.ok()) w->result = FromRocks(s, "appending events");
     }
-    return absl::OkStatus();
+    return 0;
   }
   for (const auto& [thread, last] : pending) last_seq_[thread] = last;
   last_position_ = position;
-  return absl::OkStatus();
+  ++groups_written_;
+  return sync && !sync_now ? groups_written_ : 0;
+}
+
+// Requires mu_ held through `lock`; called right after a group was written. Returns once a WAL
+// sync that started after that write has finished: the leader that finds no sync running syncs
+// everything written so far, the others wait for it (a second group commit, on fsyncs).
+// Between the write and the sync the group's events are visible to readers but not yet durable,
+// the documented difference between Write()+SyncWAL() and a sync Write(); they are acknowledged
+// only after the sync.
+absl::Status RocksEventStore::SyncWritten(uint64_t mine, std::unique_lock<std::mutex>& lock) {
+  ++sync_waiters_;
+  while (groups_synced_ < mine && sync_error_.ok()) {
+    if (sync_running_) {
+      sync_cv_.wait(lock);
+      continue;
+    }
+    sync_running_ = true;
+    const uint64_t target = groups_written_;
+    lock.unlock();
+    rocksdb::Status s = db_->SyncWAL();
+    lock.lock();
+    sync_running_ = false;
+    if (s.ok()) {
+      groups_synced_ = std::max(groups_synced_, target);
+    } else {
+      sync_error_ = FromRocks(s, "syncing the WAL");
+    }
+    sync_cv_.notify_all();
+  }
+  --sync_waiters_;
+  return groups_synced_ >= mine ? absl::OkStatus() : sync_error_;
 }
 
 absl::StatusOr<std::vector<ThreadId>> RocksEventStore::ListThreads() {
@@ -710,8 +848,8 @@ absl::Status RocksEventStore::Close() {
     std::unique_lock lock(mu_);
     if (closed_) return absl::OkStatus();
     closed_ = true;
-    // In-flight appends finish: wait until the writer queue drains.
-    while (!writers_.empty()) {
+    // In-flight appends finish: wait until the writer queue drains and no group awaits a sync.
+    while (!writers_.empty() || sync_waiters_ > 0) {
       lock.unlock();
       std::this_thread::yield();
       lock.lock();

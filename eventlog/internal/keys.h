@@ -31,6 +31,12 @@ inline std::string EventKey(const ThreadId& thread, uint64_t seq) {
   return key;
 }
 
+// EventKey appended to `out`, for building many keys in one buffer.
+inline void AppendEventKey(std::string* out, const ThreadId& thread, uint64_t seq) {
+  out->append(thread.bytes());
+  PutBigEndian64(out, seq);
+}
+
 // The first key past every event of `thread` (an exclusive upper bound).
 inline std::string ThreadUpperBound(const ThreadId& thread) {
   std::string key(thread.bytes());
