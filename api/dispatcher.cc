@@ -27,7 +27,7 @@ struct Dispatcher::Pool {
 struct Dispatcher::Lane {
   explicit Lane(boost::asio::thread_pool& pool) : strand(boost::asio::make_strand(pool)) {}
   boost::asio::strand<boost::asio::thread_pool::executor_type> strand;
-  size_t queued = 0;  // requests posted to the strand and not finished (guarded by mu_)
+  size_t queued = 0;  // requests and answers posted to the strand, not yet done (under mu_)
 };
 
 namespace {
@@ -68,11 +68,18 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
     {
       std::lock_guard lock(mu_);
       auto it = lanes_.find(connection->id());
-      if (it != lanes_.end()) lane = it->second;
+      // Counted as queued so a request that follows cannot run in place ahead of it.
+      if (it != lanes_.end() && it->second->queued > 0) {
+        lane = it->second;
+        ++lane->queued;
+      }
     }
-    if (!lane) return connection->Send(std::move(error));
-    boost::asio::post(lane->strand,
-                      [connection, error = std::move(error)] { connection->Send(error); });
+    if (!lane) return connection->Send(std::move(error));  // nothing before it is pending
+    boost::asio::post(lane->strand, [this, connection, lane, error = std::move(error)] {
+      connection->Send(error);
+      std::lock_guard lock(mu_);
+      --lane->queued;
+    });
     return;
   }
   if (Notification* n = std::get_if<Notification>(&*message)) {

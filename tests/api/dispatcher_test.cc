@@ -95,5 +95,23 @@ TEST_F(DispatcherTest, ABusyConnectionsRequestsKeepTheirOrder) {
   for (std::thread::id id : ran_on_) EXPECT_NE(id, std::this_thread::get_id());
 }
 
+TEST_F(DispatcherTest, AParseErrorKeepsItsPlaceBetweenRequests) {
+  Dispatcher dispatcher(registry_, subscriptions_, {});
+  dispatcher.OnMessage(connection_, Request(1, "wait"));
+  dispatcher.OnMessage(connection_, "{not json");
+  dispatcher.OnMessage(connection_, Request(3, ""), Dispatcher::Placement::kHereIfIdle);
+  gate_.count_down();
+  dispatcher.Drain();
+  const std::vector<std::string> sent = connection_->sent();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(json::parse(sent[0])["id"], 1);
+  EXPECT_EQ(json::parse(sent[1])["error"]["code"], -32700);
+  EXPECT_EQ(json::parse(sent[2])["id"], 3);
+
+  // With nothing pending, the error is answered at once.
+  dispatcher.OnMessage(connection_, "{not json either");
+  EXPECT_EQ(connection_->sent().size(), 4u);
+}
+
 }  // namespace
 }  // namespace threadlog::api
