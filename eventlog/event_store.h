@@ -67,6 +67,13 @@ struct StoreOptions {
   // Not owned; must outlive the store. May be set after Open (before the first append) with
   // EventStore::SetObserver.
   AppendObserver* observer = nullptr;
+  // Bulk loading, for an offline import that has the store to itself: appends skip the WAL
+  // (compressing and writing it is a third of an import's serial work) and every column family
+  // is flushed atomically, so the files on disk always hold a prefix of the appends, whole
+  // batches only. Appends are durable once Close() returns OK (a kSync append flushes at once).
+  // A crash loses the appends since the last flush and nothing else; re-running an import
+  // (idempotent) completes it.
+  bool bulk_load = false;
 };
 
 struct AppendResult {

@@ -373,6 +373,8 @@ class RocksEventStore final : public EventStore {
   uint64_t CommitGroup(std::vector<Writer*>& group, size_t group_bytes,
                        std::unique_lock<std::mutex>& lock);
   absl::Status SyncWritten(uint64_t group_number, std::unique_lock<std::mutex>& lock);
+  // Flushes every family's memtable and waits (atomically, in bulk-load mode).
+  rocksdb::Status FlushAllFamilies();
 
   std::string dir_;
   std::shared_ptr<OpenDb> open_;  // reset by Close(); iterators may keep the database alive
@@ -387,6 +389,7 @@ class RocksEventStore final : public EventStore {
   std::unordered_map<ThreadId, uint64_t, ThreadIdHash> last_seq_;
   uint64_t last_position_ = 0;
   bool closed_ = false;
+  bool bulk_load_ = false;  // StoreOptions::bulk_load: no WAL, durable at Close or a kSync flush
   AppendObserver* observer_ = nullptr;
   // The sync stage (see SyncWritten): groups written to the WAL so far, how many of them a
   // finished SyncWAL covers, whether one is running, and how many leaders wait for one.
@@ -424,6 +427,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::s
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Without a WAL, a crash would otherwise keep whatever families happened to be flushed.
+  db_options.atomic_flush = options.bulk_load;
 
   rocksdb::ColumnFamilyOptions meta_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
@@ -464,6 +469,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::s
   for (const auto& family : families) open->names.push_back(family.name);
   std::unique_ptr<RocksEventStore> store(new RocksEventStore(dir, std::move(open)));
   store->observer_ = options.observer;
+  store->bulk_load_ = options.bulk_load;
   if (absl::Status st = store->LoadState(!exists); !st.ok()) return st;
   return std::unique_ptr<EventStore>(std::move(store));
 }
@@ -748,9 +754,13 @@ uint64_t RocksEventStore::CommitGroup(std::vector<Writer*>& group, size_t group_
   // Otherwise SyncWritten syncs, after the queue has moved on (see Append).
   const bool sync_now = sync && writers_.size() == group.size() && sync_waiters_ == 0;
   rocksdb::WriteOptions wo;
-  wo.sync = sync_now;
+  wo.sync = sync_now && !bulk_load_;
+  wo.disableWAL = bulk_load_;
   lock.unlock();
   rocksdb::Status s = db_->Write(wo, &batch);
+  // Without a WAL, a sync append is durable once the memtables are flushed.
+  const rocksdb::Status flushed =
+      s.ok() && sync && bulk_load_ ? FlushAllFamilies() : rocksdb::Status::OK();
   lock.lock();
   if (observer_ != nullptr) observer_->OnGroupDone(s.ok());
   if (!s.ok()) {
@@ -763,7 +773,21 @@ uint64_t RocksEventStore::CommitGroup(std::vector<Writer*>& group, size_t group_
   for (const auto& [thread, last] : pending) last_seq_[thread] = last;
   last_position_ = position;
   ++groups_written_;
-  return sync && !sync_now ? groups_written_ : 0;
+  if (!flushed.ok()) {
+    // Written and visible, but not known durable: the sync members are not acknowledged.
+    for (Writer* w : group) {
+      if (w->result.ok() && w->durability == Durability::kSync) {
+        w->result = FromRocks(flushed, "flushing a sync append (bulk load)");
+      }
+    }
+  }
+  return sync && !sync_now && !bulk_load_ ? groups_written_ : 0;
+}
+
+rocksdb::Status RocksEventStore::FlushAllFamilies() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return db_->Flush(options, open_->handles);
 }
 
 // Requires mu_ held through `lock`; called right after a group was written. Returns once a WAL
@@ -855,10 +879,12 @@ absl::Status RocksEventStore::Close() {
       lock.lock();
     }
   }
-  rocksdb::Status s = db_->FlushWAL(true);
+  // Bulk-loaded appends have no WAL: they are durable once their memtables are flushed.
+  rocksdb::Status s = bulk_load_ ? FlushAllFamilies() : db_->FlushWAL(true);
   db_ = nullptr;
   open_.reset();  // closes the database unless an iterator still holds it
-  return FromRocks(s, "flushing the WAL at close");
+  return FromRocks(
+      s, bulk_load_ ? "flushing the bulk-loaded appends at close" : "flushing the WAL at close");
 }
 
 }  // namespace

@@ -433,8 +433,10 @@ absl::Status RocksThreadStore::Verify(ProgressFn progress) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ThreadStore>> ThreadStore::Open(const std::string& dir,
-                                                               ProgressFn progress) {
+                                                               ProgressFn progress,
+                                                               bool bulk_load) {
   StoreOptions options;
+  options.bulk_load = bulk_load;
   options.extra_column_families = {sk::kThreadIndexFamily, sk::kTurnsFamily,
                                    sk::kProjectionMetaFamily};
   absl::StatusOr<std::unique_ptr<EventStore>> log = EventStore::Open(dir, options);

@@ -101,8 +101,10 @@ class ThreadStore {
  public:
   // Opens (creating) the store in `dir`. When the stored projection version differs from this
   // binary's, the projections are rebuilt from the log first, reporting through `progress`.
+  // `bulk_load`: StoreOptions::bulk_load, for an offline import (durable at Close()).
   static absl::StatusOr<std::unique_ptr<ThreadStore>> Open(const std::string& dir,
-                                                           ProgressFn progress = {});
+                                                           ProgressFn progress = {},
+                                                           bool bulk_load = false);
   virtual ~ThreadStore() = default;
 
   // The underlying log, for reads (appends must go through ThreadStore::Append).

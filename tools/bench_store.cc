@@ -219,7 +219,9 @@ absl::Status RunImportBench(const StoreBenchOptions& options, std::ostream& out,
   std::vector<double> rates;
   for (int run = 0; run < options.runs; ++run) {
     std::string dir = scratch.Sub(absl::StrCat("store-", run));
-    absl::StatusOr<std::unique_ptr<ThreadStore>> store = ThreadStore::Open(dir);
+    // As `threadlog import` opens it: bulk loading, durable at Close (counted below).
+    absl::StatusOr<std::unique_ptr<ThreadStore>> store =
+        ThreadStore::Open(dir, {}, /*bulk_load=*/true);
     if (!store.ok()) return store.status();
     CodexImportStats stats;
     auto start = Clock::now();

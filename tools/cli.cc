@@ -30,10 +30,11 @@ absl::StatusOr<std::string> ResolveHome(const GlobalOptions& options) {
   return absolute.lexically_normal().string();
 }
 
-absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& options) {
+absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& options,
+                                                       bool bulk_load) {
   absl::StatusOr<std::string> home = ResolveHome(options);
   if (!home.ok()) return home.status();
-  return ThreadStore::Open(*home, StderrProgress("rebuilding projections"));
+  return ThreadStore::Open(*home, StderrProgress("rebuilding projections"), bulk_load);
 }
 
 ProgressFn StderrProgress(std::string what) {

@@ -21,8 +21,9 @@ struct GlobalOptions {
 absl::StatusOr<std::string> ResolveHome(const GlobalOptions& options);
 
 // Opens (creating on first use) the store in the resolved home. A projection rebuild that the
-// open needs reports progress on stderr.
-absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& options);
+// open needs reports progress on stderr. `bulk_load`: for `import` (see StoreOptions).
+absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& options,
+                                                       bool bulk_load = false);
 
 // "12.3k events/s"-style progress printer for long jobs, on stderr, at most once a second.
 ProgressFn StderrProgress(std::string what);

@@ -131,6 +131,32 @@ TEST_F(EventStoreTest, ReopenKeepsEventsSeqsAndPositions) {
   EXPECT_EQ(Payloads(*it).back(), Msg("p3").payload.str());
 }
 
+TEST_F(EventStoreTest, BulkLoadedAppendsAreThereAfterCloseAndTheStoreOpensNormally) {
+  ASSERT_TRUE(store_->Append(a_, 0, Msgs(2, "wal"), Durability::kBuffered).ok());
+  ASSERT_TRUE(store_->Close().ok());
+  store_.reset();
+  StoreOptions bulk;
+  bulk.bulk_load = true;
+  absl::StatusOr<std::unique_ptr<EventStore>> loaded = EventStore::Open(dir_.Sub("store"), bulk);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  auto r = (*loaded)->Append(a_, 2, Msgs(3, "bulk"), Durability::kBuffered);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->first_position, 3u);
+  ASSERT_TRUE((*loaded)->Append(b_, 0, Msgs(1, "b"), Durability::kSync).ok());
+  ASSERT_TRUE((*loaded)->Close().ok());
+  loaded->reset();
+
+  Reopen();  // without bulk_load: the WAL is back for what follows
+  std::vector<uint64_t> seqs;
+  auto it = store_->ReadThread(a_);
+  EXPECT_EQ(Payloads(*it, &seqs).back(), Msg("bulk2").payload.str());
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(*store_->LastSeq(b_), 1u);
+  auto next = store_->Append(b_, 1, Msgs(1, "after"), Durability::kBuffered);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->first_position, 7u);
+}
+
 TEST_F(EventStoreTest, BadInputIsRefusedAndNothingIsWritten) {
   // Text that is not JSON cannot even become a payload: JsonText is the only way in.
   for (const char* bad : {"{\"type\": broken", "", "{} {}", "[1,", "nul"}) {
