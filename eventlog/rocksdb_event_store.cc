@@ -110,6 +110,20 @@ rocksdb::ColumnFamilyOptions PositionsFamilyOptions() {
   return cf;
 }
 
+// The other families (meta, and the layer above's: projections) hold small records read by
+// point lookups and short scans, such as a page of thread/list.
+rocksdb::ColumnFamilyOptions SmallRecordsFamilyOptions() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.format_version = 5;
+  // A short scan never profits from readahead, and RocksDB's automatic one costs a readahead()
+  // system call per new iterator (one per thread/list request).
+  table.max_auto_readahead_size = 0;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kZSTD;
+  return cf;
+}
+
 // Decodes and verifies one stored envelope into `view` (string_views point into `value`).
 absl::Status DecodeEnvelope(std::string_view key, std::string_view value, EventView* view) {
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()), value.size());
@@ -456,7 +470,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::s
   }
   for (auto& family : families) {
     if (family.name != kEventsFamily && family.name != kPositionsFamily) {
-      family.options.compression = rocksdb::kZSTD;
+      family.options = SmallRecordsFamilyOptions();
     }
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
