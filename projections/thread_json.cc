@@ -54,7 +54,18 @@ Json SessionSourceJson(const Json& source) {
     return "unknown";
   }
   if (source.is_object() && source.size() == 1 && source.contains("subagent")) {
-    return {{"subAgent", source.at("subagent")}};
+    const Json& sub = source.at("subagent");
+    if (const Json* spawn = ThreadSpawn(source)) {
+      // Codex re-serialises its ThreadSpawn struct: exactly these four fields, missing
+      // nickname and role as null, unknown fields dropped.
+      Json out = {{"agent_nickname", StringOrNull(*spawn, "agent_nickname")},
+                  {"agent_role", StringOrNull(*spawn, "agent_role")}};
+      for (const char* key : {"parent_thread_id", "depth"}) {
+        if (auto it = spawn->find(key); it != spawn->end()) out[key] = *it;
+      }
+      return {{"subAgent", {{"thread_spawn", std::move(out)}}}};
+    }
+    return {{"subAgent", sub}};
   }
   return "unknown";
 }

@@ -28,6 +28,21 @@ void ApplySessionMeta(SummaryState* state, const Json& meta) {
   // Codex reads a meta without a source as the default, "vscode".
   auto source = meta.find("source");
   s.source = source != meta.end() ? *source : Json("vscode");
+  // A spawned sub-agent's nickname and role: the meta's own fields (agent_type is the older
+  // name of agent_role) override those inside its thread_spawn source, as Codex 0.113.0 reports
+  // them in both the source and agentNickname/agentRole; they mean nothing for other sources.
+  if (auto sub = s.source.find("subagent"); s.source.is_object() && sub != s.source.end()) {
+    if (auto spawn = sub->find("thread_spawn"); sub->is_object() && spawn != sub->end()) {
+      if (spawn->is_object()) {
+        if (auto nick = meta.find("agent_nickname"); nick != meta.end() && nick->is_string()) {
+          (*spawn)["agent_nickname"] = *nick;
+        }
+        auto role = meta.find("agent_role");
+        if (role == meta.end() || !role->is_string()) role = meta.find("agent_type");
+        if (role != meta.end() && role->is_string()) (*spawn)["agent_role"] = *role;
+      }
+    }
+  }
   if (auto git = meta.find("git"); git != meta.end() && git->is_object()) s.git = *git;
   if (auto parent = ThreadId::Parse(StringField(meta, "forked_from_id")); parent.ok()) {
     s.forked_from = *parent;
