@@ -98,7 +98,9 @@ absl::Status Serve(const ServeOptions& options) {
   RegisterInitializeHandler(registry);
   RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
   SubscriptionRegistry subscriptions;
-  if (options.store != nullptr) RegisterThreadHandlers(registry, *options.store, subscriptions);
+  if (options.store != nullptr) {
+    RegisterThreadHandlers(registry, *options.store, subscriptions, options.default_model_provider);
+  }
   // Declared before the dispatcher so that it stops (and joins) after the last request is done.
   CodexHomeAdoption adoption;
   if (options.store != nullptr && !options.codex_home.empty()) {

@@ -28,6 +28,8 @@ struct ServeOptions {
   ThreadStore* store = nullptr;
   // A Codex home whose rollouts not yet in the store are imported in the background at start.
   std::string codex_home;
+  // Codex's configured provider (config.toml's model_provider; see RegisterThreadHandlers).
+  std::string default_model_provider = "openai";
 };
 
 struct ListenAddress {

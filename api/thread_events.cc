@@ -95,12 +95,12 @@ absl::StatusOr<AppendResult> AppendDurably(ThreadStore& store, const ThreadId& t
 }
 
 json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary& summary,
-                         const json& last_turn_context) {
+                         const json& last_turn_context, const std::string& default_model_provider) {
   const std::string cwd = overrides.cwd.value_or(summary.cwd);
   std::string model =
       overrides.model.value_or(StringAt(last_turn_context, "model").value_or(kDefaultModel));
   std::string provider = overrides.model_provider.value_or(
-      summary.model_provider.empty() ? "openai" : summary.model_provider);
+      summary.model_provider.empty() ? default_model_provider : summary.model_provider);
   json approval = kDefaultApproval;
   if (overrides.approval_policy) {
     approval = *overrides.approval_policy;

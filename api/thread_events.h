@@ -46,9 +46,11 @@ absl::StatusOr<AppendResult> AppendDurably(ThreadStore& store, const ThreadId& t
 
 // The settings part of ThreadStartResponse / ThreadResumeResponse / ThreadForkResponse (all
 // but `thread`): params first, then what the thread's last turn_context recorded, then Codex's
-// defaults (gpt-5.3-codex, on-request, read-only).
+// defaults (gpt-5.3-codex, on-request, read-only; `default_model_provider` for a thread whose
+// meta named no provider).
 nlohmann::json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary& summary,
-                                   const nlohmann::json& last_turn_context);
+                                   const nlohmann::json& last_turn_context,
+                                   const std::string& default_model_provider);
 
 // The thread's last turn_context payload (its fork parent's included), or null.
 absl::StatusOr<nlohmann::json> LastTurnContext(ThreadStore& store, const ThreadId& thread);

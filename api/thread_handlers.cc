@@ -46,8 +46,11 @@ const json kNotLoaded = {{"type", "notLoaded"}};
 // connection subscribes to it (Codex 0.113.0 unloads a thread when its last subscriber leaves).
 class ThreadMethods {
  public:
-  ThreadMethods(ThreadStore& store, SubscriptionRegistry& subscriptions)
-      : store_(store), subscriptions_(subscriptions) {}
+  ThreadMethods(ThreadStore& store, SubscriptionRegistry& subscriptions,
+                std::string default_model_provider)
+      : store_(store),
+        subscriptions_(subscriptions),
+        default_model_provider_(std::move(default_model_provider)) {}
 
   absl::StatusOr<json> Start(const StartParams& p, RequestContext& ctx) {
     NewThreadMeta meta;
@@ -55,7 +58,7 @@ class ThreadMethods {
     meta.created_ms = NowMs();
     meta.cwd = p.session.cwd.value_or(ServerCwd());
     meta.originator = kOriginator;
-    meta.model_provider = p.session.model_provider.value_or("openai");
+    meta.model_provider = p.session.model_provider.value_or(default_model_provider_);
     meta.base_instructions = p.session.base_instructions;
     meta.dynamic_tools = p.dynamic_tools;
     std::vector<NewEvent> events = {SessionMetaEvent(meta)};
@@ -137,7 +140,14 @@ class ThreadMethods {
   // Answers from the stored listing rows: the page is spliced from JSON text rendered at append
   // time, with the live status of the threads this server has loaded.
   absl::StatusOr<EncodedJson> List(const ListParams& p, RequestContext&) {
-    absl::StatusOr<ListedPage> page = store_.ListJson(p.query);
+    ListQuery query = p.query;
+    if (p.default_model_providers) query.model_providers = {default_model_provider_};
+    // Codex counts a thread whose session_meta named no provider as its configured provider's.
+    if (std::find(query.model_providers.begin(), query.model_providers.end(),
+                  default_model_provider_) != query.model_providers.end()) {
+      query.model_providers.push_back("");
+    }
+    absl::StatusOr<ListedPage> page = store_.ListJson(query);
     if (!page.ok()) {
       if (page.status().code() == absl::StatusCode::kInvalidArgument) {
         return absl::InvalidArgumentError(absl::StrCat("invalid cursor: ", p.query.cursor));
@@ -154,7 +164,16 @@ class ThreadMethods {
     for (size_t i = 0; i < page->threads.size(); ++i) {
       const ListedThread& t = page->threads[i];
       if (i > 0) out.text.push_back(',');
-      if (!loaded.empty() && std::binary_search(loaded.begin(), loaded.end(), t.id.ToString())) {
+      if (t.model_provider_missing && default_model_provider_ != "openai") {
+        // Rendered with "openai" for a meta without a provider (rare: old rollouts).
+        json thread = json::parse(t.thread_json, nullptr, false);
+        thread["modelProvider"] = default_model_provider_;
+        if (!loaded.empty() && std::binary_search(loaded.begin(), loaded.end(), t.id.ToString())) {
+          thread["status"] = kIdle;
+        }
+        out.text.append(thread.dump(-1, ' ', false, json::error_handler_t::replace));
+      } else if (!loaded.empty() &&
+                 std::binary_search(loaded.begin(), loaded.end(), t.id.ToString())) {
         const std::string_view json_text(t.thread_json);
         out.text.append(json_text.substr(0, t.status_offset));
         out.text.append(kIdle.dump());
@@ -347,6 +366,7 @@ class ThreadMethods {
   json ThreadJson(const ThreadSummary& summary, json turns = json::array()) const {
     ThreadJsonOptions options;
     options.status = Loaded(summary.id.ToString()) ? kIdle : kNotLoaded;
+    options.default_model_provider = default_model_provider_;
     options.turns = std::move(turns);
     return ThreadToJson(summary, options);
   }
@@ -363,7 +383,7 @@ class ThreadMethods {
     if (!turns.ok()) return turns.status();
     absl::StatusOr<json> context = LastTurnContext(store_, thread);
     if (!context.ok()) return context.status();
-    json result = SessionSettingsJson(overrides, *summary, *context);
+    json result = SessionSettingsJson(overrides, *summary, *context, default_model_provider_);
     result["thread"] = ThreadJson(*summary, *std::move(turns));
     if (started) {
       ctx.after_response.push_back([this, id, thread_json = result["thread"]] {
@@ -375,6 +395,7 @@ class ThreadMethods {
 
   ThreadStore& store_;
   SubscriptionRegistry& subscriptions_;
+  const std::string default_model_provider_;
 };
 
 // Binds a ThreadMethods member as a registry handler.
@@ -399,8 +420,9 @@ std::function<absl::StatusOr<ThreadRef>(const json&)> RefParser(const char* type
 }  // namespace
 
 void RegisterThreadHandlers(MethodRegistry& registry, ThreadStore& store,
-                            SubscriptionRegistry& subscriptions) {
-  auto m = std::make_shared<ThreadMethods>(store, subscriptions);
+                            SubscriptionRegistry& subscriptions,
+                            std::string default_model_provider) {
+  auto m = std::make_shared<ThreadMethods>(store, subscriptions, std::move(default_model_provider));
   registry.Register<StartParams>("thread/start", Parser(ParseStart),
                                  Bind(m, &ThreadMethods::Start));
   registry.Register<ResumeParams>("thread/resume", Parser(ParseResume),

@@ -17,9 +17,12 @@ namespace threadlog::api {
 // subscribes to it; a connection that closes simply stops following (no one is left to tell).
 // The experimental fields (persistExtendedHistory, dynamicTools, path, history) are gated by
 // the dispatcher (protocol_catalog.cc), not here. `store` and `subscriptions` must outlive the
-// registry.
+// registry. `default_model_provider` is Codex's configured provider (config.toml's
+// model_provider): the provider of threads started without one, of threads whose meta named
+// none, and the one thread/list filters on when not given modelProviders.
 void RegisterThreadHandlers(MethodRegistry& registry, ThreadStore& store,
-                            SubscriptionRegistry& subscriptions);
+                            SubscriptionRegistry& subscriptions,
+                            std::string default_model_provider = "openai");
 
 }  // namespace threadlog::api
 

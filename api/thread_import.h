@@ -4,9 +4,11 @@
 #define THREADLOG_API_THREAD_IMPORT_H_
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "absl/status/statusor.h"
 #include "projections/thread_store.h"
 
 namespace threadlog::api {
@@ -35,6 +37,10 @@ class CodexHomeAdoption {
   std::atomic<bool> stop_{false};
   std::thread worker_;
 };
+
+// The model_provider a Codex home's config.toml names: nullopt when there is no config.toml or
+// it names none; an error naming the file when it is not valid TOML or the value not a string.
+absl::StatusOr<std::optional<std::string>> ConfiguredModelProvider(const std::string& codex_home);
 
 }  // namespace threadlog::api
 

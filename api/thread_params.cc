@@ -225,7 +225,11 @@ absl::StatusOr<ListParams> ParseList(const json& params) {
   absl::StatusOr<std::optional<std::vector<std::string>>> providers =
       OptionalStringArray(params, "modelProviders", "modelProviders");
   if (!providers.ok()) return providers.status();
-  if (*providers) q.model_providers = **providers;
+  if (*providers) {
+    q.model_providers = **providers;
+  } else {
+    out.default_model_providers = true;
+  }
   absl::StatusOr<std::optional<std::vector<std::string>>> kinds =
       OptionalStringArray(params, "sourceKinds", "sourceKinds");
   if (!kinds.ok()) return kinds.status();

@@ -54,6 +54,9 @@ struct ThreadRef {
 
 struct ListParams {
   ListQuery query;
+  // modelProviders absent or null: Codex lists only its configured provider's threads (an
+  // empty array lists every provider's).
+  bool default_model_providers = false;
 };
 
 struct LoadedListParams {

@@ -21,6 +21,9 @@ struct ThreadJsonOptions {
   std::optional<std::string> path;
   // v2 `Turn` objects; empty for thread/list and the notifications (as the schema says).
   nlohmann::json turns = nlohmann::json::array();
+  // The modelProvider of a thread whose session_meta named none: Codex reports its configured
+  // provider (config.toml's model_provider, "openai" by default).
+  std::string default_model_provider = "openai";
 };
 
 // The v2 `Thread` object for `summary`, with every field the 0.113.0 schema lists (and no
@@ -32,7 +35,7 @@ struct ThreadJsonOptions {
 //   gitInfo               {commit_hash, branch, repository_url} -> {sha, branch, originUrl},
 //                         missing keys null; null when the meta had no git
 //   agentNickname/Role    from a thread_spawn sub-agent source, else null
-//   modelProvider         "openai" when the meta named none (Codex's default provider)
+//   modelProvider         options.default_model_provider when the meta named none
 //   ephemeral             false: every stored thread is materialized
 nlohmann::json ThreadToJson(const ThreadSummary& summary, const ThreadJsonOptions& options = {});
 

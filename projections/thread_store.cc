@@ -138,7 +138,7 @@ class RocksThreadStore final : public ThreadStore {
       absl::StatusOr<ListRowView> row = DecodeListRow(it->value().ToStringView());
       if (!row.ok()) return row.status();
       if (!RowMatches(*row, query)) continue;
-      const ThreadId id = ThreadId::FromBytes(key.substr(key.size() - ThreadId::kSize));
+      const ThreadId id = sk::ThreadOfOrderKey(key);
       if (absl::Status st = take(id, *row); !st.ok()) return st;
       ++taken;
     }
@@ -198,8 +198,8 @@ class RocksThreadStore final : public ThreadStore {
     ListedPage page;
     absl::Status scanned =
         ScanOrdering(query, &page.next_cursor, [&](const ThreadId& id, const ListRowView& row) {
-          page.threads.push_back(
-              {id, std::string(row.thread_json), row.status_offset, row.status_size});
+          page.threads.push_back({id, std::string(row.thread_json), row.status_offset,
+                                  row.status_size, row.model_provider.empty()});
           return absl::OkStatus();
         });
     if (!scanned.ok()) return scanned;

@@ -69,7 +69,7 @@ struct ListQuery {
   size_t limit = 25;
   std::string cursor;  // from a previous ThreadPage; empty for the first page
   bool archived = false;
-  std::vector<std::string> model_providers;  // empty: any
+  std::vector<std::string> model_providers;  // empty: any; "" matches a meta that named none
   std::vector<std::string> source_kinds;     // empty: any (values as ThreadSourceKind)
   std::optional<std::string> cwd;            // exact match
   bool require_user_message = false;         // Codex lists only threads with a first message
@@ -88,6 +88,8 @@ struct ListedThread {
   std::string thread_json;
   size_t status_offset = 0;
   size_t status_size = 0;
+  // The session_meta named no provider: thread_json says "openai" (ThreadJsonOptions' default).
+  bool model_provider_missing = false;
 };
 
 struct ListedPage {

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "api/serve.h"
+#include "api/thread_import.h"
 #include "tools/cli.h"
 
 namespace threadlog::cli {
@@ -33,8 +34,21 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, Action* action) {
   cmd->add_option("--codex-home", options->codex_home,
                   "a Codex home whose rollouts not yet in the store are imported in the "
                   "background at start (progress on stderr)");
-  cmd->callback([&global, options, action] {
-    *action = [&global, options] {
+  auto provider = std::make_shared<std::string>();
+  cmd->add_option("--model-provider", *provider,
+                  "the provider Codex is configured with: of threads started without one, and "
+                  "what thread/list shows unless asked for others (default: the --codex-home "
+                  "config.toml's model_provider, else openai)");
+  cmd->callback([&global, options, provider, action] {
+    *action = [&global, options, provider] {
+      if (!provider->empty()) {
+        options->default_model_provider = *provider;
+      } else if (!options->codex_home.empty()) {
+        absl::StatusOr<std::optional<std::string>> configured =
+            api::ConfiguredModelProvider(options->codex_home);
+        if (!configured.ok()) return ReportError(configured.status());
+        if (*configured) options->default_model_provider = **configured;
+      }
       // The store is opened before serving (a rebuild it needs reports progress) and closed
       // after the last request is answered.
       // RocksDB starts its threads when the store opens and they inherit this thread's signal

@@ -21,14 +21,21 @@ inline std::string SummaryKey(const ThreadId& id) {
   return std::string("S") + std::string(id.bytes());
 }
 
-// thread_index orderings, newest first: 'C'/'U' + archived ('0'/'1') + ~time (8 bytes BE) + id.
-// Inverting the time makes a forward scan go from newest to oldest.
+// thread_index orderings, newest first: 'C'/'U' + archived ('0'/'1') + ~time (8 bytes BE) + ~id.
+// Inverting the time makes a forward scan go from newest to oldest; inverting the id breaks ties
+// the way Codex does, greater uuid first.
 inline std::string OrderKey(char which, bool archived, int64_t time_ms, const ThreadId& id) {
   std::string key(1, which);
   key.push_back(archived ? '1' : '0');
   keys::PutBigEndian64(&key, ~static_cast<uint64_t>(time_ms));
-  key.append(id.bytes());
+  for (char c : id.bytes()) key.push_back(static_cast<char>(~c));
   return key;
+}
+// The thread of an OrderKey.
+inline ThreadId ThreadOfOrderKey(std::string_view key) {
+  std::string id(key.substr(key.size() - ThreadId::kSize));
+  for (char& c : id) c = static_cast<char>(~c);
+  return ThreadId::FromBytes(id);
 }
 inline std::string OrderPrefix(char which, bool archived) {
   return std::string(1, which) + (archived ? '1' : '0');

@@ -191,6 +191,58 @@ class CodexHomeTest(ThreadCase):
             self.assertTrue(all(t["status"] == NOT_LOADED and t["path"] is None
                                 for t in ours["data"]))
 
+    def test_the_configured_provider_is_the_default_one(self):
+        # As Codex 0.113.0 answers: thread/list without modelProviders shows only the threads of
+        # the configured provider (the fixture's config.toml says "mock"); [] shows every one.
+        s = self.adopt_fixture()
+        self.assertEqual(len(s.ok("thread/list", {})[0]["data"]), 2)
+        started, _ = s.ok("thread/start", {})
+        self.assertEqual((started["modelProvider"], started["thread"]["modelProvider"]),
+                         ("mock", "mock"))
+        s.stop()
+        s2 = self.serve("--model-provider", "openai").init()
+        for params, count in [({}, 0), ({"modelProviders": None}, 0), ({"modelProviders": []}, 2),
+                              ({"modelProviders": ["mock"]}, 2)]:
+            self.assertEqual(len(s2.ok("thread/list", params)[0]["data"]), count, params)
+        started, _ = s2.ok("thread/start", {})
+        self.assertEqual(started["thread"]["modelProvider"], "openai")
+
+    def test_a_thread_without_provider_counts_as_the_configured_ones(self):
+        # A rollout whose session_meta names no model_provider (older Codex): Codex 0.113.0
+        # lists it under, and reports it as, its configured provider ("mock" here).
+        codex_home = os.path.join(self.root, "codexhome")
+        shutil.copytree(FIXTURE, codex_home)
+        day = os.path.join(codex_home, "sessions", "2026", "11", "24")
+        source = [f for f in os.listdir(day) if EXTENDED in f][0]
+        bare = "01a20edc-6f3a-7f83-8d85-0000000000c2"
+        with open(os.path.join(day, source)) as f:
+            lines = f.read().splitlines()
+        meta = json.loads(lines[0])
+        del meta["payload"]["model_provider"]
+        lines[0] = json.dumps(meta)
+        with open(os.path.join(day, source.replace(EXTENDED, bare)), "w") as f:
+            f.write("\n".join(line.replace(EXTENDED, bare) for line in lines) + "\n")
+        s = self.serve("--codex-home", codex_home).init()
+        deadline = time.time() + 20
+        while not any("Codex home imported" in line for line in s.client.stderr):
+            self.assertLess(time.time(), deadline, "".join(s.client.stderr))
+            time.sleep(0.02)
+        listed = {t["id"]: t["modelProvider"] for t in s.ok("thread/list", {})[0]["data"]}
+        self.assertEqual(listed.get(bare), "mock")
+        self.assertEqual(s.ok("thread/read", {"threadId": bare})[0]["thread"]["modelProvider"],
+                         "mock")
+        self.assertEqual(s.ok("thread/list", {"modelProviders": ["openai"]})[0]["data"], [])
+
+    def test_a_broken_config_toml_is_named_not_guessed_around(self):
+        codex_home = os.path.join(self.root, "broken")
+        os.makedirs(codex_home)
+        with open(os.path.join(codex_home, "config.toml"), "w") as f:
+            f.write('model_provider = "mock\n')  # unterminated string
+        run = subprocess.run([BINARY, "--home", self.home, "serve", "--codex-home", codex_home],
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(run.returncode, 0)
+        self.assertIn(os.path.join(codex_home, "config.toml"), run.stderr)
+
     def test_list_reports_the_live_status_of_loaded_threads(self):
         s = self.adopt_fixture()
         s.ok("thread/resume", {"threadId": EXTENDED})
@@ -360,8 +412,9 @@ class LifecycleTest(ThreadCase):
             after = s2.ok("thread/read", {"threadId": t, "includeTurns": True})[0]["thread"]
             self.assertEqual(after["status"], NOT_LOADED)
             self.assertEqual(comparable(after), comparable(thread), t)
-        self.assertEqual([x["id"] for x in s2.ok("thread/list", {"archived": True})[0]["data"]],
-                         [FORK, LIMITED])
+        # This server runs with the default provider (openai): the fixture's are "mock".
+        archived = s2.ok("thread/list", {"archived": True, "modelProviders": ["mock"]})[0]
+        self.assertEqual([x["id"] for x in archived["data"]], [FORK, LIMITED])
 
 
 class ErrorTest(ThreadCase):

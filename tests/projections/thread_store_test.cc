@@ -159,6 +159,18 @@ TEST_F(ThreadStoreTest, ListsNewestFirstByCreatedOrUpdatedAndPagesWithoutGapsOrR
   EXPECT_EQ(store_->List(bad).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(ThreadStoreTest, EqualTimesListTheGreaterIdFirstAsCodexDoes) {
+  std::vector<ThreadId> same_time;
+  for (int i = 0; i < 5; ++i) same_time.push_back(MakeThread(7'000'000));
+  std::sort(same_time.begin(), same_time.end(),
+            [](const ThreadId& a, const ThreadId& b) { return a.bytes() > b.bytes(); });
+  ListQuery q;
+  q.limit = 2;  // pages break inside the tie
+  EXPECT_EQ(ListAll(q), same_time);
+  q.sort = SortKey::kUpdatedAt;
+  EXPECT_EQ(ListAll(q), same_time);
+}
+
 TEST_F(ThreadStoreTest, FiltersByArchiveProviderSourceAndCwd) {
   ThreadId a = MakeThread(1000, 1, "openai", "cli", "/a");
   ThreadId b = MakeThread(2000, 1, "mock", "vscode", "/b");
