@@ -40,10 +40,14 @@ struct ThreadSummary {
   ThreadId id;
   std::optional<ThreadId> forked_from;  // session_meta.forked_from_id, or the thread_forked parent
   std::string preview;                  // the first user message, as Codex computes it
-  bool has_user_message = false;        // Codex lists only threads that have one
-  std::optional<std::string> name;      // the newest name
-  int64_t created_at_ms = 0;            // session_meta.timestamp (else the first event's time)
-  int64_t updated_at_ms = 0;            // time of the last event
+  bool has_user_message = false;        // preview holds one
+  // thread/list's preview, which Codex 0.113.0 takes elsewhere than thread/read's: the first
+  // event_msg user_message's text (after a "## My request for Codex:" marker), trimmed.
+  // nullopt while there is none: Codex lists only threads that have one.
+  std::optional<std::string> list_preview;
+  std::optional<std::string> name;  // the newest name
+  int64_t created_at_ms = 0;        // session_meta.timestamp (else the first event's time)
+  int64_t updated_at_ms = 0;        // time of the last event
   std::string model_provider;
   nlohmann::json source = "unknown";  // session_meta.source as stored ("vscode", {"subagent":…})
   std::string cwd;
@@ -81,8 +85,8 @@ struct ThreadPage {
 };
 
 // A thread as thread/list answers it, rendered when its summary last changed: the v2 `Thread`
-// JSON text (no turns, status notLoaded) and the byte range of its status value, where a
-// server that has the thread loaded splices in the live status.
+// JSON text (no turns, status notLoaded, list_preview as its preview) and the byte range of its
+// status value, where a server that has the thread loaded splices in the live status.
 struct ListedThread {
   ThreadId id;
   std::string thread_json;
@@ -154,7 +158,7 @@ class ThreadStore {
   virtual absl::Status Close() = 0;
 
   // Version of every projection's rules and layout; a store with another version is rebuilt.
-  static constexpr int kProjectionVersion = 4;
+  static constexpr int kProjectionVersion = 5;
 };
 
 }  // namespace threadlog

@@ -5,6 +5,8 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "eventlog/absl_compat.h"
 #include "eventlog/persistence_policy.h"
 #include "eventlog/timestamp.h"
 
@@ -88,6 +90,17 @@ std::optional<std::string> UserMessagePreview(const Json& item) {
   return text;
 }
 
+// thread/list's preview of a user_message text, as Codex 0.113.0 shows it: what follows its
+// "## My request for Codex:" marker when present, without surrounding whitespace (contextual
+// text is not skipped there, nor is an empty message).
+std::string ListPreview(std::string_view message) {
+  constexpr std::string_view kMarker = "## My request for Codex:";
+  if (size_t at = message.find(kMarker); at != std::string_view::npos) {
+    message.remove_prefix(at + kMarker.size());
+  }
+  return std::string(absl::StripAsciiWhitespace(ToAbsl(message)));
+}
+
 }  // namespace
 
 void FoldSummary(SummaryState* state, EventKind kind, std::string_view type,
@@ -106,6 +119,7 @@ void FoldSummary(SummaryState* state, EventKind kind, std::string_view type,
   const bool interesting =
       (kind == EventKind::kSessionMeta && !state->meta_seen) ||
       (kind == EventKind::kResponseItem && type == "message" && !s.has_user_message) ||
+      (kind == EventKind::kEventMsg && type == "user_message" && !s.list_preview) ||
       (kind == EventKind::kEventMsg &&
        (type == "thread_name_updated" || type == "task_started" || type == "turn_started" ||
         type == "task_complete" || type == "turn_complete" || type == "turn_aborted")) ||
@@ -157,6 +171,8 @@ void FoldSummary(SummaryState* state, EventKind kind, std::string_view type,
       s.preview = *std::move(preview);
       s.has_user_message = true;
     }
+  } else if (type == "user_message") {
+    s.list_preview = ListPreview(StringField(json, "message"));
   } else if (type == "thread_name_updated") {
     if (auto name = json.find("thread_name"); name != json.end() && name->is_string()) {
       s.name = name->get<std::string>();
@@ -180,6 +196,7 @@ std::string SummaryStateToJson(const SummaryState& state) {
       {"forked_from", s.forked_from ? Json(s.forked_from->ToString()) : Json(nullptr)},
       {"preview", s.preview},
       {"has_user_message", s.has_user_message},
+      {"list_preview", s.list_preview ? Json(*s.list_preview) : Json(nullptr)},
       {"name", s.name ? Json(*s.name) : Json(nullptr)},
       {"created_at_ms", s.created_at_ms},
       {"updated_at_ms", s.updated_at_ms},
@@ -219,6 +236,8 @@ absl::StatusOr<SummaryState> SummaryStateFromJson(std::string_view text) {
     }
     s.preview = json.at("preview").get<std::string>();
     s.has_user_message = json.at("has_user_message").get<bool>();
+    if (json.at("list_preview").is_string())
+      s.list_preview = json["list_preview"].get<std::string>();
     if (json.at("name").is_string()) s.name = json["name"].get<std::string>();
     s.created_at_ms = json.at("created_at_ms").get<int64_t>();
     s.updated_at_ms = json.at("updated_at_ms").get<int64_t>();

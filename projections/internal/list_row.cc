@@ -18,11 +18,14 @@ std::string_view View(const flatbuffers::String* s) {
 }  // namespace
 
 std::string EncodeListRow(const ThreadSummary& summary) {
-  // Rendered with status notLoaded (what a server that has not loaded the thread answers).
-  // The keys come out sorted and only "turns" (an empty array) and "updatedAt" (a number) follow
-  // "status", so the last `,"status":` is the top-level key and never text inside a value.
+  // Rendered with status notLoaded (what a server that has not loaded the thread answers) and
+  // thread/list's own preview. The keys come out sorted and only "turns" (an empty array) and
+  // "updatedAt" (a number) follow "status", so the last `,"status":` is the top-level key and
+  // never text inside a value.
+  ThreadSummary listed = summary;
+  listed.preview = summary.list_preview.value_or("");
   const std::string thread_json =
-      ThreadToJson(summary).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      ThreadToJson(listed).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   constexpr std::string_view kStatusKey = ",\"status\":";
   const size_t key = thread_json.rfind(kStatusKey);
   const size_t value = key + kStatusKey.size();
@@ -34,7 +37,7 @@ std::string EncodeListRow(const ThreadSummary& summary) {
   auto cwd = fbb.CreateString(summary.cwd);
   auto json = fbb.CreateString(thread_json);
   fb::ListRowBuilder row(fbb);
-  row.add_has_user_message(summary.has_user_message);
+  row.add_has_user_message(summary.list_preview.has_value());
   row.add_model_provider(provider);
   row.add_source_kind(source_kind);
   row.add_cwd(cwd);

@@ -248,6 +248,7 @@ absl::Status Projector::ApplyFork(const ThreadId& thread, ThreadProjection* fork
     s.preview = parent->summary.summary.preview;
     s.has_user_message = parent->summary.summary.has_user_message;
   }
+  if (!s.list_preview) s.list_preview = parent->summary.summary.list_preview;
   s.mode = parent->summary.summary.mode;
   if (s.last_turn_context_position == 0) {
     s.last_turn_context_position = parent->summary.summary.last_turn_context_position;
@@ -360,6 +361,7 @@ absl::StatusOr<ThreadProjection> Projector::FoldFromLog(const ThreadId& thread,
         s.preview = base->summary.summary.preview;
         s.has_user_message = base->summary.summary.has_user_message;
       }
+      if (!s.list_preview) s.list_preview = base->summary.summary.list_preview;
       s.mode = base->summary.summary.mode;
       if (s.last_turn_context_position == 0) {
         s.last_turn_context_position = base->summary.summary.last_turn_context_position;

@@ -14,8 +14,10 @@ namespace {
 ThreadSummary Summary() {
   ThreadSummary s;
   s.id = ThreadId::NewV7();
-  s.preview = "fix the \"status\":{} parser";  // text that looks like the key must not confuse
+  s.preview = "the first response_item user message";
   s.has_user_message = true;
+  // thread/list shows this one; text that looks like the key must not confuse the status span.
+  s.list_preview = "fix the \"status\":{} parser";
   s.name = "a name";
   s.created_at_ms = 1'700'000'000'123;
   s.updated_at_ms = 1'700'000'100'999;
@@ -32,7 +34,9 @@ TEST(ListRowTest, RoundTripsTheThreadJsonAndItsStatusSpan) {
   const std::string stored = EncodeListRow(s);
   absl::StatusOr<ListRowView> row = DecodeListRow(stored);
   ASSERT_TRUE(row.ok()) << row.status();
-  EXPECT_EQ(nlohmann::json::parse(row->thread_json), ThreadToJson(s));
+  ThreadSummary listed = s;
+  listed.preview = *s.list_preview;
+  EXPECT_EQ(nlohmann::json::parse(row->thread_json), ThreadToJson(listed));
   EXPECT_EQ(row->thread_json.substr(row->status_offset, row->status_size),
             R"({"type":"notLoaded"})");
   EXPECT_TRUE(row->has_user_message);
@@ -40,6 +44,11 @@ TEST(ListRowTest, RoundTripsTheThreadJsonAndItsStatusSpan) {
   EXPECT_EQ(row->source_kind, "subAgentReview");
   EXPECT_EQ(row->cwd, "/work/repo");
   EXPECT_EQ(EncodeListRow(s), stored) << "equal summaries give equal rows";
+
+  ThreadSummary unlisted = s;
+  unlisted.list_preview.reset();  // no user_message event yet: Codex does not list it
+  const std::string unlisted_row = EncodeListRow(unlisted);
+  EXPECT_FALSE(DecodeListRow(unlisted_row)->has_user_message);
 }
 
 TEST(ListRowTest, FiltersLikeTheSummary) {

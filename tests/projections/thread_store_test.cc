@@ -90,8 +90,8 @@ class ThreadStoreTest : public ::testing::Test {
     return id;
   }
   // Pages through List, checking that ListJson (thread/list's path) gives the same page: the
-  // same threads and cursor, each as the v2 Thread JSON of its summary with status notLoaded
-  // at the span it names.
+  // same threads and cursor, each as the v2 Thread JSON of its summary (with thread/list's
+  // preview) with status notLoaded at the span it names.
   std::vector<ThreadId> ListAll(ListQuery q) {
     std::vector<ThreadId> out;
     for (int pages = 0; pages < 1000; ++pages) {
@@ -106,7 +106,9 @@ class ThreadStoreTest : public ::testing::Test {
       for (size_t i = 0; i < std::min(listed->threads.size(), page->threads.size()); ++i) {
         const ListedThread& row = listed->threads[i];
         EXPECT_EQ(row.id, page->threads[i].id);
-        EXPECT_EQ(Json::parse(row.thread_json), ThreadToJson(page->threads[i]));
+        ThreadSummary listed = page->threads[i];
+        listed.preview = listed.list_preview.value_or("");
+        EXPECT_EQ(Json::parse(row.thread_json), ThreadToJson(listed));
         EXPECT_EQ(row.thread_json.substr(row.status_offset, row.status_size),
                   R"({"type":"notLoaded"})");
       }
@@ -169,6 +171,29 @@ TEST_F(ThreadStoreTest, EqualTimesListTheGreaterIdFirstAsCodexDoes) {
   EXPECT_EQ(ListAll(q), same_time);
   q.sort = SortKey::kUpdatedAt;
   EXPECT_EQ(ListAll(q), same_time);
+}
+
+TEST_F(ThreadStoreTest, ListPreviewIsTheFirstUserMessageEventAsCodexListsIt) {
+  // Codex 0.113.0's thread/read preview comes from the model history (response items), its
+  // thread/list preview from the first user_message event; a thread without such an event is
+  // not listed.
+  ThreadId a = ThreadId::NewV7();
+  Append(a, {Meta(a, 1000),
+             Event(EventKind::kResponseItem, "message",
+                   {{"role", "user"}, {"content", {{{"type", "input_text"}, {"text", "raw"}}}}},
+                   1001)});
+  ListQuery q;
+  q.require_user_message = true;
+  EXPECT_TRUE(ListAll(q).empty());
+  Append(a, {Event(EventKind::kEventMsg, "user_message",
+                   {{"message", "context\n## My request for Codex:\n  do it  \n"}}, 1002),
+             Event(EventKind::kEventMsg, "user_message", {{"message", "second"}}, 1003)});
+  EXPECT_EQ(ListAll(q), std::vector<ThreadId>{a});
+  const auto summary = *store_->GetThread(a);
+  EXPECT_EQ(summary->preview, "raw");
+  EXPECT_EQ(summary->list_preview, "do it");
+  EXPECT_EQ(Json::parse(store_->ListJson(q)->threads.at(0).thread_json)["preview"], "do it");
+  EXPECT_TRUE(store_->Verify().ok());
 }
 
 TEST_F(ThreadStoreTest, FiltersByArchiveProviderSourceAndCwd) {
