@@ -209,7 +209,13 @@ absl::StatusOr<ListParams> ParseList(const json& params) {
     q.sort = *text == "updated_at" ? SortKey::kUpdatedAt : SortKey::kCreatedAt;
   }
   THREADLOG_OPTIONAL_STRING(text, params, "cwd");
-  if (text) q.cwd = Absolute(*text);
+  if (text) {
+    // Made absolute but not normalized: the store compares by components like Codex, which
+    // ignores "." and extra slashes but not "..".
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(*text, ec);
+    q.cwd = ec ? *text : absolute.string();
+  }
   THREADLOG_OPTIONAL_STRING(text, params, "searchTerm");
   if (text) {
     return absl::UnimplementedError("thread/list.searchTerm is not supported by threadlog yet");

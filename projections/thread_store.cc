@@ -125,6 +125,8 @@ class RocksThreadStore final : public ThreadStore {
       start = raw;
       start.push_back('\0');  // strictly after the cursor's row
     }
+    ListQuery filters = query;
+    if (filters.cwd) filters.cwd = PathComponentsForm(*filters.cwd);  // as the rows hold it
     std::unique_ptr<rocksdb::Iterator> it(log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
     size_t taken = 0;
     std::string last_key;  // the cursor continues after the last row looked at, taken or not
@@ -137,7 +139,7 @@ class RocksThreadStore final : public ThreadStore {
       last_key.assign(key);
       absl::StatusOr<ListRowView> row = DecodeListRow(it->value().ToStringView());
       if (!row.ok()) return row.status();
-      if (!RowMatches(*row, query)) continue;
+      if (!RowMatches(*row, filters)) continue;
       const ThreadId id = sk::ThreadOfOrderKey(key);
       if (absl::Status st = take(id, *row); !st.ok()) return st;
       ++taken;

@@ -75,7 +75,7 @@ struct ListQuery {
   bool archived = false;
   std::vector<std::string> model_providers;  // empty: any; "" matches a meta that named none
   std::vector<std::string> source_kinds;     // empty: any (values as ThreadSourceKind)
-  std::optional<std::string> cwd;            // exact match
+  std::optional<std::string> cwd;            // the same path, compared by components as Codex does
   bool require_user_message = false;         // Codex lists only threads with a first message
 };
 
@@ -158,7 +158,7 @@ class ThreadStore {
   virtual absl::Status Close() = 0;
 
   // Version of every projection's rules and layout; a store with another version is rebuilt.
-  static constexpr int kProjectionVersion = 5;
+  static constexpr int kProjectionVersion = 6;
 };
 
 }  // namespace threadlog

@@ -34,7 +34,7 @@ std::string EncodeListRow(const ThreadSummary& summary) {
   flatbuffers::FlatBufferBuilder fbb(thread_json.size() + 256);
   auto provider = fbb.CreateString(summary.model_provider);
   auto source_kind = fbb.CreateString(SourceKindOf(summary.source));
-  auto cwd = fbb.CreateString(summary.cwd);
+  auto cwd = fbb.CreateString(PathComponentsForm(summary.cwd));
   auto json = fbb.CreateString(thread_json);
   fb::ListRowBuilder row(fbb);
   row.add_has_user_message(summary.list_preview.has_value());
@@ -67,6 +67,23 @@ absl::StatusOr<ListRowView> DecodeListRow(std::string_view value) {
     return absl::DataLossError("a thread listing row has its status outside its JSON");
   }
   return view;
+}
+
+std::string PathComponentsForm(std::string_view path) {
+  std::string out;
+  if (path.starts_with('/')) out.push_back('/');
+  bool first = true;
+  while (!path.empty()) {
+    const size_t slash = path.find('/');
+    const std::string_view part = path.substr(0, slash);
+    path.remove_prefix(slash == std::string_view::npos ? path.size() : slash + 1);
+    // A leading "." of a relative path is a component in Rust; later ones are not.
+    if (part.empty() || (part == "." && !(first && out.empty()))) continue;
+    if (!out.empty() && out.back() != '/') out.push_back('/');
+    out.append(part);
+    first = false;
+  }
+  return out;
 }
 
 bool RowMatches(const ListRowView& row, const ListQuery& q) {

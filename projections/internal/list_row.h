@@ -30,7 +30,12 @@ std::string EncodeListRow(const ThreadSummary& summary);
 absl::StatusOr<ListRowView> DecodeListRow(std::string_view value);
 
 // Whether the row passes the query's filters (the archived flag and the ordering are the key's).
+// query.cwd must be in PathComponentsForm.
 bool RowMatches(const ListRowView& row, const ListQuery& query);
+
+// `path` as Codex compares cwds (Rust's Path equality): by components, so repeated and trailing
+// slashes and "." components do not matter; ".." is kept as written.
+std::string PathComponentsForm(std::string_view path);
 
 }  // namespace threadlog
 

@@ -270,8 +270,12 @@ class CodexHomeTest(ThreadCase):
         for params in [{"modelProviders": ["openai"]}, {"sourceKinds": ["exec"]},
                        {"cwd": "/elsewhere"}]:
             self.assertEqual(s.ok("thread/list", params)[0]["data"], [], params)
+        # cwd compares like Codex's Path equality: trailing slashes and "." do not matter, ".."
+        # is not resolved.
+        self.assertEqual(s.ok("thread/list", {"cwd": "/home/dev/x/../project"})[0]["data"], [])
         for params in [{"modelProviders": ["mock"]}, {"sourceKinds": ["vscode", "cli"]},
-                       {"cwd": "/home/dev/project"}, {"modelProviders": []}]:
+                       {"cwd": "/home/dev/project"}, {"cwd": "/home/dev/./project/"},
+                       {"modelProviders": []}]:
             self.assertEqual(len(s.ok("thread/list", params)[0]["data"]), 2, params)
 
     def test_read_matches_codex(self):

@@ -71,6 +71,27 @@ TEST(ListRowTest, FiltersLikeTheSummary) {
   EXPECT_FALSE(RowMatches(row, q));
 }
 
+TEST(ListRowTest, CwdsCompareByComponentsAsCodexDoes) {
+  EXPECT_EQ(PathComponentsForm("/work/repo"), "/work/repo");
+  EXPECT_EQ(PathComponentsForm("/work//repo/"), "/work/repo");
+  EXPECT_EQ(PathComponentsForm("/work/./repo/."), "/work/repo");
+  EXPECT_EQ(PathComponentsForm("/work/x/../repo"), "/work/x/../repo");  // not resolved
+  EXPECT_EQ(PathComponentsForm("/"), "/");
+  EXPECT_EQ(PathComponentsForm("./a/./b"), "./a/b");
+
+  ThreadSummary s = Summary();
+  s.cwd = "/work/repo/";
+  const std::string stored = EncodeListRow(s);
+  const ListRowView row = *DecodeListRow(stored);
+  ListQuery q;
+  q.cwd = PathComponentsForm("/work/./repo");
+  EXPECT_TRUE(RowMatches(row, q));
+  q.cwd = PathComponentsForm("/work/other/../repo");
+  EXPECT_FALSE(RowMatches(row, q));
+  // What the client sees is the cwd as recorded.
+  EXPECT_EQ(nlohmann::json::parse(row.thread_json)["cwd"], "/work/repo/");
+}
+
 TEST(ListRowTest, DamagedRowsAreDataLoss) {
   EXPECT_EQ(DecodeListRow("").status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeListRow("not a flatbuffer at all").status().code(), absl::StatusCode::kDataLoss);
