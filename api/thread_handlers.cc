@@ -164,16 +164,15 @@ class ThreadMethods {
     for (size_t i = 0; i < page->threads.size(); ++i) {
       const ListedThread& t = page->threads[i];
       if (i > 0) out.text.push_back(',');
+      const bool is_loaded =
+          !loaded.empty() && std::binary_search(loaded.begin(), loaded.end(), t.id.ToString());
       if (t.model_provider_missing && default_model_provider_ != "openai") {
         // Rendered with "openai" for a meta without a provider (rare: old rollouts).
         json thread = json::parse(t.thread_json, nullptr, false);
         thread["modelProvider"] = default_model_provider_;
-        if (!loaded.empty() && std::binary_search(loaded.begin(), loaded.end(), t.id.ToString())) {
-          thread["status"] = kIdle;
-        }
+        if (is_loaded) thread["status"] = kIdle;
         out.text.append(thread.dump(-1, ' ', false, json::error_handler_t::replace));
-      } else if (!loaded.empty() &&
-                 std::binary_search(loaded.begin(), loaded.end(), t.id.ToString())) {
+      } else if (is_loaded) {
         const std::string_view json_text(t.thread_json);
         out.text.append(json_text.substr(0, t.status_offset));
         out.text.append(kIdle.dump());
