@@ -29,6 +29,21 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return absl::InternalError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
 }
 
+// What a fork's summary takes from its parent's as of the fork, until its own events say
+// otherwise (Codex's fork file starts with the parent's lines). One place, so that appends and
+// Verify's fold from the log cannot disagree.
+void InheritParentSummary(ThreadSummary* fork, const ThreadSummary& parent) {
+  if (!fork->has_user_message) {
+    fork->preview = parent.preview;
+    fork->has_user_message = parent.has_user_message;
+  }
+  if (!fork->list_preview) fork->list_preview = parent.list_preview;
+  fork->mode = parent.mode;
+  if (fork->last_turn_context_position == 0) {
+    fork->last_turn_context_position = parent.last_turn_context_position;
+  }
+}
+
 }  // namespace
 
 std::string Projector::CheckpointRecord(const ThreadProjection& p) {
@@ -243,16 +258,7 @@ absl::Status Projector::ApplyFork(const ThreadId& thread, ThreadProjection* fork
   fork->inherited_from = *parent_id;
   fork->inherited_turns = static_cast<uint32_t>(parent->turns.finished_turns());
   fork->stored_turn_rows = fork->inherited_turns;
-  ThreadSummary& s = fork->summary.summary;
-  if (!s.has_user_message) {
-    s.preview = parent->summary.summary.preview;
-    s.has_user_message = parent->summary.summary.has_user_message;
-  }
-  if (!s.list_preview) s.list_preview = parent->summary.summary.list_preview;
-  s.mode = parent->summary.summary.mode;
-  if (s.last_turn_context_position == 0) {
-    s.last_turn_context_position = parent->summary.summary.last_turn_context_position;
-  }
+  InheritParentSummary(&fork->summary.summary, parent->summary.summary);
   parent->children++;
   batch->Put(turns_, sk::ChildKey(*parent_id, thread), "");
   batch->Put(turns_, sk::CheckpointKey(*parent_id), CheckpointRecord(*parent));
@@ -356,16 +362,7 @@ absl::StatusOr<ThreadProjection> Projector::FoldFromLog(const ThreadId& thread,
       p.turns = base->turns;
       p.inherited_from = *parent;
       p.inherited_turns = static_cast<uint32_t>(base->turns.finished_turns());
-      ThreadSummary& s = p.summary.summary;
-      if (!s.has_user_message) {
-        s.preview = base->summary.summary.preview;
-        s.has_user_message = base->summary.summary.has_user_message;
-      }
-      if (!s.list_preview) s.list_preview = base->summary.summary.list_preview;
-      s.mode = base->summary.summary.mode;
-      if (s.last_turn_context_position == 0) {
-        s.last_turn_context_position = base->summary.summary.last_turn_context_position;
-      }
+      InheritParentSummary(&p.summary.summary, base->summary.summary);
     }
     FoldSummary(&p.summary, e.kind, e.type, e.payload, e.timestamp_ms, e.position);
     (void)p.turns.Apply(e.kind, e.type, e.payload);

@@ -323,6 +323,11 @@ class CodexHomeTest(ThreadCase):
         notes = s.after()
         self.assertEqual(notes[0]["method"], "thread/started")
         self.assertEqual(notes[0]["params"]["thread"]["id"], thread["id"])
+        # Listed with the parent's list preview, as Codex lists a fork file that starts with the
+        # parent's lines.
+        listed = {t["id"]: t for t in s.ok("thread/list", {})[0]["data"]}
+        self.assertEqual((listed[thread["id"]]["preview"], listed[thread["id"]]["status"]),
+                         ("hello there", IDLE))
         # The parent goes on alone; the fork keeps the parent's events 1..N.
         s.ok("thread/resume", {"threadId": EXTENDED})
         s.ok("thread/rollback", {"threadId": EXTENDED, "numTurns": 2})
