@@ -1,9 +1,11 @@
 // initialize: InitializeParams in, {userAgent} out, capabilities stored on the connection.
 #include "api/initialize_handler.h"
 
+#include <memory>
 #include <set>
 #include <string>
 
+#include "api/jsonrpc.h"
 #include "api/params.h"
 #include "api/user_agent.h"
 
@@ -11,6 +13,18 @@ namespace threadlog::api {
 namespace {
 
 using nlohmann::json;
+
+// InitializeResponse's platformFamily / platformOs for the target this binary was built for.
+#if defined(_WIN32)
+constexpr char kPlatformFamily[] = "windows";
+constexpr char kPlatformOs[] = "windows";
+#elif defined(__APPLE__)
+constexpr char kPlatformFamily[] = "unix";
+constexpr char kPlatformOs[] = "macos";
+#else
+constexpr char kPlatformFamily[] = "unix";
+constexpr char kPlatformOs[] = "linux";
+#endif
 
 struct InitializeParams {
   std::string client_name;
@@ -53,18 +67,35 @@ absl::StatusOr<InitializeParams> Parse(const json& params) {
   return out;
 }
 
-absl::StatusOr<json> Handle(const InitializeParams& params, RequestContext& context) {
+absl::StatusOr<json> Handle(const InitializeInfo& info, const InitializeParams& params,
+                            RequestContext& context) {
   // The dispatcher checked "Already initialized"; Initialize() rechecks under the session lock.
   if (!context.connection->session().Initialize(params.experimental_api, params.opt_out)) {
     return absl::FailedPreconditionError("Already initialized");
   }
-  return json{{"userAgent", UserAgent(params.client_name, params.client_version)}};
+  if (info.clients != nullptr) info.clients->Add(context.connection);
+  if (!info.warnings.empty()) {
+    context.after_response.push_back([&info, connection = context.connection] {
+      for (const ConfigWarning& warning : info.warnings) {
+        if (!connection->session().WantsNotification("configWarning")) break;
+        connection->Send(Encode(Notification{"configWarning", warning.ToJson()}));
+      }
+    });
+  }
+  return json{{"userAgent", UserAgent(params.client_name, params.client_version)},
+              {"codexHome", info.codex_home},
+              {"platformFamily", kPlatformFamily},
+              {"platformOs", kPlatformOs}};
 }
 
 }  // namespace
 
-void RegisterInitializeHandler(MethodRegistry& registry) {
-  registry.Register<InitializeParams>("initialize", Parse, Handle);
+void RegisterInitializeHandler(MethodRegistry& registry, InitializeInfo info) {
+  auto shared = std::make_shared<const InitializeInfo>(std::move(info));
+  registry.Register<InitializeParams>(
+      "initialize", Parse, [shared](const InitializeParams& params, RequestContext& context) {
+        return Handle(*shared, params, context);
+      });
 }
 
 }  // namespace threadlog::api

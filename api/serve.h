@@ -28,8 +28,19 @@ struct ServeOptions {
   ThreadStore* store = nullptr;
   // A Codex home whose rollouts not yet in the store are imported in the background at start.
   std::string codex_home;
-  // Codex's configured provider (config.toml's model_provider; see RegisterThreadHandlers).
-  std::string default_model_provider = "openai";
+  // The Codex home whose config.toml, auth.json and skills/ the server uses (`serve
+  // --codex-home DIR`, else $CODEX_HOME, else ~/.codex; empty: none). Read once at start.
+  std::string config_codex_home;
+  // The user's home: <home>/.agents/skills are user skills. Empty: not searched.
+  std::string user_home;
+  // threadlog's home (--home): an API key given through account/login/start is kept in
+  // <threadlog_home>/auth.json (mode 0600). Empty: kept in memory only.
+  std::string threadlog_home;
+  // Overrides config.toml's model_provider when set (--model-provider).
+  std::string model_provider_override;
+  // Codex's machine-wide locations (tests point them elsewhere).
+  std::string system_config = "/etc/codex/config.toml";
+  std::string admin_skills_root = "/etc/codex/skills";
 };
 
 struct ListenAddress {

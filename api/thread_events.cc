@@ -12,9 +12,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kAppendAttempts = 8;
-constexpr char kDefaultModel[] = "gpt-5.3-codex";  // what Codex 0.113.0 answers with no config
-constexpr char kDefaultApproval[] = "on-request";
-constexpr char kDefaultSandbox[] = "read-only";
 
 // v2 SandboxPolicy for a SandboxMode (kebab case, as params and turn_context spell it).
 json SandboxPolicyJson(const std::string& mode, const std::string& cwd) {
@@ -95,23 +92,23 @@ absl::StatusOr<AppendResult> AppendDurably(ThreadStore& store, const ThreadId& t
 }
 
 json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary& summary,
-                         const json& last_turn_context, const std::string& default_model_provider) {
+                         const json& last_turn_context, const SessionDefaults& defaults) {
   const std::string cwd = overrides.cwd.value_or(summary.cwd);
   std::string model =
-      overrides.model.value_or(StringAt(last_turn_context, "model").value_or(kDefaultModel));
+      overrides.model.value_or(StringAt(last_turn_context, "model").value_or(defaults.model));
   std::string provider = overrides.model_provider.value_or(
-      summary.model_provider.empty() ? default_model_provider : summary.model_provider);
-  json approval = kDefaultApproval;
+      summary.model_provider.empty() ? defaults.model_provider : summary.model_provider);
+  json approval = defaults.approval_policy;
   if (overrides.approval_policy) {
     approval = *overrides.approval_policy;
   } else if (last_turn_context.is_object() && last_turn_context.contains("approval_policy")) {
     approval = last_turn_context["approval_policy"];
   }
-  std::string sandbox = kDefaultSandbox;
+  std::string sandbox = defaults.sandbox_mode;
   if (overrides.sandbox) {
     sandbox = *overrides.sandbox;
   } else if (last_turn_context.is_object() && last_turn_context.contains("sandbox_policy")) {
-    sandbox = StringAt(last_turn_context["sandbox_policy"], "type").value_or(kDefaultSandbox);
+    sandbox = StringAt(last_turn_context["sandbox_policy"], "type").value_or(defaults.sandbox_mode);
   }
   json effort = nullptr;
   if (!overrides.model) {
@@ -122,6 +119,7 @@ json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary&
           {"serviceTier", overrides.service_tier ? json(*overrides.service_tier) : json(nullptr)},
           {"cwd", cwd},
           {"approvalPolicy", approval},
+          {"approvalsReviewer", defaults.approvals_reviewer},
           {"sandbox", SandboxPolicyJson(sandbox, cwd)},
           {"reasoningEffort", effort}};
 }

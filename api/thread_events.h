@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "api/codex_config.h"
 #include "api/thread_params.h"
 #include "eventlog/event.h"
 #include "nlohmann/json.hpp"
@@ -45,12 +46,12 @@ absl::StatusOr<AppendResult> AppendDurably(ThreadStore& store, const ThreadId& t
                                            bool new_thread = false);
 
 // The settings part of ThreadStartResponse / ThreadResumeResponse / ThreadForkResponse (all
-// but `thread`): params first, then what the thread's last turn_context recorded, then Codex's
-// defaults (gpt-5.3-codex, on-request, read-only; `default_model_provider` for a thread whose
-// meta named no provider).
+// but `thread`): params first, then what the thread's last turn_context recorded, then
+// `defaults` (config.toml, else Codex's: gpt-5.3-codex, on-request, read-only; its
+// model_provider for a thread whose meta named none; approvalsReviewer always from defaults).
 nlohmann::json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary& summary,
                                    const nlohmann::json& last_turn_context,
-                                   const std::string& default_model_provider);
+                                   const SessionDefaults& defaults);
 
 // The thread's last turn_context payload (its fork parent's included), or null.
 absl::StatusOr<nlohmann::json> LastTurnContext(ThreadStore& store, const ThreadId& thread);

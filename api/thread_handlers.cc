@@ -46,11 +46,11 @@ const json kNotLoaded = {{"type", "notLoaded"}};
 // connection subscribes to it (Codex 0.113.0 unloads a thread when its last subscriber leaves).
 class ThreadMethods {
  public:
-  ThreadMethods(ThreadStore& store, SubscriptionRegistry& subscriptions,
-                std::string default_model_provider)
+  ThreadMethods(ThreadStore& store, SubscriptionRegistry& subscriptions, SessionDefaults defaults)
       : store_(store),
         subscriptions_(subscriptions),
-        default_model_provider_(std::move(default_model_provider)) {}
+        defaults_(std::move(defaults)),
+        default_model_provider_(defaults_.model_provider) {}
 
   absl::StatusOr<json> Start(const StartParams& p, RequestContext& ctx) {
     NewThreadMeta meta;
@@ -382,7 +382,7 @@ class ThreadMethods {
     if (!turns.ok()) return turns.status();
     absl::StatusOr<json> context = LastTurnContext(store_, thread);
     if (!context.ok()) return context.status();
-    json result = SessionSettingsJson(overrides, *summary, *context, default_model_provider_);
+    json result = SessionSettingsJson(overrides, *summary, *context, defaults_);
     result["thread"] = ThreadJson(*summary, *std::move(turns));
     if (started) {
       ctx.after_response.push_back([this, id, thread_json = result["thread"]] {
@@ -394,6 +394,7 @@ class ThreadMethods {
 
   ThreadStore& store_;
   SubscriptionRegistry& subscriptions_;
+  const SessionDefaults defaults_;
   const std::string default_model_provider_;
 };
 
@@ -419,9 +420,8 @@ std::function<absl::StatusOr<ThreadRef>(const json&)> RefParser(const char* type
 }  // namespace
 
 void RegisterThreadHandlers(MethodRegistry& registry, ThreadStore& store,
-                            SubscriptionRegistry& subscriptions,
-                            std::string default_model_provider) {
-  auto m = std::make_shared<ThreadMethods>(store, subscriptions, std::move(default_model_provider));
+                            SubscriptionRegistry& subscriptions, SessionDefaults defaults) {
+  auto m = std::make_shared<ThreadMethods>(store, subscriptions, std::move(defaults));
   registry.Register<StartParams>("thread/start", Parser(ParseStart),
                                  Bind(m, &ThreadMethods::Start));
   registry.Register<ResumeParams>("thread/resume", Parser(ParseResume),

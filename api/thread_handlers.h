@@ -3,6 +3,7 @@
 #ifndef THREADLOG_API_THREAD_HANDLERS_H_
 #define THREADLOG_API_THREAD_HANDLERS_H_
 
+#include "api/codex_config.h"
 #include "api/method_registry.h"
 #include "api/subscriptions.h"
 #include "projections/thread_store.h"
@@ -17,12 +18,12 @@ namespace threadlog::api {
 // subscribes to it; a connection that closes simply stops following (no one is left to tell).
 // The experimental fields (persistExtendedHistory, dynamicTools, path, history) are gated by
 // the dispatcher (protocol_catalog.cc), not here. `store` and `subscriptions` must outlive the
-// registry. `default_model_provider` is Codex's configured provider (config.toml's
-// model_provider): the provider of threads started without one, of threads whose meta named
-// none, and the one thread/list filters on when not given modelProviders.
+// registry. `defaults` are the configured session settings (config.toml: model, model_provider,
+// approval_policy, sandbox_mode): what a thread runs with when neither the params nor its last
+// turn_context say otherwise. `defaults.model_provider` is also the provider of threads whose
+// meta named none, and the one thread/list filters on when not given modelProviders.
 void RegisterThreadHandlers(MethodRegistry& registry, ThreadStore& store,
-                            SubscriptionRegistry& subscriptions,
-                            std::string default_model_provider = "openai");
+                            SubscriptionRegistry& subscriptions, SessionDefaults defaults = {});
 
 }  // namespace threadlog::api
 

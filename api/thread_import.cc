@@ -13,7 +13,6 @@
 #include "absl/strings/str_format.h"
 #include "api/thread_events.h"
 #include "eventlog/timestamp.h"
-#include "migrate/toml_merge.h"
 #include "projections/codex_import.h"
 
 namespace threadlog::api {
@@ -157,24 +156,6 @@ void CodexHomeAdoption::Run(ThreadStore& store, const std::string& codex_home) {
       "Codex home imported: %d files, %d events in %.2f s", total.rollouts.files,
       total.rollouts.events,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
-}
-
-absl::StatusOr<std::optional<std::string>> ConfiguredModelProvider(const std::string& codex_home) {
-  const fs::path path = fs::path(codex_home) / "config.toml";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;  // Codex runs on its defaults without one
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  absl::StatusOr<toml::table> config = migrate::ParseExistingToml(text);
-  if (!config.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path.string(), ": ", config.status().message()));
-  }
-  const toml::node* provider = config->get("model_provider");
-  if (provider == nullptr) return std::nullopt;
-  if (!provider->is_string()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path.string(), ": model_provider is not a string"));
-  }
-  return std::string(*provider->value<std::string>());
 }
 
 }  // namespace threadlog::api

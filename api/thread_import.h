@@ -38,10 +38,6 @@ class CodexHomeAdoption {
   std::thread worker_;
 };
 
-// The model_provider a Codex home's config.toml names: nullopt when there is no config.toml or
-// it names none; an error naming the file when it is not valid TOML or the value not a string.
-absl::StatusOr<std::optional<std::string>> ConfiguredModelProvider(const std::string& codex_home);
-
 }  // namespace threadlog::api
 
 #endif  // THREADLOG_API_THREAD_IMPORT_H_

@@ -2,8 +2,10 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <filesystem>
+
 #include "api/serve.h"
-#include "api/thread_import.h"
+#include "migrate/paths.h"
 #include "tools/cli.h"
 
 namespace threadlog::cli {
@@ -33,22 +35,28 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, Action* action) {
       ->check(CLI::Range(1, 256));
   cmd->add_option("--codex-home", options->codex_home,
                   "a Codex home whose rollouts not yet in the store are imported in the "
-                  "background at start (progress on stderr)");
-  auto provider = std::make_shared<std::string>();
-  cmd->add_option("--model-provider", *provider,
+                  "background at start (progress on stderr); its config.toml, auth.json and "
+                  "skills/ are used (default for those: $CODEX_HOME, else ~/.codex, without "
+                  "importing anything)");
+  cmd->add_option("--model-provider", options->model_provider_override,
                   "the provider Codex is configured with: of threads started without one, and "
-                  "what thread/list shows unless asked for others (default: the --codex-home "
-                  "config.toml's model_provider, else openai)");
-  cmd->callback([&global, options, provider, action] {
-    *action = [&global, options, provider] {
-      if (!provider->empty()) {
-        options->default_model_provider = *provider;
-      } else if (!options->codex_home.empty()) {
-        absl::StatusOr<std::optional<std::string>> configured =
-            api::ConfiguredModelProvider(options->codex_home);
-        if (!configured.ok()) return ReportError(configured.status());
-        if (*configured) options->default_model_provider = **configured;
+                  "what thread/list shows unless asked for others (default: config.toml's "
+                  "model_provider, else openai)");
+  cmd->callback([&global, options, action] {
+    *action = [&global, options] {
+      // Codex's own lookup: $HOME, and $CODEX_HOME else ~/.codex.
+      absl::StatusOr<migrate::Environment> env = migrate::EnvironmentFromProcess();
+      if (env.ok()) options->user_home = env->home;
+      if (!options->codex_home.empty()) {
+        std::error_code ec;
+        options->config_codex_home =
+            migrate::NormalizePath(std::filesystem::absolute(options->codex_home, ec).string());
+      } else if (env.ok()) {
+        options->config_codex_home = env->codex_home;
       }
+      absl::StatusOr<std::string> home = ResolveHome(global);
+      if (!home.ok()) return ReportError(home.status());
+      options->threadlog_home = *home;
       // The store is opened before serving (a rebuild it needs reports progress) and closed
       // after the last request is answered.
       // RocksDB starts its threads when the store opens and they inherit this thread's signal

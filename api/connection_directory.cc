@@ -1,0 +1,39 @@
+// The all-clients fan-out: weak references pruned as they expire.
+#include "api/connection_directory.h"
+
+#include <string>
+#include <vector>
+
+#include "api/jsonrpc.h"
+
+namespace threadlog::api {
+
+void ConnectionDirectory::Add(const std::shared_ptr<Connection>& connection) {
+  std::lock_guard lock(mu_);
+  connections_[connection->id()] = connection;
+}
+
+size_t ConnectionDirectory::Broadcast(std::string_view method, const nlohmann::json& params) {
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      if (std::shared_ptr<Connection> c = it->second.lock()) {
+        live.push_back(std::move(c));
+        ++it;
+      } else {
+        it = connections_.erase(it);
+      }
+    }
+  }
+  const std::string text = Encode(Notification{std::string(method), params});
+  size_t sent = 0;
+  for (const std::shared_ptr<Connection>& c : live) {
+    if (!c->session().WantsNotification(method)) continue;
+    c->Send(text);
+    ++sent;
+  }
+  return sent;
+}
+
+}  // namespace threadlog::api

@@ -1,0 +1,33 @@
+// ConnectionDirectory: every initialized connection, for the notifications Codex sends to all
+// clients rather than to a thread's followers (account/login/completed, account/updated).
+#ifndef THREADLOG_API_CONNECTION_DIRECTORY_H_
+#define THREADLOG_API_CONNECTION_DIRECTORY_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+#include "api/connection.h"
+#include "nlohmann/json.hpp"
+
+namespace threadlog::api {
+
+// Thread-safe. Holds connections weakly: a connection that is gone is skipped and forgotten,
+// so nothing has to unregister it.
+class ConnectionDirectory {
+ public:
+  // Called by initialize once the connection is initialized. Idempotent.
+  void Add(const std::shared_ptr<Connection>& connection);
+  // Sends {"method", "params"} to every live initialized connection that did not opt out of
+  // `method`, encoding once. Returns how many it was sent to.
+  size_t Broadcast(std::string_view method, const nlohmann::json& params);
+
+ private:
+  std::mutex mu_;
+  std::map<uint64_t, std::weak_ptr<Connection>> connections_;
+};
+
+}  // namespace threadlog::api
+
+#endif  // THREADLOG_API_CONNECTION_DIRECTORY_H_

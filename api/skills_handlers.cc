@@ -1,0 +1,79 @@
+// skills/list: params read with Codex's wording and checks, then ListSkillsForCwd per cwd.
+#include "api/skills_handlers.h"
+
+#include <map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "api/params.h"
+
+namespace threadlog::api {
+namespace {
+
+using nlohmann::json;
+
+struct ListParams {
+  std::vector<std::string> cwds;
+  std::map<std::string, std::vector<std::string>> extra_roots;  // by cwd
+};
+
+absl::StatusOr<ListParams> Parse(const json& params) {
+  if (absl::Status s = RequireObject(params, "SkillsListParams"); !s.ok()) return s;
+  ListParams out;
+  absl::StatusOr<std::optional<std::vector<std::string>>> cwds =
+      OptionalStringArray(params, "cwds", "cwds");
+  if (!cwds.ok()) return cwds.status();
+  if (*cwds) out.cwds = **cwds;
+  if (absl::StatusOr<std::optional<bool>> reload =
+          OptionalBool(params, "forceReload", "forceReload");
+      !reload.ok()) {
+    return reload.status();
+  }
+  auto extra = params.find("perCwdExtraUserRoots");
+  if (extra != params.end() && !extra->is_null()) {
+    if (!extra->is_array()) return WrongType(*extra, "a sequence", "perCwdExtraUserRoots");
+    for (size_t i = 0; i < extra->size(); ++i) {
+      const json& entry = (*extra)[i];
+      const std::string path = absl::StrCat("perCwdExtraUserRoots[", i, "]");
+      if (!entry.is_object()) return WrongType(entry, "struct SkillsListExtraRootsForCwd", path);
+      absl::StatusOr<std::string> cwd = RequiredString(entry, "cwd", path + ".cwd");
+      if (!cwd.ok()) return cwd.status();
+      if (!entry.contains("extraUserRoots")) return MissingField("extraUserRoots");
+      absl::StatusOr<std::optional<std::vector<std::string>>> roots =
+          OptionalStringArray(entry, "extraUserRoots", path + ".extraUserRoots");
+      if (!roots.ok()) return roots.status();
+      for (const std::string& root : roots->value_or(std::vector<std::string>{})) {
+        if (root.empty() || root[0] != '/') {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "skills/list perCwdExtraUserRoots extraUserRoots paths must be absolute: ", root));
+        }
+        out.extra_roots[*cwd].push_back(root);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void RegisterSkillsHandlers(MethodRegistry& registry, SkillLocations locations,
+                            std::string default_cwd, const CodexConfig& config) {
+  registry.Register<ListParams>(
+      "skills/list", Parse,
+      [locations = std::move(locations), default_cwd = std::move(default_cwd), &config](
+          const ListParams& p, RequestContext&) -> absl::StatusOr<json> {
+        std::vector<std::string> cwds = p.cwds;
+        if (cwds.empty()) cwds.push_back(default_cwd);
+        json data = json::array();
+        for (const std::string& cwd : cwds) {
+          auto extra = p.extra_roots.find(cwd);
+          data.push_back(ListSkillsForCwd(
+              locations, cwd,
+              extra == p.extra_roots.end() ? std::vector<std::string>{} : extra->second,
+              [&config](const std::string& path) { return config.SkillEnabled(path); }));
+        }
+        return json{{"data", std::move(data)}};
+      });
+}
+
+}  // namespace threadlog::api

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""The real Codex 0.117.0 terminal client against `threadlog serve` (WebSocket), driven in
+tmux: first start with a scratch CODEX_HOME, login with an API key, the prompt, /resume listing
+a whole Codex home that serve --codex-home adopted (tests/fixtures/codex-0.113.0/basic), opening
+a thread with its turns, /quit. Every message both ways goes through ws_proxy.py; the client's
+requests must be the ones it sends the real Codex app-server in the same scenario
+(transcripts/codex-0.117.0-app-server.jsonl, from capture_reference.py) and none may be
+answered with an error. The transcript of the run is kept in the build directory.
+
+Usage: tui_test.py THREADLOG_BINARY [OUTPUT_DIR]
+Exit 77 (ctest SKIP_RETURN_CODE) when tmux or the Codex binary is missing."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import tui_driver
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURE = os.path.join(HERE, "..", "fixtures", "codex-0.113.0", "basic")
+REFERENCE = os.path.join(HERE, "transcripts", "codex-0.117.0-app-server.jsonl")
+SKIP = 77
+
+
+def client_requests(flow):
+    """The client's requests and notifications, in order (connection numbers dropped: each
+    side numbers its own)."""
+    return [what for _, direction, what in flow if direction == "client->server"]
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    binary = os.path.abspath(sys.argv[1])
+    out_dir = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
+    if shutil.which("tmux") is None:
+        print("SKIPPED: tmux is not installed (apt-get install tmux)")
+        return SKIP
+    codex = tui_driver.find_codex()
+    if codex is None:
+        print("SKIPPED: no Codex 0.117.0 binary (npm install --no-save @openai/codex@0.117.0 in "
+              "the repository, or set THREADLOG_CODEX_BIN)")
+        return SKIP
+
+    root = tempfile.mkdtemp(prefix="tui-test-")
+    store, codex_home, client_home, work = (
+        os.path.join(root, d) for d in ("store", "codex-home", "client", "work"))
+    shutil.copytree(FIXTURE, codex_home)
+    os.makedirs(client_home)
+    os.makedirs(work)
+    port = tui_driver.free_port()
+    server_err = open(os.path.join(root, "serve.stderr"), "w")
+    env = dict(os.environ, CODEX_HOME=os.path.join(root, "unused-codex-home"), HOME=root)
+    server = subprocess.Popen([binary, "--home", store, "serve", "--listen",
+                               f"ws://127.0.0.1:{port}", "--codex-home", codex_home],
+                              env=env, cwd=work, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=server_err)
+    log = os.path.join(root, "transcript.jsonl")
+    proxy = tui = None
+    failure = None
+    try:
+        tui_driver.wait_port(port)
+        deadline = time.time() + 60
+        while "Codex home imported" not in open(server_err.name).read():
+            if time.time() > deadline or server.poll() is not None:
+                raise AssertionError("serve did not adopt the Codex home:\n" +
+                                     open(server_err.name).read())
+            time.sleep(0.1)
+        proxy, proxy_port = tui_driver.start_proxy(port, log)
+        tui = tui_driver.Tui(codex, f"ws://127.0.0.1:{proxy_port}", client_home, work,
+                             f"tui-test-{os.getpid()}", root)
+        screens = tui_driver.run_bootstrap_and_resume(
+            tui, "mock-model", ["You said: hello there", "The command finished.", "after the fork"],
+            ["hello there"])
+        flow = tui_driver.method_flow(tui_driver.read_transcript(log))
+        errors = [what for _, _, what in flow if what.startswith("error:")]
+        assert not errors, f"threadlog answered the client with errors: {errors}"
+        expected = client_requests(tui_driver.method_flow(tui_driver.read_transcript(REFERENCE)))
+        got = client_requests(flow)
+        assert got == expected, ("the client asked threadlog other things than it asks Codex:\n"
+                                 f"  codex:     {expected}\n  threadlog: {got}")
+        login = [e["msg"] for e in tui_driver.read_transcript(log)
+                 if e.get("msg", {}).get("method") == "account/login/start"]
+        assert login and login[0]["params"]["type"] == "apiKey"
+        with open(log) as f:
+            assert tui_driver.FAKE_KEY not in f.read(), "the API key reached the transcript"
+        auth = os.path.join(store, "auth.json")
+        assert os.stat(auth).st_mode & 0o777 == 0o600, oct(os.stat(auth).st_mode)
+        for name, screen in screens.items():
+            print(f"--- screen: {name}\n{screen.rstrip()}")
+    except AssertionError as e:
+        failure = e
+    finally:
+        if tui:
+            tui.close()
+        if proxy:
+            proxy.terminate()
+        server.terminate()
+        server.wait(timeout=30)
+        if out_dir:
+            os.makedirs(out_dir, exist_ok=True)
+            for name in ("transcript.jsonl", "serve.stderr"):
+                if os.path.exists(os.path.join(root, name)):
+                    shutil.copy(os.path.join(root, name), os.path.join(out_dir, name))
+        shutil.rmtree(root, ignore_errors=True)
+    if failure:
+        print(f"FAILED: {failure}")
+        return 1
+    print("1 passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
