@@ -110,17 +110,21 @@ def pump(src, dst, recorder, conn, direction):
             data = src.recv(65536)
             if not data:
                 break
-            dst.sendall(data)
+            # Recorded before it is forwarded, so that an answer is never logged before the
+            # request it answers.
+            frames = data
             if decoder is None:
                 head += data
                 end = head.find(b"\r\n\r\n")
-                if end < 0:
-                    continue
-                decoder = FrameDecoder()
-                data = head[end + 4:]
-                head = b""
-            for message in decoder.feed(data):
-                recorder.record(conn, direction, message)
+                frames = b""
+                if end >= 0:
+                    decoder = FrameDecoder()
+                    frames = head[end + 4:]
+                    head = b""
+            if decoder is not None:
+                for message in decoder.feed(frames):
+                    recorder.record(conn, direction, message)
+            dst.sendall(data)
     except OSError:
         pass
     finally:
