@@ -1,12 +1,13 @@
 """Test clients for `threadlog serve`: stdio and a minimal WebSocket (RFC 6455) client on raw
 sockets (so tests can send any header, oversize frames, or stop reading), and the conformance
-check that validates every received message against the Codex 0.113.0 schema."""
+check that validates every received message against the Codex 0.117.0 schema."""
 import base64
 import json
 import os
 import socket
 import struct
 import subprocess
+import tempfile
 import threading
 import queue
 
@@ -22,6 +23,15 @@ RESPONSE_TYPES = {
     "externalAgentConfig/detect": "#/definitions/v2/ExternalAgentConfigDetectResponse",
     "externalAgentConfig/import": "#/definitions/v2/ExternalAgentConfigImportResponse",
     "thread/start": "#/definitions/v2/ThreadStartResponse",
+    "account/read": "#/definitions/v2/GetAccountResponse",
+    "account/login/start": "#/definitions/v2/LoginAccountResponse",
+    "account/login/cancel": "#/definitions/v2/CancelLoginAccountResponse",
+    "account/logout": "#/definitions/v2/LogoutAccountResponse",
+    "account/rateLimits/read": "#/definitions/v2/GetAccountRateLimitsResponse",
+    "model/list": "#/definitions/v2/ModelListResponse",
+    "skills/list": "#/definitions/v2/SkillsListResponse",
+    "config/read": "#/definitions/v2/ConfigReadResponse",
+    "configRequirements/read": "#/definitions/v2/ConfigRequirementsReadResponse",
 }
 
 
@@ -61,8 +71,19 @@ class Conformance:
         self.checked += 1
 
 
+def isolated_env():
+    """This process's environment with CODEX_HOME pointing at an empty folder of its own: serve
+    reads config.toml, auth.json and skills from CODEX_HOME, and a test must not see the
+    machine's ~/.codex. (Tests that pass their own env decide for themselves.)"""
+    env = dict(os.environ)
+    env["CODEX_HOME"] = tempfile.mkdtemp(prefix="codex-home-")
+    return env
+
+
 class StdioClient:
     def __init__(self, argv, env=None, cwd=None):
+        if env is None:
+            env = isolated_env()
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env, cwd=cwd)
         self.conformance = Conformance()

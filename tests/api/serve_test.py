@@ -107,9 +107,9 @@ class StdioTest(ServeCase):
         self.assertEqual(code, -32600)
         self.assertTrue(message.startswith("Invalid request: unknown variant `nope/x`, expected one of "))
         self.assertIn("`externalAgentConfig/detect`", message)
-        code, message = err(c.call(2, "model/list", {}))
+        code, message = err(c.call(2, "app/list", {}))
         self.assertEqual(code, -32600)
-        self.assertIn("`model/list` (a Codex 0.113.0 method that threadlog does not implement)", message)
+        self.assertIn("`app/list` (a Codex 0.113.0 method that threadlog does not implement)", message)
         # The notification name used as a request, as Codex answers it.
         self.assertIn("unknown variant `initialized`", err(c.call(3, "initialized", {}))[1])
 

@@ -233,15 +233,26 @@ class CodexHomeTest(ThreadCase):
                          "mock")
         self.assertEqual(s.ok("thread/list", {"modelProviders": ["openai"]})[0]["data"], [])
 
-    def test_a_broken_config_toml_is_named_not_guessed_around(self):
+    def test_a_broken_config_toml_is_reported_and_the_defaults_used(self):
+        # Codex 0.117.0: "Invalid configuration; using defaults." as a configWarning after the
+        # initialize answer; the server keeps serving (a dead server helps nobody).
         codex_home = os.path.join(self.root, "broken")
         os.makedirs(codex_home)
         with open(os.path.join(codex_home, "config.toml"), "w") as f:
             f.write('model_provider = "mock\n')  # unterminated string
-        run = subprocess.run([BINARY, "--home", self.home, "serve", "--codex-home", codex_home],
-                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
-        self.assertNotEqual(run.returncode, 0)
-        self.assertIn(os.path.join(codex_home, "config.toml"), run.stderr)
+        s = self.serve("--codex-home", codex_home)
+        assert "result" in s.client.call(0, "initialize", INIT_EXP)
+        warning = s.client.recv()
+        self.assertEqual(warning["method"], "configWarning")
+        self.assertEqual(warning["params"]["summary"], "Invalid configuration; using defaults.")
+        self.assertEqual(warning["params"]["path"], os.path.join(codex_home, "config.toml"))
+        self.assertTrue(warning["params"]["details"].startswith(
+            os.path.join(codex_home, "config.toml") + ":1:"))
+        s.client.send({"method": "initialized"})
+        started = s.ok("thread/start", {})[0]
+        self.assertEqual((started["modelProvider"], started["model"]), ("openai", "gpt-5.3-codex"))
+        self.assertTrue(any(os.path.join(codex_home, "config.toml") in line
+                            for line in s.client.stderr))
 
     def test_list_reports_the_live_status_of_loaded_threads(self):
         s = self.adopt_fixture()
