@@ -43,10 +43,6 @@ absl::StatusOr<ListParams> Parse(const json& params) {
           OptionalStringArray(entry, "extraUserRoots", path + ".extraUserRoots");
       if (!roots.ok()) return roots.status();
       for (const std::string& root : roots->value_or(std::vector<std::string>{})) {
-        if (root.empty() || root[0] != '/') {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "skills/list perCwdExtraUserRoots extraUserRoots paths must be absolute: ", root));
-        }
         out.extra_roots[*cwd].push_back(root);
       }
     }
@@ -64,6 +60,18 @@ void RegisterSkillsHandlers(MethodRegistry& registry, SkillLocations locations,
           const ListParams& p, RequestContext&) -> absl::StatusOr<json> {
         std::vector<std::string> cwds = p.cwds;
         if (cwds.empty()) cwds.push_back(default_cwd);
+        // Codex checks the extra roots of the cwds it lists, and ignores the others.
+        for (const std::string& cwd : cwds) {
+          auto extra = p.extra_roots.find(cwd);
+          if (extra == p.extra_roots.end()) continue;
+          for (const std::string& root : extra->second) {
+            if (root.empty() || root[0] != '/') {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  "skills/list perCwdExtraUserRoots extraUserRoots paths must be absolute: ",
+                  root));
+            }
+          }
+        }
         json data = json::array();
         for (const std::string& cwd : cwds) {
           auto extra = p.extra_roots.find(cwd);

@@ -99,6 +99,23 @@ std::string YamlType(const YAML::Node& node) {
   }
 }
 
+// yaml-cpp's texts for the common syntax errors, in the words Codex's YAML parser uses (the
+// rest are passed on as yaml-cpp says them).
+std::string SerdeWording(const std::string& message) {
+  static const std::pair<const char*, const char*> kWording[] = {
+      {"illegal map value", "mapping values are not allowed in this context"},
+      {"end of map not found", "did not find expected key"},
+      {"end of sequence not found", "did not find expected ',' or ']'"},
+      {"end of map flow not found", "did not find expected ',' or '}'"},
+      {"unknown escape character", "found unknown escape character"},
+      {"tabs are not allowed", "found character that cannot start any token"},
+  };
+  for (const auto& [ours, theirs] : kWording) {
+    if (message.rfind(ours, 0) == 0) return theirs;
+  }
+  return message;
+}
+
 // A scalar member as a string; nullopt when absent or null; an error text otherwise.
 std::optional<std::string> ScalarMember(const YAML::Node& map, const char* key,
                                         std::string* error) {
@@ -227,8 +244,8 @@ SkillFile ReadSkillFile(const std::string& skill_md) {
   try {
     root = YAML::Load(*yaml);
   } catch (const YAML::Exception& e) {
-    skill.error = absl::StrCat("invalid YAML: ", e.msg, " at line ", e.mark.line + 1, " column ",
-                               e.mark.column + 1);
+    skill.error = absl::StrCat("invalid YAML: ", SerdeWording(e.msg), " at line ", e.mark.line + 1,
+                               " column ", e.mark.column + 1);
     return skill;
   }
   if (!root.IsMap()) {
