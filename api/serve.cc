@@ -13,18 +13,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "api/account_handlers.h"
-#include "api/codex_config.h"
-#include "api/config_handlers.h"
-#include "api/connection_directory.h"
-#include "api/credential_store.h"
+#include "api/bootstrap_services.h"
 #include "api/dispatcher.h"
 #include "api/external_agent_config_handlers.h"
-#include "api/initialize_handler.h"
 #include "api/method_registry.h"
-#include "api/model_catalog.h"
-#include "api/model_handlers.h"
-#include "api/skills_handlers.h"
 #include "api/stdio_transport.h"
 #include "api/subscriptions.h"
 #include "api/thread_handlers.h"
@@ -103,46 +95,18 @@ absl::Status Serve(const ServeOptions& options) {
   sigaddset(&stop_signals, SIGUSR2);  // ours: wakes the signal thread when we stop otherwise
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // What the Codex home configures, read once (a broken config.toml is reported, not fatal).
-  const CodexConfig config = CodexConfig::Load({options.config_codex_home, options.system_config});
-  if (config.warning()) {
-    std::cerr << "threadlog serve: " << config.warning()->summary << " "
-              << config.warning()->details.value_or("") << std::endl;
-  }
-  SessionDefaults defaults = config.defaults();
-  if (!options.model_provider_override.empty()) {
-    defaults.model_provider = options.model_provider_override;
-  }
-  std::vector<std::string> credential_notes;
-  std::unique_ptr<CredentialStore> credentials =
-      options.threadlog_home.empty()
-          ? CredentialStore::InMemory()
-          : CredentialStore::Open(options.threadlog_home, options.config_codex_home,
-                                  &credential_notes);
-  for (const std::string& note : credential_notes) {
-    std::cerr << "threadlog serve: " << note << std::endl;
-  }
-  ConnectionDirectory clients;
-
-  MethodRegistry registry;
-  InitializeInfo initialize;
-  initialize.codex_home = options.config_codex_home;
-  if (config.warning()) initialize.warnings.push_back(*config.warning());
-  initialize.clients = &clients;
-  RegisterInitializeHandler(registry, std::move(initialize));
-  RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
-  RegisterAccountHandlers(registry, *credentials,
-                          config.ProviderRequiresOpenaiAuth(defaults.model_provider), clients);
-  RegisterModelHandlers(registry, ModelCatalog::Bundled());
+  // Config, credentials and the pre-turn methods (a broken config.toml is reported, not fatal).
   std::error_code cwd_error;
-  RegisterSkillsHandlers(
-      registry,
-      SkillLocations{options.config_codex_home, options.user_home, options.admin_skills_root},
-      std::filesystem::current_path(cwd_error).string(), config);
-  RegisterConfigHandlers(registry, config);
+  BootstrapServices bootstrap(BootstrapOptions{
+      options.config_codex_home, options.user_home, options.threadlog_home,
+      options.model_provider_override, options.system_config, options.admin_skills_root,
+      std::filesystem::current_path(cwd_error).string()});
+  MethodRegistry registry;
+  bootstrap.RegisterHandlers(registry);
+  RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
   SubscriptionRegistry subscriptions;
   if (options.store != nullptr) {
-    RegisterThreadHandlers(registry, *options.store, subscriptions, defaults);
+    RegisterThreadHandlers(registry, *options.store, subscriptions, bootstrap.session_defaults());
   }
   // Declared before the dispatcher so that it stops (and joins) after the last request is done.
   CodexHomeAdoption adoption;
