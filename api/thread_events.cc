@@ -3,7 +3,7 @@
 
 #include <span>
 
-#include "api/user_agent.h"
+#include "eventlog/codex_version.h"
 #include "eventlog/timestamp.h"
 
 namespace threadlog::api {
@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 
 constexpr int kAppendAttempts = 8;
-constexpr char kDefaultModel[] = "gpt-5.3-codex";  // what Codex 0.113.0 answers with no config
+constexpr char kDefaultModel[] = "gpt-5.3-codex";  // what Codex answers with no config
 constexpr char kDefaultApproval[] = "on-request";
 constexpr char kDefaultSandbox[] = "read-only";
 
@@ -45,7 +45,7 @@ NewEvent SessionMetaEvent(const NewThreadMeta& meta) {
   payload["timestamp"] = FormatTimestampMs(meta.created_ms);
   payload["cwd"] = meta.cwd;
   payload["originator"] = meta.originator;
-  payload["cli_version"] = kCodexProtocolVersion;
+  payload["cli_version"] = kCodexVersion;
   payload["source"] = meta.source;
   payload["model_provider"] = meta.model_provider;
   if (meta.base_instructions) payload["base_instructions"] = {{"text", *meta.base_instructions}};
@@ -117,11 +117,13 @@ json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary&
   if (!overrides.model) {
     if (std::optional<std::string> e = StringAt(last_turn_context, "effort")) effort = *e;
   }
+  json reviewer = overrides.approvals_reviewer ? json(*overrides.approvals_reviewer) : json("user");
   return {{"model", model},
           {"modelProvider", provider},
           {"serviceTier", overrides.service_tier ? json(*overrides.service_tier) : json(nullptr)},
           {"cwd", cwd},
           {"approvalPolicy", approval},
+          {"approvalsReviewer", std::move(reviewer)},
           {"sandbox", SandboxPolicyJson(sandbox, cwd)},
           {"reasoningEffort", effort}};
 }

@@ -109,7 +109,7 @@ class StdioTest(ServeCase):
         self.assertIn("`externalAgentConfig/detect`", message)
         code, message = err(c.call(2, "model/list", {}))
         self.assertEqual(code, -32600)
-        self.assertIn("`model/list` (a Codex 0.113.0 method that threadlog does not implement)", message)
+        self.assertIn("`model/list` (a Codex 0.117.0 method that threadlog does not implement)", message)
         # The notification name used as a request, as Codex answers it.
         self.assertIn("unknown variant `initialized`", err(c.call(3, "initialized", {}))[1])
 
