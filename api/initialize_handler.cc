@@ -1,4 +1,5 @@
-// initialize: InitializeParams in, {userAgent} out, capabilities stored on the connection.
+// initialize: InitializeParams in, {userAgent, codexHome, platformFamily, platformOs} out,
+// capabilities stored on the connection.
 #include "api/initialize_handler.h"
 
 #include <set>
@@ -53,18 +54,24 @@ absl::StatusOr<InitializeParams> Parse(const json& params) {
   return out;
 }
 
-absl::StatusOr<json> Handle(const InitializeParams& params, RequestContext& context) {
-  // The dispatcher checked "Already initialized"; Initialize() rechecks under the session lock.
-  if (!context.connection->session().Initialize(params.experimental_api, params.opt_out)) {
-    return absl::FailedPreconditionError("Already initialized");
-  }
-  return json{{"userAgent", UserAgent(params.client_name, params.client_version)}};
-}
-
 }  // namespace
 
-void RegisterInitializeHandler(MethodRegistry& registry) {
-  registry.Register<InitializeParams>("initialize", Parse, Handle);
+void RegisterInitializeHandler(MethodRegistry& registry, std::string codex_home) {
+  registry.Register<InitializeParams>(
+      "initialize", Parse,
+      [codex_home = std::move(codex_home)](const InitializeParams& params,
+                                           RequestContext& context) -> absl::StatusOr<json> {
+        // The dispatcher checked "Already initialized"; Initialize() rechecks under the lock.
+        if (!context.connection->session().Initialize(params.experimental_api, params.opt_out)) {
+          return absl::FailedPreconditionError("Already initialized");
+        }
+        // Codex names its build target's family and OS (Rust's std::env::consts): threadlog
+        // builds for Linux only.
+        return json{{"userAgent", UserAgent(params.client_name, params.client_version)},
+                    {"codexHome", codex_home},
+                    {"platformFamily", "unix"},
+                    {"platformOs", "linux"}};
+      });
 }
 
 }  // namespace threadlog::api

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -43,6 +45,23 @@ std::thread SignalThread(sigset_t set, std::function<void()> on_signal) {
     int sig = 0;
     if (sigwait(&set, &sig) == 0 && sig != SIGUSR2) on_signal();
   });
+}
+
+// The Codex home as Codex finds it: --codex-home, else $CODEX_HOME, else ~/.codex; absolute.
+std::string EffectiveCodexHome(const std::string& flag) {
+  std::string home = flag;
+  if (home.empty()) {
+    if (const char* env = std::getenv("CODEX_HOME"); env != nullptr && *env != '\0') {
+      home = env;
+    } else if (const char* user = std::getenv("HOME"); user != nullptr && *user != '\0') {
+      home = std::string(user) + "/.codex";
+    } else {
+      home = "/.codex";
+    }
+  }
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(home, ec);
+  return ec ? home : absolute.lexically_normal().string();
 }
 
 }  // namespace
@@ -95,7 +114,7 @@ absl::Status Serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   MethodRegistry registry;
-  RegisterInitializeHandler(registry);
+  RegisterInitializeHandler(registry, EffectiveCodexHome(options.codex_home));
   RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
   SubscriptionRegistry subscriptions;
   if (options.store != nullptr) {
