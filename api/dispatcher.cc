@@ -15,6 +15,7 @@
 #include "boost/asio/strand.hpp"
 #include "boost/asio/thread_pool.hpp"
 #include "eventlog/absl_compat.h"
+#include "eventlog/codex_version.h"
 
 namespace threadlog::api {
 
@@ -160,10 +161,10 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
     return fail(gate);
   }
   if (parser == nullptr) {
-    return fail(absl::UnimplementedError(absl::StrCat(
-        "Invalid request: unknown variant `", request.method,
-        "` (a Codex 0.113.0 method that threadlog does not implement), expected one of ",
-        ImplementedList(registry_))));
+    return fail(absl::UnimplementedError(
+        absl::StrCat("Invalid request: unknown variant `", request.method, "` (a Codex ",
+                     kCodexVersion, " method that threadlog does not implement), expected one of ",
+                     ImplementedList(registry_))));
   }
   RequestContext context{request.id, connection, subscriptions_};
   absl::StatusOr<HandlerResult> result;

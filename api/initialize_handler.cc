@@ -1,4 +1,5 @@
-// initialize: InitializeParams in, {userAgent} out, capabilities stored on the connection.
+// initialize: InitializeParams in, {userAgent, codexHome, platformFamily, platformOs} out,
+// capabilities stored on the connection.
 #include "api/initialize_handler.h"
 
 #include <memory>

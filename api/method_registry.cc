@@ -8,7 +8,8 @@
 namespace threadlog::api {
 
 void MethodRegistry::Add(std::string method, Parser parser) {
-  assert(FindMethod(method) != nullptr && "only Codex 0.113.0 methods may be registered");
+  assert(FindMethod(method) != nullptr &&
+         "only methods of the Codex protocol catalog may be registered");
   [[maybe_unused]] bool inserted = parsers_.emplace(std::move(method), std::move(parser)).second;
   assert(inserted && "method registered twice");
 }

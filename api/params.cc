@@ -2,6 +2,7 @@
 #include "api/params.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "eventlog/absl_compat.h"
 
 namespace threadlog::api {
@@ -88,6 +89,60 @@ absl::StatusOr<std::optional<std::vector<std::string>>> OptionalStringArray(cons
     out.push_back(item.get<std::string>());
   }
   return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+absl::Status CheckVariant(std::string_view value, std::span<const std::string_view> allowed,
+                          std::string_view path) {
+  for (std::string_view a : allowed) {
+    if (a == value) return absl::OkStatus();
+  }
+  std::vector<std::string> quoted;
+  for (std::string_view a : allowed) quoted.push_back(absl::StrCat("`", ToAbsl(a), "`"));
+  std::string expected = quoted.size() == 2 ? absl::StrCat(quoted[0], " or ", quoted[1])
+                                            : absl::StrCat("one of ", absl::StrJoin(quoted, ", "));
+  return absl::InvalidArgumentError(absl::StrCat("Invalid request: unknown variant `",
+                                                 ToAbsl(value), "`, expected ", expected, " (at `",
+                                                 ToAbsl(path), "`)"));
+}
+
+absl::StatusOr<json> ParseAskForApproval(const json& value, std::string_view path) {
+  // serde lists the unit variants and the granular one in declaration order.
+  static constexpr std::string_view kVariants[] = {"untrusted", "on-failure", "on-request",
+                                                   "granular", "never"};
+  if (value.is_string()) {
+    const std::string text = value.get<std::string>();
+    if (text == "granular") return WrongType(value, "map", path);  // a struct variant
+    if (absl::Status s = CheckVariant(text, kVariants, path); !s.ok()) return s;
+    return value;
+  }
+  if (!value.is_object()) return WrongType(value, "string or map", path);
+  if (value.size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Invalid request: invalid type: map, expected map with a single key (at `",
+                     ToAbsl(path), "`)"));
+  }
+  const std::string& key = value.begin().key();
+  if (key != "granular") {
+    if (absl::Status s = CheckVariant(key, kVariants, path); !s.ok()) return s;
+    return WrongType(value, "string", path);  // a unit variant written as a map
+  }
+  const json& granular = value.begin().value();
+  const std::string inner = absl::StrCat(ToAbsl(path), ".granular");
+  if (!granular.is_object()) return WrongType(granular, "struct GranularApprovalConfig", inner);
+  json out = json::object();
+  for (const char* name : {"sandbox_approval", "rules", "mcp_elicitations"}) {
+    auto it = granular.find(name);
+    if (it == granular.end()) return MissingField(name);
+    if (!it->is_boolean()) return WrongType(*it, "a boolean", absl::StrCat(inner, ".", name));
+    out[name] = *it;
+  }
+  for (const char* name : {"request_permissions", "skill_approval"}) {
+    absl::StatusOr<std::optional<bool>> flag =
+        OptionalBool(granular, name, absl::StrCat(inner, ".", name));
+    if (!flag.ok()) return flag.status();
+    out[name] = flag->value_or(false);
+  }
+  return json{{"granular", std::move(out)}};
 }
 
 absl::StatusOr<std::string> RequiredString(const json& object, std::string_view name,

@@ -5,6 +5,7 @@
 #define THREADLOG_API_PARAMS_H_
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,18 @@ absl::StatusOr<std::optional<std::string>> OptionalString(const nlohmann::json& 
                                                           std::string_view path);
 absl::StatusOr<std::optional<std::vector<std::string>>> OptionalStringArray(
     const nlohmann::json& object, std::string_view name, std::string_view path);
+// serde's "unknown variant `x`, expected one of `a`, `b`" ("expected `a` or `b`" for two),
+// plus the field path; OK when `value` is one of `allowed`.
+absl::Status CheckVariant(std::string_view value, std::span<const std::string_view> allowed,
+                          std::string_view path);
+
+// AskForApproval: one of "untrusted", "on-failure", "on-request", "never", or
+// {"granular": {sandbox_approval, rules, mcp_elicitations, request_permissions?,
+// skill_approval?}}. Returns the value as Codex echoes it (the granular form with its defaults
+// filled in), or Codex's serde error.
+absl::StatusOr<nlohmann::json> ParseAskForApproval(const nlohmann::json& value,
+                                                   std::string_view path);
+
 // Required string member.
 absl::StatusOr<std::string> RequiredString(const nlohmann::json& object, std::string_view name,
                                            std::string_view path);

@@ -9,7 +9,8 @@
 namespace threadlog::api {
 namespace {
 
-// Generated from shared/spec/codex-0.113.0-{stable,experimental}/ClientRequest.json;
+// Generated from the Codex schema (shared/spec/codex-<kCodexVersion>-{stable,experimental}/
+// ClientRequest.json);
 // tests/api/protocol_catalog_test.cc re-derives it from the copies in tests/api/schema/.
 constexpr auto kMethods = std::to_array<MethodSpec>({
     {"initialize", false, false},
@@ -18,10 +19,13 @@ constexpr auto kMethods = std::to_array<MethodSpec>({
     {"thread/fork", false, false},
     {"thread/archive", false, false},
     {"thread/unsubscribe", false, false},
+    {"thread/increment_elicitation", true, false},
+    {"thread/decrement_elicitation", true, false},
     {"thread/name/set", false, false},
     {"thread/metadata/update", false, false},
     {"thread/unarchive", false, false},
     {"thread/compact/start", false, false},
+    {"thread/shellCommand", false, false},
     {"thread/backgroundTerminals/clean", true, false},
     {"thread/rollback", false, false},
     {"thread/list", false, false},
@@ -29,9 +33,17 @@ constexpr auto kMethods = std::to_array<MethodSpec>({
     {"thread/read", false, false},
     {"skills/list", false, false},
     {"plugin/list", false, false},
-    {"skills/remote/list", false, false},
-    {"skills/remote/export", false, false},
+    {"plugin/read", false, false},
     {"app/list", false, false},
+    {"fs/readFile", false, false},
+    {"fs/writeFile", false, false},
+    {"fs/createDirectory", false, false},
+    {"fs/getMetadata", false, false},
+    {"fs/readDirectory", false, false},
+    {"fs/remove", false, false},
+    {"fs/copy", false, false},
+    {"fs/watch", false, false},
+    {"fs/unwatch", false, false},
     {"skills/config/write", false, false},
     {"plugin/install", false, false},
     {"plugin/uninstall", false, false},
@@ -45,6 +57,7 @@ constexpr auto kMethods = std::to_array<MethodSpec>({
     {"review/start", false, false},
     {"model/list", false, false},
     {"experimentalFeature/list", false, false},
+    {"experimentalFeature/enablement/set", false, false},
     {"collaborationMode/list", true, false},
     {"mock/experimentalMethod", true, false},
     {"mcpServer/oauth/login", false, false},
@@ -74,7 +87,7 @@ constexpr auto kMethods = std::to_array<MethodSpec>({
 });
 
 // The -experimental-only properties of the params types. The descriptors are the ones the real
-// Codex 0.113.0 names in its refusals (persistExtendedHistory is "persistFullHistory" there).
+// Codex names in its refusals (persistExtendedHistory is "persistFullHistory" there).
 constexpr auto kFields = std::to_array<ExperimentalField>({
     {"thread/start", "dynamicTools", "dynamicTools"},
     {"thread/start", "experimentalRawEvents", "experimentalRawEvents"},
@@ -86,6 +99,15 @@ constexpr auto kFields = std::to_array<ExperimentalField>({
     {"thread/fork", "path", "path"},
     {"thread/fork", "persistExtendedHistory", "persistFullHistory"},
     {"turn/start", "collaborationMode", "collaborationMode"},
+});
+
+// Gated at run time by Codex (refusal text asked of the binary); the schemas list the variant
+// in both flavours, so the schema test cannot derive this table.
+constexpr auto kVariants = std::to_array<ExperimentalVariant>({
+    {"thread/start", "approvalPolicy", "granular", "askForApproval.granular"},
+    {"thread/resume", "approvalPolicy", "granular", "askForApproval.granular"},
+    {"thread/fork", "approvalPolicy", "granular", "askForApproval.granular"},
+    {"turn/start", "approvalPolicy", "granular", "askForApproval.granular"},
 });
 
 bool IsUsed(const nlohmann::json& value) {
@@ -104,6 +126,7 @@ absl::Status Refuse(std::string_view what) {
 
 std::span<const MethodSpec> ClientMethods() { return kMethods; }
 std::span<const ExperimentalField> ExperimentalFields() { return kFields; }
+std::span<const ExperimentalVariant> ExperimentalVariants() { return kVariants; }
 
 const MethodSpec* FindMethod(std::string_view method) {
   for (const MethodSpec& spec : kMethods) {
@@ -122,6 +145,13 @@ absl::Status CheckExperimentalGate(const MethodSpec& method, const nlohmann::jso
     auto it = params.find(std::string(field.field));
     if (it != params.end() && IsUsed(*it)) {
       return Refuse(absl::StrCat(ToAbsl(method.method), ".", ToAbsl(field.descriptor)));
+    }
+  }
+  for (const ExperimentalVariant& variant : kVariants) {
+    if (variant.method != method.method) continue;
+    auto it = params.find(std::string(variant.field));
+    if (it != params.end() && it->is_object() && it->contains(std::string(variant.variant))) {
+      return Refuse(variant.descriptor);
     }
   }
   return absl::OkStatus();

@@ -1,5 +1,6 @@
-// The Codex 0.113.0 client-request catalog: every method, which are experimental, which params
-// fields are experimental, and the gate that refuses them without the experimentalApi opt-in.
+// The Codex client-request catalog (of the release kCodexVersion names): every method, which are
+// experimental, which params fields are experimental, and the gate that refuses them without the
+// experimentalApi opt-in.
 #ifndef THREADLOG_API_PROTOCOL_CATALOG_H_
 #define THREADLOG_API_PROTOCOL_CATALOG_H_
 
@@ -24,18 +25,29 @@ struct ExperimentalField {
   std::string_view descriptor;  // what Codex names it in the error, e.g. "persistFullHistory"
 };
 
+// An enum variant Codex refuses without the opt-in although both schemas list it: a params
+// field holding an object keyed by `variant` (AskForApproval's {"granular": {...}}).
+struct ExperimentalVariant {
+  std::string_view method;      // e.g. "thread/start"
+  std::string_view field;       // e.g. "approvalPolicy"
+  std::string_view variant;     // the object's key, e.g. "granular"
+  std::string_view descriptor;  // what Codex names it, e.g. "askForApproval.granular"
+};
+
 // Every ClientRequest method of the -experimental schema, in the schema's order. The tests
 // check this table and ExperimentalFields() against the diff of the two schemas.
 std::span<const MethodSpec> ClientMethods();
 std::span<const ExperimentalField> ExperimentalFields();
+std::span<const ExperimentalVariant> ExperimentalVariants();
 
-// nullptr when `method` is not a Codex 0.113.0 client request.
+// nullptr when `method` is not a client request of the Codex release threadlog follows.
 const MethodSpec* FindMethod(std::string_view method);
 
 // Refuses what needs the experimentalApi capability when `opted_in` is false, with Codex's
 // kInvalidArgument "<method> requires experimentalApi capability" or
-// "<method>.<descriptor> requires experimentalApi capability". A field counts as used, as in
-// Codex, unless it is absent, null, false or an empty array. OK when `opted_in`.
+// "<method>.<descriptor> requires experimentalApi capability" (a variant: "<descriptor> requires
+// experimentalApi capability"). A field counts as used, as in Codex, unless it is absent, null,
+// false or an empty array. OK when `opted_in`.
 absl::Status CheckExperimentalGate(const MethodSpec& method, const nlohmann::json& params,
                                    bool opted_in);
 

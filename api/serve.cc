@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -44,6 +45,24 @@ std::thread SignalThread(sigset_t set, std::function<void()> on_signal) {
     int sig = 0;
     if (sigwait(&set, &sig) == 0 && sig != SIGUSR2) on_signal();
   });
+}
+
+// The Codex home as Codex finds it: --codex-home, else $CODEX_HOME, else ~/.codex; absolute
+// (for a caller that did not resolve ServeOptions::config_codex_home itself).
+std::string EffectiveCodexHome(const std::string& flag) {
+  std::string home = flag;
+  if (home.empty()) {
+    if (const char* env = std::getenv("CODEX_HOME"); env != nullptr && *env != '\0') {
+      home = env;
+    } else if (const char* user = std::getenv("HOME"); user != nullptr && *user != '\0') {
+      home = std::string(user) + "/.codex";
+    } else {
+      home = "/.codex";
+    }
+  }
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(home, ec);
+  return ec ? home : absolute.lexically_normal().string();
 }
 
 }  // namespace
@@ -97,10 +116,12 @@ absl::Status Serve(const ServeOptions& options) {
 
   // Config, credentials and the pre-turn methods (a broken config.toml is reported, not fatal).
   std::error_code cwd_error;
-  BootstrapServices bootstrap(BootstrapOptions{
-      options.config_codex_home, options.user_home, options.threadlog_home,
-      options.model_provider_override, options.system_config, options.admin_skills_root,
-      std::filesystem::current_path(cwd_error).string()});
+  BootstrapServices bootstrap(
+      BootstrapOptions{options.config_codex_home.empty() ? EffectiveCodexHome(options.codex_home)
+                                                         : options.config_codex_home,
+                       options.user_home, options.threadlog_home, options.model_provider_override,
+                       options.system_config, options.admin_skills_root,
+                       std::filesystem::current_path(cwd_error).string()});
   MethodRegistry registry;
   bootstrap.RegisterHandlers(registry);
   RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());

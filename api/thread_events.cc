@@ -3,7 +3,7 @@
 
 #include <span>
 
-#include "api/user_agent.h"
+#include "eventlog/codex_version.h"
 #include "eventlog/timestamp.h"
 
 namespace threadlog::api {
@@ -42,7 +42,7 @@ NewEvent SessionMetaEvent(const NewThreadMeta& meta) {
   payload["timestamp"] = FormatTimestampMs(meta.created_ms);
   payload["cwd"] = meta.cwd;
   payload["originator"] = meta.originator;
-  payload["cli_version"] = kCodexProtocolVersion;
+  payload["cli_version"] = kCodexVersion;
   payload["source"] = meta.source;
   payload["model_provider"] = meta.model_provider;
   if (meta.base_instructions) payload["base_instructions"] = {{"text", *meta.base_instructions}};
@@ -114,12 +114,14 @@ json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary&
   if (!overrides.model) {
     if (std::optional<std::string> e = StringAt(last_turn_context, "effort")) effort = *e;
   }
+  json reviewer = overrides.approvals_reviewer ? json(*overrides.approvals_reviewer)
+                                               : json(defaults.approvals_reviewer);
   return {{"model", model},
           {"modelProvider", provider},
           {"serviceTier", overrides.service_tier ? json(*overrides.service_tier) : json(nullptr)},
           {"cwd", cwd},
           {"approvalPolicy", approval},
-          {"approvalsReviewer", defaults.approvals_reviewer},
+          {"approvalsReviewer", std::move(reviewer)},
           {"sandbox", SandboxPolicyJson(sandbox, cwd)},
           {"reasoningEffort", effort}};
 }

@@ -11,15 +11,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "api/thread_events.h"
-#include "eventlog/timestamp.h"
-#include "projections/codex_import.h"
+#include "eventlog/codex_import.h"
 
 namespace threadlog::api {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 // Files per ImportCodex call: small enough that Stop() is prompt, large enough to amortize.
 constexpr size_t kBatch = 64;
@@ -42,39 +39,6 @@ std::optional<ThreadId> IdFromName(const fs::path& file) {
 bool IsRolloutFile(const fs::path& file) {
   const std::string name = file.filename().string();
   return name.starts_with("rollout-") && (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst"));
-}
-
-// session_index.jsonl's newest name of each of `threads` (the last line of a thread wins, as
-// Codex reads it), appended as thread_renamed with the entry's time.
-void ImportNames(ThreadStore& store, const fs::path& index, const std::set<ThreadId>& threads) {
-  std::ifstream in(index);
-  if (!in) return;
-  std::map<ThreadId, std::pair<std::string, std::string>> newest;
-  std::string line;
-  while (std::getline(in, line)) {
-    json entry = json::parse(line, nullptr, false);
-    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() ||
-        !entry.contains("thread_name") || !entry["thread_name"].is_string()) {
-      continue;
-    }
-    absl::StatusOr<ThreadId> id = ThreadId::Parse(entry["id"].get<std::string>());
-    if (!id.ok() || !threads.count(*id)) continue;
-    newest[*id] = {entry["thread_name"].get<std::string>(), entry.value("updated_at", "")};
-  }
-  for (const auto& [thread, named] : newest) {
-    absl::StatusOr<std::optional<ThreadSummary>> summary = store.GetThread(thread);
-    if (!summary.ok() || !*summary || named.first.empty() || (*summary)->name == named.first) {
-      continue;
-    }
-    NewEvent event = LifecycleEvent(EventKind::kThreadRenamed, {{"name", named.first}});
-    if (absl::StatusOr<int64_t> ms = ParseTimestampMs(named.second); ms.ok()) {
-      event.timestamp_ms = *ms;
-      if (FormatTimestampMs(*ms) != named.second) event.timestamp_text = named.second;
-    }
-    if (absl::StatusOr<AppendResult> a = AppendDurably(store, thread, {event}); !a.ok()) {
-      Log(absl::StrFormat("naming %s failed: %s", thread.ToString(), a.status().ToString()));
-    }
-  }
 }
 
 }  // namespace
@@ -151,7 +115,17 @@ void CodexHomeAdoption::Run(ThreadStore& store, const std::string& codex_home) {
     Log("Codex home import interrupted; the next start imports the rest");
     return;
   }
-  ImportNames(store, fs::path(codex_home) / "session_index.jsonl", adopted);
+  // Names only for the threads adopted now: a known thread may have been renamed through the
+  // server since.
+  if (absl::Status s = ImportSessionIndex(
+          store, (fs::path(codex_home) / "session_index.jsonl").string(), &adopted,
+          [](const ImportProblem& p) {
+            Log(absl::StrFormat("%s:%d: skipped: %s", p.file, p.line, p.reason));
+          },
+          &total);
+      !s.ok()) {
+    Log("naming the adopted threads failed: " + s.ToString());
+  }
   Log(absl::StrFormat(
       "Codex home imported: %d files, %d events in %.2f s", total.rollouts.files,
       total.rollouts.events,

@@ -18,15 +18,14 @@ namespace {
 
 using nlohmann::json;
 
-// Codex 0.113.0's thread/list page size: 25 unless asked, at most 100 (its
+// Codex's thread/list page size: 25 unless asked, at most 100 (its
 // THREAD_LIST_DEFAULT_LIMIT / THREAD_LIST_MAX_LIMIT).
 constexpr size_t kDefaultListLimit = 25;
 constexpr size_t kMaxListLimit = 100;
 
 constexpr std::array<std::string_view, 3> kSandboxModes = {"read-only", "workspace-write",
                                                            "danger-full-access"};
-constexpr std::array<std::string_view, 4> kApprovalPolicies = {"untrusted", "on-failure",
-                                                               "on-request", "never"};
+constexpr std::array<std::string_view, 2> kApprovalsReviewers = {"user", "guardian_subagent"};
 constexpr std::array<std::string_view, 2> kServiceTiers = {"fast", "flex"};
 constexpr std::array<std::string_view, 10> kSourceKinds = {"cli",
                                                            "vscode",
@@ -38,20 +37,6 @@ constexpr std::array<std::string_view, 10> kSourceKinds = {"cli",
                                                            "subAgentThreadSpawn",
                                                            "subAgentOther",
                                                            "unknown"};
-
-// serde's "unknown variant `x`, expected one of `a`, `b`" (or "expected `a` or `b`" for two).
-template <size_t N>
-absl::Status CheckVariant(const std::string& value, const std::array<std::string_view, N>& allowed,
-                          std::string_view path) {
-  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return absl::OkStatus();
-  std::vector<std::string> quoted;
-  for (std::string_view a : allowed) quoted.push_back(absl::StrCat("`", ToAbsl(a), "`"));
-  std::string expected = N == 2 ? absl::StrCat(quoted[0], " or ", quoted[1])
-                                : absl::StrCat("one of ", absl::StrJoin(quoted, ", "));
-  return absl::InvalidArgumentError(absl::StrCat("Invalid request: unknown variant `", value,
-                                                 "`, expected ", expected, " (at `", ToAbsl(path),
-                                                 "`)"));
-}
 
 // Codex takes a relative cwd relative to its own working directory; so do we.
 std::string Absolute(const std::string& path) {
@@ -100,16 +85,17 @@ absl::StatusOr<SessionOverrides> ParseSession(const json& params) {
   }
   THREADLOG_OPTIONAL_STRING(s.base_instructions, params, "baseInstructions");
   if (auto it = params.find("approvalPolicy"); it != params.end() && !it->is_null()) {
-    if (it->is_string()) {
-      if (absl::Status st =
-              CheckVariant(it->get<std::string>(), kApprovalPolicies, "approvalPolicy");
-          !st.ok()) {
-        return st;
-      }
-    } else if (!it->is_object() || !it->contains("reject")) {
-      return WrongType(*it, "enum AskForApproval", "approvalPolicy");
+    absl::StatusOr<json> policy = ParseAskForApproval(*it, "approvalPolicy");
+    if (!policy.ok()) return policy.status();
+    s.approval_policy = *std::move(policy);
+  }
+  THREADLOG_OPTIONAL_STRING(s.approvals_reviewer, params, "approvalsReviewer");
+  if (s.approvals_reviewer) {
+    if (absl::Status st =
+            CheckVariant(*s.approvals_reviewer, kApprovalsReviewers, "approvalsReviewer");
+        !st.ok()) {
+      return st;
     }
-    s.approval_policy = *it;
   }
   absl::StatusOr<std::optional<bool>> extended =
       OptionalBool(params, "persistExtendedHistory", "persistExtendedHistory");
@@ -129,6 +115,9 @@ absl::Status CheckDynamicTools(const json& tools) {
       if (!s.ok()) return s.status();
     }
     if (!tool.contains("inputSchema")) return MissingField("inputSchema");
+    absl::StatusOr<std::optional<bool>> defer =
+        OptionalBool(tool, "deferLoading", absl::StrCat(path, ".deferLoading"));
+    if (!defer.ok()) return defer.status();
   }
   return absl::OkStatus();
 }
@@ -175,6 +164,9 @@ absl::StatusOr<ForkParams> ParseFork(const json& params) {
   if (auto it = params.find("path"); it != params.end() && !it->is_null()) {
     out.unsupported_field = "path";
   }
+  absl::StatusOr<std::optional<bool>> ephemeral = OptionalBool(params, "ephemeral", "ephemeral");
+  if (!ephemeral.ok()) return ephemeral.status();
+  out.ephemeral = ephemeral->value_or(false);
   return out;
 }
 

@@ -20,7 +20,8 @@ struct SessionOverrides {
   std::optional<std::string> model_provider;
   std::optional<std::string> service_tier;
   std::optional<std::string> cwd;                 // made absolute (Codex resolves against its cwd)
-  std::optional<nlohmann::json> approval_policy;  // AskForApproval, checked
+  std::optional<nlohmann::json> approval_policy;  // AskForApproval, as Codex echoes it
+  std::optional<std::string> approvals_reviewer;  // ApprovalsReviewer: user | guardian_subagent
   std::optional<std::string> sandbox;             // SandboxMode: read-only | workspace-write | ...
   std::optional<std::string> base_instructions;
   bool persist_extended = false;  // persistExtendedHistory
@@ -44,6 +45,7 @@ struct ForkParams {
   absl::StatusOr<ThreadId> thread;
   SessionOverrides session;
   std::string unsupported_field;  // "path" when given
+  bool ephemeral = false;
 };
 
 // thread/read, archive, unarchive, unsubscribe: {threadId} (+ includeTurns for read).

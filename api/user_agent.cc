@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "eventlog/codex_version.h"
 
 namespace threadlog::api {
 namespace {
@@ -50,8 +51,8 @@ std::string Terminal() {
 std::string UserAgent(const std::string& client_name, const std::string& client_version) {
   struct utsname u {};
   std::string arch = uname(&u) == 0 ? u.machine : "unknown";
-  return absl::StrCat(client_name, "/", kCodexProtocolVersion, " (", OsDescription(), "; ", arch,
-                      ") ", Terminal(), " (", client_name, "; ", client_version, ")");
+  return absl::StrCat(client_name, "/", kCodexVersion, " (", OsDescription(), "; ", arch, ") ",
+                      Terminal(), " (", client_name, "; ", client_version, ")");
 }
 
 }  // namespace threadlog::api

@@ -74,6 +74,9 @@ struct StoreOptions {
   // A crash loses the appends since the last flush and nothing else; re-running an import
   // (idempotent) completes it.
   bool bulk_load = false;
+  // Keep everything in memory (RocksDB's in-memory Env): nothing is read from or written to
+  // the disk, and the store is gone once closed. `dir` only names it.
+  bool in_memory = false;
 };
 
 struct AppendResult {

@@ -18,6 +18,7 @@
 #include "eventlog/internal/keys.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
@@ -58,12 +59,14 @@ struct ThreadIdHash {
 // The open database and its column families. Shared by the store and its iterators, so an
 // iterator that outlives Close() keeps reading a valid database; the last owner closes it.
 struct OpenDb {
+  std::unique_ptr<rocksdb::Env> env;  // the in-memory Env of an in-memory store; null otherwise
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, events, positions, meta, ...
   std::vector<std::string> names;                     // of handles, in the same order
   ~OpenDb() {
     for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
     db->Close();
+    db.reset();  // before the Env it runs on
   }
   rocksdb::ColumnFamilyHandle* events() const { return handles[1]; }
   rocksdb::ColumnFamilyHandle* positions() const { return handles[2]; }
@@ -404,6 +407,7 @@ class RocksEventStore final : public EventStore {
   uint64_t last_position_ = 0;
   bool closed_ = false;
   bool bulk_load_ = false;  // StoreOptions::bulk_load: no WAL, durable at Close or a kSync flush
+  bool in_memory_ = false;  // StoreOptions::in_memory: nothing is durable, nothing is synced
   AppendObserver* observer_ = nullptr;
   // The sync stage (see SyncWritten): groups written to the WAL so far, how many of them a
   // finished SyncWAL covers, whether one is running, and how many leaders wait for one.
@@ -421,8 +425,10 @@ class RocksEventStore final : public EventStore {
 absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::string& dir,
                                                                     const StoreOptions& options) {
   std::error_code ec;
-  bool exists = fs::exists(fs::path(dir) / "CURRENT", ec);
-  if (!exists) {
+  std::unique_ptr<rocksdb::Env> memory_env;
+  if (options.in_memory) memory_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  bool exists = !options.in_memory && fs::exists(fs::path(dir) / "CURRENT", ec);
+  if (!exists && !options.in_memory) {
     if (!options.create_if_missing) {
       return absl::NotFoundError(absl::StrCat("no threadlog store at ", dir));
     }
@@ -443,6 +449,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::s
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   // Without a WAL, a crash would otherwise keep whatever families happened to be flushed.
   db_options.atomic_flush = options.bulk_load;
+  if (memory_env) db_options.env = memory_env.get();
 
   rocksdb::ColumnFamilyOptions meta_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
@@ -478,12 +485,14 @@ absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::s
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &handles, &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("opening store ", dir));
   auto open = std::make_shared<OpenDb>();
+  open->env = std::move(memory_env);
   open->db.reset(raw);
   open->handles = std::move(handles);
   for (const auto& family : families) open->names.push_back(family.name);
   std::unique_ptr<RocksEventStore> store(new RocksEventStore(dir, std::move(open)));
   store->observer_ = options.observer;
   store->bulk_load_ = options.bulk_load;
+  store->in_memory_ = options.in_memory;
   if (absl::Status st = store->LoadState(!exists); !st.ok()) return st;
   return std::unique_ptr<EventStore>(std::move(store));
 }
@@ -629,7 +638,8 @@ absl::StatusOr<AppendResult> RocksEventStore::Append(const ThreadId& thread,
   w.thread = &thread;
   w.expected_last_seq = expected_last_seq;
   w.events = events;
-  w.durability = durability;
+  // An in-memory store has nothing to sync (and RocksDB's in-memory Env cannot).
+  w.durability = in_memory_ ? Durability::kBuffered : durability;
   w.now_ms = NowMs();
   PrepareEnvelopes(thread, w.now_ms, expected_last_seq, events, &w.keys, &w.envelopes,
                    &w.envelope_ends);
@@ -894,7 +904,9 @@ absl::Status RocksEventStore::Close() {
     }
   }
   // Bulk-loaded appends have no WAL: they are durable once their memtables are flushed.
-  rocksdb::Status s = bulk_load_ ? FlushAllFamilies() : db_->FlushWAL(true);
+  rocksdb::Status s = in_memory_   ? rocksdb::Status::OK()
+                      : bulk_load_ ? FlushAllFamilies()
+                                   : db_->FlushWAL(true);
   db_ = nullptr;
   open_.reset();  // closes the database unless an iterator still holds it
   return FromRocks(

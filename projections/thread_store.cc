@@ -434,17 +434,25 @@ absl::Status RocksThreadStore::Verify(ProgressFn progress) {
 
 }  // namespace
 
+absl::StatusOr<std::optional<ThreadFileState>> ThreadStore::FileState(const ThreadId& thread) {
+  absl::StatusOr<std::optional<ThreadSummary>> summary = GetThread(thread);
+  if (!summary.ok()) return summary.status();
+  if (!*summary) return std::nullopt;
+  const ThreadSummary& s = **summary;
+  return ThreadFileState{s.rollout_lines, s.name, s.archived, s.created_at_ms, s.updated_at_ms};
+}
+
 absl::StatusOr<std::unique_ptr<ThreadStore>> ThreadStore::Open(const std::string& dir,
-                                                               ProgressFn progress,
-                                                               bool bulk_load) {
+                                                               const ThreadStoreOptions& opts) {
   StoreOptions options;
-  options.bulk_load = bulk_load;
+  options.bulk_load = opts.bulk_load;
+  options.in_memory = opts.in_memory;
   options.extra_column_families = {sk::kThreadIndexFamily, sk::kTurnsFamily,
                                    sk::kProjectionMetaFamily};
   absl::StatusOr<std::unique_ptr<EventStore>> log = EventStore::Open(dir, options);
   if (!log.ok()) return log.status();
   auto store = std::make_unique<RocksThreadStore>(*std::move(log));
-  if (absl::Status s = store->CheckVersion(std::move(progress)); !s.ok()) return s;
+  if (absl::Status s = store->CheckVersion(opts.progress); !s.ok()) return s;
   return std::unique_ptr<ThreadStore>(std::move(store));
 }
 

@@ -17,6 +17,7 @@
 #include "eventlog/event.h"
 #include "eventlog/event_store.h"
 #include "eventlog/persistence_policy.h"
+#include "eventlog/rollout_store.h"
 #include "nlohmann/json.hpp"
 
 namespace threadlog {
@@ -103,18 +104,30 @@ struct ListedPage {
 
 using ProgressFn = std::function<void(uint64_t events_done, uint64_t events_total)>;
 
-class ThreadStore {
+struct ThreadStoreOptions {
+  // A projection rebuild that the open needs (the stored projection version differs from this
+  // binary's) reports here.
+  ProgressFn progress;
+  // StoreOptions::bulk_load: for an offline import (durable at Close()).
+  bool bulk_load = false;
+  // StoreOptions::in_memory: nothing is read from or written to the disk; `dir` only names the
+  // store. For views of rollout files that must not touch any store (inspect PATH, replay).
+  bool in_memory = false;
+};
+
+// The log and every read model. Thread-safe. As a RolloutStore it is what imports fill and
+// exports read.
+class ThreadStore : public RolloutStore {
  public:
   // Opens (creating) the store in `dir`. When the stored projection version differs from this
-  // binary's, the projections are rebuilt from the log first, reporting through `progress`.
-  // `bulk_load`: StoreOptions::bulk_load, for an offline import (durable at Close()).
+  // binary's, the projections are rebuilt from the log first.
   static absl::StatusOr<std::unique_ptr<ThreadStore>> Open(const std::string& dir,
-                                                           ProgressFn progress = {},
-                                                           bool bulk_load = false);
-  virtual ~ThreadStore() = default;
+                                                           const ThreadStoreOptions& options = {});
+  ~ThreadStore() override = default;
 
-  // The underlying log, for reads (appends must go through ThreadStore::Append).
-  virtual EventStore& log() = 0;
+  // The underlying log. Its appends keep the projections current (they observe them), so
+  // Append below is the same as log().Append.
+  EventStore& log() override = 0;
 
   // Appends to a thread and updates every projection in the same atomic batch (EventStore's
   // contract otherwise: optimistic expected_last_seq, group commit, durability).
@@ -146,7 +159,10 @@ class ThreadStore {
 
   // The thread's rollout lines as Codex would have them in its file: rollout kinds only, a
   // fork's thread_forked expanded into the parent's lines 1..parent_seq (recursively).
-  virtual std::unique_ptr<EventIterator> ReadRollout(const ThreadId& thread) = 0;
+  std::unique_ptr<EventIterator> ReadRollout(const ThreadId& thread) override = 0;
+
+  // The summary's file-facing part (RolloutStore).
+  absl::StatusOr<std::optional<ThreadFileState>> FileState(const ThreadId& thread) override;
 
   // Drops every projection and replays the log. Must not run concurrently with Append (it is
   // meant for `threadlog rebuild` and for Open, before anyone else has the store).

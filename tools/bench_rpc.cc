@@ -15,9 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "eventlog/codex_import.h"
+#include "eventlog/codex_version.h"
 #include "eventlog/rollout_line.h"
 #include "eventlog/timestamp.h"
-#include "projections/codex_import.h"
 #include "projections/thread_store.h"
 #include "tools/bench_rpc_client.h"
 #include "tools/bench_util.h"
@@ -27,6 +28,9 @@ namespace threadlog::bench {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The table's name for the Codex app-server measured, e.g. "codex 0.117.0".
+std::string CodexRowName() { return absl::StrCat("codex ", kCodexVersion); }
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
@@ -404,7 +408,8 @@ absl::Status RunRpcBench(const RpcBenchOptions& options, std::ostream& out,
   if (!fs::exists(options.codex_bin, ec)) {
     codex_note = absl::StrCat(
         "Codex comparison skipped: no Codex binary at ", options.codex_bin,
-        " (install it with `npm install @openai/codex@0.113.0` and pass --codex-bin "
+        " (install it with `npm install @openai/codex@", kCodexVersion,
+        "` and pass --codex-bin "
         "node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex/codex).");
   } else {
     progress << "bench rpc: codex app-server over stdio, 1 client\n";
@@ -419,7 +424,7 @@ absl::Status RunRpcBench(const RpcBenchOptions& options, std::ostream& out,
     codex_note = absl::StrCat(warm->first, " First page the same as threadlog's: ",
                               warm->second == threadlog_page ? "yes" : "NO", ".");
     if (absl::Status s =
-            Measure("codex 0.113.0", "stdio", {connection.get()}, options.codex_requests,
+            Measure(CodexRowName(), "stdio", {connection.get()}, options.codex_requests,
                     options.runs, *home, expected_page, options.seed, progress, &rows);
         !s.ok()) {
       return s;
@@ -445,7 +450,7 @@ absl::Status RunRpcBench(const RpcBenchOptions& options, std::ostream& out,
   out << codex_note << "\n";
   for (auto [method, target] : {std::pair{Method::kList, 100.0}, std::pair{Method::kRead, 50.0}}) {
     const Row* ours = FindRow(rows, "threadlog", "stdio", 1, method);
-    const Row* codex = FindRow(rows, "codex 0.113.0", "stdio", 1, method);
+    const Row* codex = FindRow(rows, CodexRowName(), "stdio", 1, method);
     if (ours == nullptr || codex == nullptr || ours->median.p50 <= 0) continue;
     const double ratio = codex->median.p50 / ours->median.p50;
     out << absl::StrFormat(

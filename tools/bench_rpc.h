@@ -11,7 +11,7 @@
 
 namespace threadlog::bench {
 
-// Where `npm install @openai/codex@0.113.0` in /opt/codex puts the binary.
+// Where `npm install @openai/codex@<kCodexVersion>` in /opt/codex puts the binary.
 inline constexpr const char* kDefaultCodexBin =
     "/opt/codex/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex/codex";
 

@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "eventlog/codex_import.h"
 #include "eventlog/rollout_line.h"
 #include "eventlog/timestamp.h"
-#include "projections/codex_import.h"
 #include "projections/thread_store.h"
 #include "tools/bench_util.h"
 #include "tools/synthetic_events.h"
@@ -221,7 +221,7 @@ absl::Status RunImportBench(const StoreBenchOptions& options, std::ostream& out,
     std::string dir = scratch.Sub(absl::StrCat("store-", run));
     // As `threadlog import` opens it: bulk loading, durable at Close (counted below).
     absl::StatusOr<std::unique_ptr<ThreadStore>> store =
-        ThreadStore::Open(dir, {}, /*bulk_load=*/true);
+        ThreadStore::Open(dir, {.progress = {}, .bulk_load = true});
     if (!store.ok()) return store.status();
     CodexImportStats stats;
     auto start = Clock::now();

@@ -34,7 +34,10 @@ absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& opti
                                                        bool bulk_load) {
   absl::StatusOr<std::string> home = ResolveHome(options);
   if (!home.ok()) return home.status();
-  return ThreadStore::Open(*home, StderrProgress("rebuilding projections"), bulk_load);
+  ThreadStoreOptions store_options;
+  store_options.progress = StderrProgress("rebuilding projections");
+  store_options.bulk_load = bulk_load;
+  return ThreadStore::Open(*home, store_options);
 }
 
 ProgressFn StderrProgress(std::string what) {

@@ -1,6 +1,8 @@
 // `threadlog bench <name>`: the benchmarks, each printing a table of medians.
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
+#include "eventlog/codex_version.h"
 #include "tools/bench_append.h"
 #include "tools/bench_rpc.h"
 #include "tools/bench_store.h"
@@ -44,7 +46,7 @@ void RegisterBench(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
   rpc->scratch_dir = append->scratch_dir;
   cmd = bench->add_subcommand("rpc",
                               "thread/list and thread/read over stdio and WebSocket, req/s and "
-                              "p50/p99, against Codex 0.113.0's app-server on the same rollouts");
+                              "p50/p99, against Codex's app-server on the same rollouts");
   cmd->add_option("--threads", rpc->threads, "rollouts in the Codex home")->capture_default_str();
   cmd->add_option("--requests", rpc->requests, "requests of each method per client per run")
       ->capture_default_str()
@@ -61,8 +63,8 @@ void RegisterBench(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
   cmd->add_option("--codex-bin", rpc->codex_bin,
-                  "the Codex 0.113.0 binary (npm install @openai/codex@0.113.0); when missing "
-                  "the comparison is skipped")
+                  absl::StrCat("the Codex ", kCodexVersion, " binary (npm install @openai/codex@",
+                               kCodexVersion, "); when missing the comparison is skipped"))
       ->capture_default_str();
   cmd->add_option("--fixtures", rpc->fixtures_dir, "folder of rollout templates")
       ->capture_default_str();

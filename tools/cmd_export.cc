@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
-#include "projections/rollout_export.h"
+#include "eventlog/rollout_export.h"
 #include "projections/thread_store.h"
 #include "tools/cli.h"
 

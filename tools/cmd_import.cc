@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
-#include "projections/codex_import.h"
+#include "eventlog/codex_import.h"
 #include "tools/cli.h"
 
 namespace threadlog::cli {

@@ -1,12 +1,12 @@
 // `threadlog inspect [PATH] list|show|events|stats|find`: look at the store, or at rollout files
-// and Codex homes through a scratch store (same code either way).
+// and Codex homes through an in-memory store (same code either way).
 #include <iostream>
 
 #include "absl/strings/str_format.h"
-#include "projections/inspect.h"
-#include "projections/scratch_store.h"
 #include "projections/thread_json.h"
 #include "tools/cli.h"
+#include "tools/inspect.h"
+#include "tools/rollout_view.h"
 
 namespace threadlog::cli {
 namespace {
@@ -20,30 +20,15 @@ struct InspectArgs {
   EventFilter filter;
 };
 
-// The store to look at: the user's, or a scratch one holding `paths`, kept alive together.
-struct Target {
-  std::unique_ptr<ScratchStore> scratch;
-  std::unique_ptr<ThreadStore> own;
-  ThreadStore* store = nullptr;
-};
-
-absl::StatusOr<Target> OpenTarget(const GlobalOptions& global, const InspectArgs& args) {
-  Target target;
-  if (!args.paths.empty()) {
-    absl::StatusOr<std::unique_ptr<ScratchStore>> scratch =
-        ScratchStore::Import(args.paths, [](const ImportProblem& p) {
-          std::cerr << p.file << ":" << p.line << ": skipped: " << p.reason << "\n";
-        });
-    if (!scratch.ok()) return scratch.status();
-    target.scratch = std::move(*scratch);
-    target.store = &target.scratch->store();
-    return target;
-  }
-  absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global);
-  if (!store.ok()) return store.status();
-  target.own = std::move(*store);
-  target.store = target.own.get();
-  return target;
+// The store to look at: the user's, or an in-memory one holding `paths`.
+absl::StatusOr<std::unique_ptr<ThreadStore>> OpenTarget(const GlobalOptions& global,
+                                                        const InspectArgs& args) {
+  if (args.paths.empty()) return OpenStore(global);
+  absl::StatusOr<RolloutView> view = ViewRollouts(args.paths, [](const ImportProblem& p) {
+    std::cerr << p.file << ":" << p.line << ": skipped: " << p.reason << "\n";
+  });
+  if (!view.ok()) return view.status();
+  return std::move(view->store);
 }
 
 absl::StatusOr<ThreadSummary> ResolveSummary(ThreadStore& store, const std::string& name) {
@@ -113,8 +98,8 @@ void RegisterInspect(CLI::App& app, GlobalOptions& global, Action* action) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* cmd = app.add_subcommand(
       "inspect",
-      "Look at the store, or at rollout files / a Codex home given as PATH (read through a "
-      "scratch store; nothing is imported into yours)");
+      "Look at the store, or at rollout files / a Codex home given as PATH (read into memory; "
+      "nothing is imported into yours)");
   cmd->add_option("path", args->paths, "rollout files, folders or Codex homes (default: --home)");
   cmd->require_subcommand(1);
   CLI::App* list = cmd->add_subcommand("list", "threads: id, name, updated, turns, events, size");
@@ -135,12 +120,10 @@ void RegisterInspect(CLI::App& app, GlobalOptions& global, Action* action) {
     sub->callback([&global, args, action, sub] {
       std::string name = sub->get_name();
       *action = [&global, args, name] {
-        absl::StatusOr<Target> target = OpenTarget(global, *args);
-        if (!target.ok()) return ReportError(target.status());
-        if (absl::Status s = Run(name, *target->store, *args); !s.ok()) return ReportError(s);
-        if (target->own != nullptr) {
-          if (absl::Status s = target->own->Close(); !s.ok()) return ReportError(s);
-        }
+        absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenTarget(global, *args);
+        if (!store.ok()) return ReportError(store.status());
+        if (absl::Status s = Run(name, **store, *args); !s.ok()) return ReportError(s);
+        if (absl::Status s = (*store)->Close(); !s.ok()) return ReportError(s);
         return 0;
       };
     });

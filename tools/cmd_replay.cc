@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
-#include "projections/replay.h"
 #include "tools/cli.h"
+#include "tools/replay.h"
 
 namespace threadlog::cli {
 

@@ -1,6 +1,7 @@
 """Test clients for `threadlog serve`: stdio and a minimal WebSocket (RFC 6455) client on raw
 sockets (so tests can send any header, oversize frames, or stop reading), and the conformance
-check that validates every received message against the Codex 0.117.0 schema."""
+check that validates every received message against the schema of the Codex release threadlog
+follows (CODEX_VERSION, read from eventlog/codex_version.h)."""
 import base64
 import json
 import os
@@ -10,8 +11,13 @@ import subprocess
 import tempfile
 import threading
 import queue
+import re
 
 import jsonschema
+
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+with open(os.path.join(_ROOT, "eventlog", "codex_version.h")) as f:
+    CODEX_VERSION = re.search(r'kCodexVersion\[\] = "([^"]+)"', f.read()).group(1)
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema")
 with open(os.path.join(SCHEMA_DIR, "codex_app_server_protocol.schemas.json")) as f:

@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from rpc_client import StdioClient, WsClient, WsClosed
+from rpc_client import CODEX_VERSION, StdioClient, WsClient, WsClosed
 
 BINARY = None
 INIT = {"clientInfo": {"name": "t", "version": "1"}}
@@ -84,7 +84,7 @@ class StdioTest(ServeCase):
         self.assertEqual(err(c.call(1, "externalAgentConfig/detect", {})),
                          (-32600, "Not initialized"))
         ua = c.call(2, "initialize", INIT)["result"]["userAgent"]
-        self.assertRegex(ua, r"^t/0\.113\.0 \(.+; .+\) .+ \(t; 1\)$")
+        self.assertRegex(ua, r"^t/" + re.escape(CODEX_VERSION) + r" \(.+; .+\) .+ \(t; 1\)$")
         c.send({"method": "initialized"})
         self.assertEqual(err(c.call(3, "initialize", INIT)), (-32600, "Already initialized"))
         self.assertEqual(c.call(4, "externalAgentConfig/detect", {})["result"], {"items": []})
@@ -109,7 +109,7 @@ class StdioTest(ServeCase):
         self.assertIn("`externalAgentConfig/detect`", message)
         code, message = err(c.call(2, "app/list", {}))
         self.assertEqual(code, -32600)
-        self.assertIn("`app/list` (a Codex 0.113.0 method that threadlog does not implement)", message)
+        self.assertIn(f"`app/list` (a Codex {CODEX_VERSION} method that threadlog does not implement)", message)
         # The notification name used as a request, as Codex answers it.
         self.assertIn("unknown variant `initialized`", err(c.call(3, "initialized", {}))[1])
 

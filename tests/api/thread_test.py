@@ -14,7 +14,7 @@ import time
 import unittest
 
 import rpc_client
-from rpc_client import StdioClient, WsClient
+from rpc_client import CODEX_VERSION, StdioClient, WsClient
 
 BINARY = None
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -125,7 +125,7 @@ class StartReadListTest(ThreadCase):
         thread = result["thread"]
         self.assertEqual(thread["status"], IDLE)
         self.assertEqual((thread["cwd"], thread["source"], thread["cliVersion"]),
-                         ("/tmp/project", "vscode", "0.113.0"))
+                         ("/tmp/project", "vscode", CODEX_VERSION))
         self.assertEqual((thread["preview"], thread["name"], thread["turns"]), ("", None, []))
         self.assertEqual((result["cwd"], result["modelProvider"], result["approvalPolicy"]),
                          ("/tmp/project", "openai", "on-request"))

@@ -430,8 +430,10 @@ TEST_F(ThreadStoreTest, AnotherProjectionVersionIsRebuiltAtOpen) {
   ASSERT_TRUE(store_->Close().ok());
   uint64_t progress_calls = 0;
   store_.reset();
-  auto reopened =
-      ThreadStore::Open(dir_.Sub("store"), [&](uint64_t, uint64_t) { ++progress_calls; });
+  auto reopened = ThreadStore::Open(dir_.Sub("store"),
+                                    {.progress = [&](uint64_t, uint64_t) { ++progress_calls; },
+                                     .bulk_load = false,
+                                     .in_memory = false});
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   store_ = std::move(*reopened);
   EXPECT_GT(progress_calls, 0u);

@@ -47,7 +47,7 @@ TEST(BenchRpcTest, TinyRunPrintsEveryRowAndSkipsAMissingCodex) {
   EXPECT_TRUE(absl::StrContains(r.out, "50 threads")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "Codex comparison skipped: no Codex binary at " + missing))
       << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "npm install @openai/codex@0.113.0")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "npm install @openai/codex@0.117.0")) << r.out;
   EXPECT_FALSE(absl::StrContains(r.out, "target >=")) << "no ratio without Codex: " << r.out;
 
   // The scratch Codex home and store are gone.

@@ -1,14 +1,14 @@
 // Replay regression cases: a Codex rollout projected by the store, compared with what the real
 // Codex app-server answered for it (tests/replay/README.md).
-#ifndef THREADLOG_PROJECTIONS_REPLAY_H_
-#define THREADLOG_PROJECTIONS_REPLAY_H_
+#ifndef THREADLOG_TOOLS_REPLAY_H_
+#define THREADLOG_TOOLS_REPLAY_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
-#include "projections/replay_diff.h"
+#include "tools/replay_diff.h"
 
 namespace threadlog {
 
@@ -23,10 +23,10 @@ struct ReplayResult {
   bool blessed = false;                     // expected.json was rewritten
 };
 
-// Imports the case into a scratch store, projects the thread (ThreadStore::GetThread +
-// ReadTurns + ThreadToJson) and diffs it against expected.json. With `bless`, writes `got`
-// to expected.json instead of failing. kNotFound / kInvalidArgument for a malformed case;
-// differences are not an error (see ReplayResult::differences).
+// Imports the case into an in-memory store (ViewRollouts), projects the thread
+// (ThreadStore::GetThread + ReadTurns + ThreadToJson) and diffs it against expected.json. With
+// `bless`, writes `got` to expected.json instead of failing. kNotFound / kInvalidArgument for a
+// malformed case; differences are not an error (see ReplayResult::differences).
 absl::StatusOr<ReplayResult> RunReplayCase(const std::string& case_dir, bool bless);
 
 // The case folders named by `paths`: each path that holds events.jsonl is a case; any other
@@ -35,4 +35,4 @@ absl::StatusOr<std::vector<std::string>> FindReplayCases(const std::vector<std::
 
 }  // namespace threadlog
 
-#endif  // THREADLOG_PROJECTIONS_REPLAY_H_
+#endif  // THREADLOG_TOOLS_REPLAY_H_

@@ -1,5 +1,5 @@
 // Rollout export: store events -> Codex rollout JSONL files and session_index.jsonl.
-#include "projections/rollout_export.h"
+#include "eventlog/rollout_export.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -127,7 +127,7 @@ class AtomicFile {
 
 // Feeds every rollout line of `thread` to `sink`; kNotFound when there is none.
 template <typename Sink>
-absl::Status ForEachLine(ThreadStore& store, const ThreadId& thread, ExportStats* stats,
+absl::Status ForEachLine(RolloutStore& store, const ThreadId& thread, ExportStats* stats,
                          Sink&& sink) {
   std::unique_ptr<EventIterator> it = store.ReadRollout(thread);
   uint64_t lines = 0;
@@ -165,7 +165,7 @@ std::string FormatTm(const std::tm& tm, const char* format) {
 
 }  // namespace
 
-absl::Status WriteRollout(ThreadStore& store, const ThreadId& thread, std::ostream& out,
+absl::Status WriteRollout(RolloutStore& store, const ThreadId& thread, std::ostream& out,
                           ExportStats* stats) {
   absl::Status s = ForEachLine(store, thread, stats, [&out](const std::string& line) {
     out.write(line.data(), static_cast<std::streamsize>(line.size()));
@@ -175,8 +175,9 @@ absl::Status WriteRollout(ThreadStore& store, const ThreadId& thread, std::ostre
   return s;
 }
 
-absl::Status ExportThreadToFile(ThreadStore& store, const ThreadId& thread, const std::string& path,
-                                const ExportOptions& options, ExportStats* stats) {
+absl::Status ExportThreadToFile(RolloutStore& store, const ThreadId& thread,
+                                const std::string& path, const ExportOptions& options,
+                                ExportStats* stats) {
   AtomicFile file(path);
   if (absl::Status s = file.Open(); !s.ok()) return s;
   if (absl::Status s = ForEachLine(store, thread, stats,
@@ -190,38 +191,38 @@ absl::Status ExportThreadToFile(ThreadStore& store, const ThreadId& thread, cons
   return absl::OkStatus();
 }
 
-std::string RolloutFileName(const ThreadSummary& summary) {
-  return absl::StrCat("rollout-", FormatTm(LocalTime(summary.created_at_ms), "%Y-%m-%dT%H-%M-%S"),
-                      "-", summary.id.ToString(), ".jsonl");
+std::string RolloutFileName(const ThreadId& thread, int64_t created_at_ms) {
+  return absl::StrCat("rollout-", FormatTm(LocalTime(created_at_ms), "%Y-%m-%dT%H-%M-%S"), "-",
+                      thread.ToString(), ".jsonl");
 }
 
-std::string RolloutRelativePath(const ThreadSummary& summary) {
-  if (summary.archived) return absl::StrCat("archived_sessions/", RolloutFileName(summary));
-  return absl::StrCat("sessions/", FormatTm(LocalTime(summary.created_at_ms), "%Y/%m/%d"), "/",
-                      RolloutFileName(summary));
+std::string RolloutRelativePath(const ThreadId& thread, const ThreadFileState& state) {
+  const std::string name = RolloutFileName(thread, state.created_at_ms);
+  if (state.archived) return absl::StrCat("archived_sessions/", name);
+  return absl::StrCat("sessions/", FormatTm(LocalTime(state.created_at_ms), "%Y/%m/%d"), "/", name);
 }
 
-std::string SessionIndexLine(const ThreadSummary& summary) {
-  nlohmann::ordered_json line = {{"id", summary.id.ToString()},
-                                 {"thread_name", summary.name.value_or("")},
-                                 {"updated_at", FormatTimestampMs(summary.updated_at_ms)}};
+std::string SessionIndexLine(const ThreadId& thread, const ThreadFileState& state) {
+  nlohmann::ordered_json line = {{"id", thread.ToString()},
+                                 {"thread_name", state.name.value_or("")},
+                                 {"updated_at", FormatTimestampMs(state.updated_at_ms)}};
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-absl::StatusOr<ExportStats> ExportAll(ThreadStore& store, const std::string& codex_home,
+absl::StatusOr<ExportStats> ExportAll(RolloutStore& store, const std::string& codex_home,
                                       const ExportOptions& options,
                                       const std::function<void(const ExportStats&)>& progress) {
   absl::StatusOr<std::vector<ThreadId>> threads = store.log().ListThreads();
   if (!threads.ok()) return threads.status();
   ExportStats stats;
-  std::vector<ThreadSummary> named;
+  std::vector<std::pair<ThreadId, ThreadFileState>> named;
   for (const ThreadId& id : *threads) {
-    absl::StatusOr<std::optional<ThreadSummary>> summary = store.GetThread(id);
-    if (!summary.ok()) return summary.status();
+    absl::StatusOr<std::optional<ThreadFileState>> state = store.FileState(id);
+    if (!state.ok()) return state.status();
     // A thread made only of lifecycle events (no session_meta yet) has no file to write.
-    if (!summary->has_value() || (*summary)->rollout_lines == 0) continue;
-    const ThreadSummary& s = **summary;
-    fs::path path = fs::path(codex_home) / RolloutRelativePath(s);
+    if (!state->has_value() || (*state)->rollout_lines == 0) continue;
+    const ThreadFileState& s = **state;
+    fs::path path = fs::path(codex_home) / RolloutRelativePath(id, s);
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) {
@@ -231,18 +232,19 @@ absl::StatusOr<ExportStats> ExportAll(ThreadStore& store, const std::string& cod
     if (absl::Status st = ExportThreadToFile(store, id, path.string(), options, &stats); !st.ok()) {
       return st;
     }
-    if (s.name.has_value()) named.push_back(s);
+    if (s.name.has_value()) named.emplace_back(id, s);
     if (progress) progress(stats);
   }
-  std::stable_sort(named.begin(), named.end(), [](const ThreadSummary& a, const ThreadSummary& b) {
-    return a.updated_at_ms < b.updated_at_ms;
+  std::stable_sort(named.begin(), named.end(), [](const auto& a, const auto& b) {
+    return a.second.updated_at_ms < b.second.updated_at_ms;
   });
   if (!named.empty()) {
     AtomicFile index((fs::path(codex_home) / "session_index.jsonl").string());
     if (absl::Status s = index.Open(); !s.ok()) return s;
-    for (const ThreadSummary& s : named) {
-      if (absl::Status st = index.Append(absl::StrCat(SessionIndexLine(s), "\n")); !st.ok())
+    for (const auto& [id, s] : named) {
+      if (absl::Status st = index.Append(absl::StrCat(SessionIndexLine(id, s), "\n")); !st.ok()) {
         return st;
+      }
     }
     bool unchanged = false;
     if (absl::Status s = index.Commit(options.force, &unchanged); !s.ok()) return s;

@@ -1,6 +1,6 @@
 // Codex home import: rollouts via RolloutImporter, then archive state and names as lifecycle
 // events.
-#include "projections/codex_import.h"
+#include "eventlog/codex_import.h"
 
 #include <filesystem>
 #include <fstream>
@@ -26,7 +26,7 @@ std::optional<bool> ArchivedByLocation(const std::string& path) {
   return std::nullopt;
 }
 
-absl::Status AppendLifecycle(ThreadStore& store, const ThreadId& thread, EventKind kind,
+absl::Status AppendLifecycle(RolloutStore& store, const ThreadId& thread, EventKind kind,
                              Json payload, int64_t timestamp_ms, std::string timestamp_text) {
   absl::StatusOr<uint64_t> last = store.log().LastSeq(thread);
   if (!last.ok()) return last.status();
@@ -35,40 +35,55 @@ absl::Status AppendLifecycle(ThreadStore& store, const ThreadId& thread, EventKi
   event.payload = JsonText::Serialize(payload);
   event.timestamp_ms = timestamp_ms;
   event.timestamp_text = std::move(timestamp_text);
-  return store.Append(thread, *last, std::span<const NewEvent>(&event, 1), Durability::kBuffered)
+  return store.log()
+      .Append(thread, *last, std::span<const NewEvent>(&event, 1), Durability::kBuffered)
       .status();
 }
 
-absl::Status ImportSessionIndex(ThreadStore& store, const fs::path& file,
+// A string member, or nullopt when it is missing or of another type (null included).
+std::optional<std::string> StringMember(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+absl::Status ImportSessionIndex(RolloutStore& store, const std::string& path,
+                                const std::set<ThreadId>* only,
                                 const RolloutImporter::ProblemSink& on_problem,
                                 CodexImportStats* stats) {
-  std::ifstream in(file);
+  std::ifstream in(path);
   if (!in) return absl::OkStatus();
   struct Entry {
     std::string name;
-    std::string updated_at;
+    std::string updated_at;  // empty when the line gave none
   };
   std::map<ThreadId, Entry> newest;  // file order: the last line of a thread wins
   std::string line;
   for (uint64_t n = 1; std::getline(in, line); ++n) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     Json json = Json::parse(line, nullptr, false);
-    absl::StatusOr<ThreadId> id =
-        ThreadId::Parse(json.is_object() && json.contains("id") && json["id"].is_string()
-                            ? json["id"].get<std::string>()
-                            : "");
-    if (!id.ok() || !json.contains("thread_name") || !json["thread_name"].is_string()) {
+    std::optional<std::string> id_text, name;
+    if (json.is_object()) {
+      id_text = StringMember(json, "id");
+      name = StringMember(json, "thread_name");
+    }
+    absl::StatusOr<ThreadId> id = ThreadId::Parse(id_text.value_or(""));
+    if (!id.ok() || !name) {
       ++stats->index_lines_skipped;
-      if (on_problem)
-        on_problem({file.string(), n, "not a session index entry {id, thread_name, updated_at}"});
+      if (on_problem) {
+        on_problem({path, n, "not a session index entry {id, thread_name, updated_at}"});
+      }
       continue;
     }
-    newest[*id] = {json["thread_name"].get<std::string>(), json.value("updated_at", std::string())};
+    if (only != nullptr && only->count(*id) == 0) continue;
+    newest[*id] = {*std::move(name), StringMember(json, "updated_at").value_or("")};
   }
   for (const auto& [thread, entry] : newest) {
-    absl::StatusOr<std::optional<ThreadSummary>> summary = store.GetThread(thread);
-    if (!summary.ok()) return summary.status();
-    if (!*summary || entry.name.empty() || (*summary)->name == entry.name) continue;
+    absl::StatusOr<std::optional<ThreadFileState>> state = store.FileState(thread);
+    if (!state.ok()) return state.status();
+    if (!*state || entry.name.empty() || (*state)->name == entry.name) continue;
     absl::StatusOr<int64_t> ms = ParseTimestampMs(entry.updated_at);
     std::string text =
         ms.ok() && FormatTimestampMs(*ms) != entry.updated_at ? entry.updated_at : "";
@@ -82,16 +97,14 @@ absl::Status ImportSessionIndex(ThreadStore& store, const fs::path& file,
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status ImportCodex(ThreadStore& store, const std::vector<std::string>& paths,
+absl::Status ImportCodex(RolloutStore& store, const std::vector<std::string>& paths,
                          RolloutImporter::ProblemSink on_problem,
                          RolloutImporter::ProgressSink on_progress, CodexImportStats* stats) {
   RolloutImporter importer(&store.log(), on_problem, std::move(on_progress));
   importer.set_lines_stored([&store](const ThreadId& thread) -> absl::StatusOr<uint64_t> {
-    absl::StatusOr<std::optional<ThreadSummary>> summary = store.GetThread(thread);
-    if (!summary.ok()) return summary.status();
-    return *summary ? (*summary)->rollout_lines : 0;
+    absl::StatusOr<std::optional<ThreadFileState>> state = store.FileState(thread);
+    if (!state.ok()) return state.status();
+    return *state ? (*state)->rollout_lines : 0;
   });
   std::map<ThreadId, bool> archived;  // by where the thread's file was found
   importer.set_file_sink([&archived](const std::string& path, const ThreadId& thread) {
@@ -102,9 +115,9 @@ absl::Status ImportCodex(ThreadStore& store, const std::vector<std::string>& pat
   }
   stats->rollouts = importer.stats();
   for (const auto& [thread, want] : archived) {
-    absl::StatusOr<std::optional<ThreadSummary>> summary = store.GetThread(thread);
-    if (!summary.ok()) return summary.status();
-    if (!*summary || (*summary)->archived == want) continue;
+    absl::StatusOr<std::optional<ThreadFileState>> state = store.FileState(thread);
+    if (!state.ok()) return state.status();
+    if (!*state || (*state)->archived == want) continue;
     if (absl::Status s = AppendLifecycle(
             store, thread, want ? EventKind::kThreadArchived : EventKind::kThreadUnarchived,
             Json::object(), 0, "");
@@ -116,8 +129,8 @@ absl::Status ImportCodex(ThreadStore& store, const std::vector<std::string>& pat
   for (const std::string& path : paths) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      if (absl::Status s =
-              ImportSessionIndex(store, fs::path(path) / "session_index.jsonl", on_problem, stats);
+      if (absl::Status s = ImportSessionIndex(
+              store, (fs::path(path) / "session_index.jsonl").string(), nullptr, on_problem, stats);
           !s.ok()) {
         return s;
       }

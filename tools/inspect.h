@@ -1,6 +1,6 @@
 // Read-only views of a ThreadStore for people: the logic behind `threadlog inspect`.
-#ifndef THREADLOG_PROJECTIONS_INSPECT_H_
-#define THREADLOG_PROJECTIONS_INSPECT_H_
+#ifndef THREADLOG_TOOLS_INSPECT_H_
+#define THREADLOG_TOOLS_INSPECT_H_
 
 #include <cstdint>
 #include <map>
@@ -73,4 +73,4 @@ absl::StatusOr<std::vector<FindHit>> FindText(ThreadStore& store, std::string_vi
 
 }  // namespace threadlog
 
-#endif  // THREADLOG_PROJECTIONS_INSPECT_H_
+#endif  // THREADLOG_TOOLS_INSPECT_H_

@@ -1,5 +1,5 @@
 // JSON diff with ignored fields, for the replay regression tests.
-#include "projections/replay_diff.h"
+#include "tools/replay_diff.h"
 
 #include <array>
 #include <set>

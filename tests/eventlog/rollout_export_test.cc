@@ -1,6 +1,6 @@
 // Export tests: every fixture rollout round-trips through import + export JSON-equal and in
 // order; --all lays out a Codex home; files are never silently overwritten; forks export whole.
-#include "projections/rollout_export.h"
+#include "eventlog/rollout_export.h"
 
 #include <cstdlib>
 #include <ctime>
@@ -10,8 +10,8 @@
 #include "absl/strings/str_split.h"
 #include "eventlog/absl_compat.h"
 #include "gtest/gtest.h"
-#include "projections/scratch_store.h"
 #include "tests/testutil/scratch_dir.h"
+#include "tests/testutil/scratch_store.h"
 
 namespace threadlog {
 namespace {
@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using testing::ReadFileOrDie;
 using testing::ScratchDir;
+using testing::ScratchStore;
 using testing::WriteFileOrDie;
 
 const fs::path kFixtures = fs::path(THREADLOG_SOURCE_DIR) / "tests/fixtures";

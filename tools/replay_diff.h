@@ -1,7 +1,7 @@
 // The replay comparison: a readable JSON diff of a projected v2 Thread against Codex's answer,
 // minus the fields the store rightly assigns differently.
-#ifndef THREADLOG_PROJECTIONS_REPLAY_DIFF_H_
-#define THREADLOG_PROJECTIONS_REPLAY_DIFF_H_
+#ifndef THREADLOG_TOOLS_REPLAY_DIFF_H_
+#define THREADLOG_TOOLS_REPLAY_DIFF_H_
 
 #include <optional>
 #include <span>
@@ -49,4 +49,4 @@ std::string FormatDifferences(const std::vector<JsonDifference>& differences,
 
 }  // namespace threadlog
 
-#endif  // THREADLOG_PROJECTIONS_REPLAY_DIFF_H_
+#endif  // THREADLOG_TOOLS_REPLAY_DIFF_H_

@@ -1,5 +1,5 @@
-// Replay of one regression case: scratch import, projection, diff against Codex's answer.
-#include "projections/replay.h"
+// Replay of one regression case: in-memory import, projection, diff against Codex's answer.
+#include "tools/replay.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "projections/scratch_store.h"
 #include "projections/thread_json.h"
+#include "tools/rollout_view.h"
 
 namespace threadlog {
 namespace {
@@ -52,12 +52,11 @@ absl::StatusOr<ReplayResult> RunReplayCase(const std::string& case_dir, bool ble
   // The case folder itself contributes its session_index.jsonl (ImportCodex reads one directly
   // in a given folder); events.jsonl is not named like a rollout, so it is given by name.
   std::vector<std::string> inputs = {(dir / "events.jsonl").string(), dir.string()};
-  absl::StatusOr<std::unique_ptr<ScratchStore>> scratch =
-      ScratchStore::Import(inputs, [&result](const ImportProblem& p) {
-        result.skipped_lines.push_back(absl::StrCat(p.file, ":", p.line, ": ", p.reason));
-      });
-  if (!scratch.ok()) return scratch.status();
-  ThreadStore& store = (*scratch)->store();
+  absl::StatusOr<RolloutView> view = ViewRollouts(inputs, [&result](const ImportProblem& p) {
+    result.skipped_lines.push_back(absl::StrCat(p.file, ":", p.line, ": ", p.reason));
+  });
+  if (!view.ok()) return view.status();
+  ThreadStore& store = *view->store;
   absl::StatusOr<std::optional<ThreadSummary>> summary = store.GetThread(*thread);
   if (!summary.ok()) return summary.status();
   if (!summary->has_value()) {

@@ -1,5 +1,5 @@
 // `threadlog inspect` views: tables, a person-readable thread, event dumps, stats and search.
-#include "projections/inspect.h"
+#include "tools/inspect.h"
 
 #include <algorithm>
 

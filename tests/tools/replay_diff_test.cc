@@ -1,5 +1,5 @@
 // Tests of the replay JSON diff: paths, missing sides, and which fields it ignores when.
-#include "projections/replay_diff.h"
+#include "tools/replay_diff.h"
 
 #include "gtest/gtest.h"
 
