@@ -39,7 +39,7 @@ def main():
             shutil.rmtree(root, ignore_errors=True)
         result = {"scenario": name, "source": "codex-cli 0.117.0 app-server (stdio)", **result}
         with open(os.path.join(HERE, f"{name}.json"), "w") as f:
-            json.dump(result, f, indent=1, ensure_ascii=False)
+            json.dump(result, f, indent=1, ensure_ascii=False, sort_keys=True)
             f.write("\n")
         print(f"{name}: {len(result['exchanges'])} exchanges")
 
