@@ -102,18 +102,24 @@ def start_proxy(upstream_port, log_path):
     return proc, port
 
 
-def run_bootstrap_and_resume(tui, expect_model, expect_turn_texts, expect_listed):
-    """The scenario; returns the screens seen at each step (for the record)."""
-    screens = {}
-    screens["login"] = tui.wait_for("Provide your own API key", step="login offer")
+def login_with_api_key(tui):
+    tui.wait_for("Provide your own API key", step="login offer")
     tui.keys("3")
     tui.wait_for("Paste or type your API key", step="API key entry")
     tui.type(FAKE_KEY)
     tui.keys("Enter")
-    # Codex offers the catalog's upgrade (gpt-5.3-codex -> gpt-5.4) before the first prompt.
+
+
+def decline_upgrade_and_reach_prompt(tui, expect_model, forbidden=()):
+    """Answers Codex's offer of the catalog's upgrade (gpt-5.3-codex -> gpt-5.4) with "Use
+    existing model" when it comes, and waits for the prompt; fails when a `forbidden` text
+    shows up on the way."""
     deadline = time.time() + 30
     while True:
         screen = tui.screen()
+        for text in forbidden:
+            if text in screen:
+                raise StepFailed(f"unexpected {text!r} on the way to the prompt:\n{screen}")
         if "Choose how you'd like Codex to proceed" in screen:
             tui.keys("2")
             time.sleep(0.3)
@@ -122,18 +128,29 @@ def run_bootstrap_and_resume(tui, expect_model, expect_turn_texts, expect_listed
         if "OpenAI Codex (v0.117.0)" in screen or time.time() > deadline:
             break
         time.sleep(0.2)
-    screens["prompt"] = tui.wait_for("OpenAI Codex (v0.117.0)", f"model:     {expect_model}",
-                                     step="prompt")
+    return tui.wait_for("OpenAI Codex (v0.117.0)", f"model:     {expect_model}", step="prompt")
+
+
+def quit(tui):
+    tui.type("/quit")
+    time.sleep(0.5)
+    tui.keys("Enter")
+    tui.wait_for("TUI-EXITED-0", step="quit", timeout=20)
+
+
+def run_bootstrap_and_resume(tui, expect_model, expect_turn_texts, expect_listed):
+    """The scenario; returns the screens seen at each step (for the record)."""
+    screens = {}
+    screens["login"] = tui.wait_for("Provide your own API key", step="login offer")
+    login_with_api_key(tui)
+    screens["prompt"] = decline_upgrade_and_reach_prompt(tui, expect_model)
     tui.type("/resume")
     time.sleep(0.5)
     tui.keys("Enter")
     screens["resume"] = tui.wait_for("Resume a previous session", *expect_listed, step="/resume")
     tui.keys("Enter")
     screens["thread"] = tui.wait_for(*expect_turn_texts, step="open thread")
-    tui.type("/quit")
-    time.sleep(0.5)
-    tui.keys("Enter")
-    tui.wait_for("TUI-EXITED-0", step="quit", timeout=20)
+    quit(tui)
     return screens
 
 

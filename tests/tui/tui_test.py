@@ -2,7 +2,8 @@
 """The real Codex 0.117.0 terminal client against `threadlog serve` (WebSocket), driven in
 tmux: first start with a scratch CODEX_HOME, login with an API key, the prompt, /resume listing
 a whole Codex home that serve --codex-home adopted (tests/fixtures/codex-0.113.0/basic), opening
-a thread with its turns, /quit. Every message both ways goes through ws_proxy.py; the client's
+a thread with its turns, /quit; then, against a server with the built-in openai provider, a
+login and a later client that finds the stored key and needs none. Every message both ways goes through ws_proxy.py; the client's
 requests must be the ones it sends the real Codex app-server in the same scenario
 (transcripts/codex-0.117.0-app-server.jsonl, from capture_reference.py) and none may be
 answered with an error. The transcript of the run is kept in the build directory.
@@ -29,6 +30,51 @@ def client_requests(flow):
     """The client's requests and notifications, in order (connection numbers dropped: each
     side numbers its own)."""
     return [what for _, direction, what in flow if direction == "client->server"]
+
+
+def start_serve(binary, store, root, work, name, *args):
+    """`threadlog serve` on a free loopback port; returns (process, port, stderr path)."""
+    port = tui_driver.free_port()
+    err_path = os.path.join(root, f"{name}.stderr")
+    env = dict(os.environ, CODEX_HOME=os.path.join(root, f"{name}-codex-home"), HOME=root)
+    proc = subprocess.Popen([binary, "--home", store, "serve", "--listen", f"ws://127.0.0.1:{port}",
+                             *args], env=env, cwd=work, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=open(err_path, "w"))
+    tui_driver.wait_port(port)
+    return proc, port, err_path
+
+
+def second_start_needs_no_login(codex, binary, root, work):
+    """With the built-in openai provider (no config.toml) a key given once is kept: a client
+    that starts later (a new client home) gets account {type: apiKey} and goes straight on."""
+    store = os.path.join(root, "store-openai")
+    server, port, _ = start_serve(binary, store, root, work, "serve-openai")
+    log = os.path.join(root, "transcript-second-start.jsonl")
+    proxy, proxy_port = tui_driver.start_proxy(port, log)
+    try:
+        for run, client in enumerate(("client-a", "client-b")):
+            home = os.path.join(root, client)
+            os.makedirs(home)
+            tui = tui_driver.Tui(codex, f"ws://127.0.0.1:{proxy_port}", home, work,
+                                 f"tui-test-{os.getpid()}-{run}", root)
+            try:
+                if run == 0:
+                    tui_driver.login_with_api_key(tui)
+                    tui_driver.decline_upgrade_and_reach_prompt(tui, "gpt-5.3-codex")
+                else:
+                    tui_driver.decline_upgrade_and_reach_prompt(
+                        tui, "gpt-5.3-codex", forbidden=["Provide your own API key"])
+                tui_driver.quit(tui)
+            finally:
+                tui.close()
+    finally:
+        proxy.terminate()
+        server.terminate()
+        server.wait(timeout=30)
+    reads = [e["msg"]["result"] for e in tui_driver.read_transcript(log)
+             if e["dir"] == "server->client" and "account" in e.get("msg", {}).get("result", {})]
+    assert reads[0] == {"account": None, "requiresOpenaiAuth": True}, reads
+    assert reads[-1] == {"account": {"type": "apiKey"}, "requiresOpenaiAuth": True}, reads
 
 
 def main():
@@ -91,6 +137,7 @@ def main():
         assert os.stat(auth).st_mode & 0o777 == 0o600, oct(os.stat(auth).st_mode)
         for name, screen in screens.items():
             print(f"--- screen: {name}\n{screen.rstrip()}")
+        second_start_needs_no_login(codex, binary, root, work)
     except AssertionError as e:
         failure = e
     finally:
@@ -102,7 +149,8 @@ def main():
         server.wait(timeout=30)
         if out_dir:
             os.makedirs(out_dir, exist_ok=True)
-            for name in ("transcript.jsonl", "serve.stderr"):
+            for name in ("transcript.jsonl", "serve.stderr", "transcript-second-start.jsonl",
+                         "serve-openai.stderr"):
                 if os.path.exists(os.path.join(root, name)):
                     shutil.copy(os.path.join(root, name), os.path.join(out_dir, name))
         shutil.rmtree(root, ignore_errors=True)
