@@ -233,6 +233,40 @@ void FillEntries(json& config, const char* key, const json& entry_keys) {
   }
 }
 
+// Why a layer could not be used: the warning every client gets and config/read's error.
+struct LayerProblem {
+  ConfigWarning warning;
+  absl::Status read_error;
+};
+
+// Parses one layer's TOML and checks the keys threadlog uses; on success `*out` is the layer
+// as JSON.
+std::optional<LayerProblem> ParseLayer(const std::string& path, std::string_view text, json* out) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    const std::string where =
+        absl::StrFormat("%s:%d:%d: %s", path, e.source().begin.line, e.source().begin.column,
+                        std::string(e.description()));
+    const ConfigWarning::Position at = PositionOf(e.source().begin);
+    return LayerProblem{
+        ConfigWarning{kInvalidSummary, where, path, std::make_pair(at, at)},
+        absl::InternalError(absl::StrCat("failed to read configuration layers: ", where))};
+  }
+  if (std::optional<KeyProblem> problem = Validate(root)) {
+    const auto range = RangeOf(problem->node->source());
+    return LayerProblem{ConfigWarning{kInvalidSummary,
+                                      absl::StrFormat("%s:%d:%d: %s", path, range.first.line,
+                                                      range.first.column, problem->what),
+                                      path, range},
+                        absl::InternalError(absl::StrCat("invalid configuration: ", problem->what,
+                                                         "\nin `", problem->key, "`\n"))};
+  }
+  *out = TomlToJson(root);
+  return std::nullopt;
+}
+
 }  // namespace
 
 json ConfigWarning::ToJson() const {
@@ -261,15 +295,10 @@ CodexConfig CodexConfig::Load(const Options& options) {
   bool exists = false;
   absl::StatusOr<std::string> system_text = ReadFile(options.system_config, &exists);
   if (exists && system_text.ok()) {
-    try {
-      config.system_layer_ = TomlToJson(toml::parse(*system_text, options.system_config));
-    } catch (const toml::parse_error& e) {
-      // A broken system layer is reported like a broken user layer and ignored.
-      config.warning_ = ConfigWarning{
-          kInvalidSummary,
-          absl::StrFormat("%s:%d:%d: %s", options.system_config, e.source().begin.line,
-                          e.source().begin.column, std::string(e.description())),
-          options.system_config, RangeOf(e.source())};
+    // A broken system layer is reported like a broken user layer, and left out.
+    if (std::optional<LayerProblem> problem =
+            ParseLayer(options.system_config, *system_text, &config.system_layer_)) {
+      config.warning_ = problem->warning;
     }
   }
   absl::StatusOr<std::string> text = ReadFile(config.path_, &exists);
@@ -292,28 +321,11 @@ CodexConfig CodexConfig::FromText(std::string path, std::string_view text) {
 }
 
 void CodexConfig::LoadUserLayer(std::string_view text) {
-  toml::table root;
-  try {
-    root = toml::parse(text, path_);
-  } catch (const toml::parse_error& e) {
-    const std::string where = absl::StrFormat("%s:%d:%d: %s", path_, e.source().begin.line,
-                                              e.source().begin.column, std::string(e.description()));
-    auto [begin, end] = RangeOf(e.source());
-    warning_ = ConfigWarning{kInvalidSummary, where, path_, std::make_pair(begin, begin)};
-    read_error_ = absl::InternalError(absl::StrCat("failed to read configuration layers: ", where));
+  if (std::optional<LayerProblem> problem = ParseLayer(path_, text, &user_layer_)) {
+    warning_ = problem->warning;
+    read_error_ = problem->read_error;
     return;
   }
-  if (std::optional<KeyProblem> problem = Validate(root)) {
-    const auto range = RangeOf(problem->node->source());
-    warning_ = ConfigWarning{
-        kInvalidSummary,
-        absl::StrFormat("%s:%d:%d: %s", path_, range.first.line, range.first.column, problem->what),
-        path_, range};
-    read_error_ = absl::InternalError(
-        absl::StrCat("invalid configuration: ", problem->what, "\nin `", problem->key, "`\n"));
-    return;
-  }
-  user_layer_ = TomlToJson(root);
 
   json effective = system_layer_;
   Overlay(effective, user_layer_);
@@ -331,7 +343,10 @@ void CodexConfig::LoadUserLayer(std::string_view text) {
   bool known = false;
   bool requires_openai_auth = false;
   for (const auto& [id, needs] : kBuiltinProviders) {
-    if (defaults.model_provider == id) known = true, requires_openai_auth = needs;
+    if (defaults.model_provider == id) {
+      known = true;
+      requires_openai_auth = needs;
+    }
   }
   if (providers.contains(defaults.model_provider)) {
     known = true;

@@ -164,5 +164,19 @@ TEST(CodexConfigTest, ReadResponseKeepsKnownKeysAndVersionsTheLayer) {
   EXPECT_EQ(config.defaults().model, "m");
 }
 
+TEST(CodexConfigTest, ABrokenSystemLayerIsLeftOutWithAWarning) {
+  ScratchDir dir;
+  WriteFileOrDie(dir.Sub("config.toml"), "approval_policy = \"never\"\n");
+  WriteFileOrDie(dir.Sub("system.toml"), "model = 5\nsandbox_mode = \"workspace-write\"\n");
+  CodexConfig config = CodexConfig::Load({dir.path(), dir.Sub("system.toml")});
+  ASSERT_TRUE(config.warning());
+  EXPECT_EQ(config.warning()->path, dir.Sub("system.toml"));
+  EXPECT_EQ(config.defaults().model, "gpt-5.3-codex");
+  EXPECT_EQ(config.defaults().sandbox_mode, "read-only");  // nothing of the broken layer
+  EXPECT_EQ(config.defaults().approval_policy, "never");   // the user layer still applies
+  WriteFileOrDie(dir.Sub("system.toml"), "model = [\n");
+  EXPECT_TRUE(CodexConfig::Load({dir.path(), dir.Sub("system.toml")}).warning());
+}
+
 }  // namespace
 }  // namespace threadlog::api
