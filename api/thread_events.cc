@@ -98,18 +98,11 @@ json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary&
       overrides.model.value_or(StringAt(last_turn_context, "model").value_or(defaults.model));
   std::string provider = overrides.model_provider.value_or(
       summary.model_provider.empty() ? defaults.model_provider : summary.model_provider);
-  json approval = defaults.approval_policy;
-  if (overrides.approval_policy) {
-    approval = *overrides.approval_policy;
-  } else if (last_turn_context.is_object() && last_turn_context.contains("approval_policy")) {
-    approval = last_turn_context["approval_policy"];
-  }
-  std::string sandbox = defaults.sandbox_mode;
-  if (overrides.sandbox) {
-    sandbox = *overrides.sandbox;
-  } else if (last_turn_context.is_object() && last_turn_context.contains("sandbox_policy")) {
-    sandbox = StringAt(last_turn_context["sandbox_policy"], "type").value_or(defaults.sandbox_mode);
-  }
+  // Approvals and sandbox are the params' or the configuration's, never what the thread ran
+  // with before (Codex 0.117.0 on resume and fork).
+  json approval =
+      overrides.approval_policy ? json(*overrides.approval_policy) : defaults.approval_policy;
+  std::string sandbox = overrides.sandbox.value_or(defaults.sandbox_mode);
   json effort = nullptr;
   if (!overrides.model) {
     if (std::optional<std::string> e = StringAt(last_turn_context, "effort")) effort = *e;

@@ -46,9 +46,10 @@ absl::StatusOr<AppendResult> AppendDurably(ThreadStore& store, const ThreadId& t
                                            bool new_thread = false);
 
 // The settings part of ThreadStartResponse / ThreadResumeResponse / ThreadForkResponse (all
-// but `thread`): params first, then what the thread's last turn_context recorded, then
-// `defaults` (config.toml, else Codex's: gpt-5.3-codex, on-request, read-only; its
-// model_provider for a thread whose meta named none; approvalsReviewer always from defaults).
+// but `thread`), as Codex 0.117.0 answers them: params first; then, for the model and the
+// reasoning effort only, what `last_turn_context` recorded (pass null for a new or forked
+// thread); then `defaults` (config.toml, else Codex's: gpt-5.3-codex, on-request, read-only,
+// reviewer user; its model_provider for a thread whose meta named none).
 nlohmann::json SessionSettingsJson(const SessionOverrides& overrides, const ThreadSummary& summary,
                                    const nlohmann::json& last_turn_context,
                                    const SessionDefaults& defaults);

@@ -382,6 +382,9 @@ class ThreadMethods {
     if (!turns.ok()) return turns.status();
     absl::StatusOr<json> context = LastTurnContext(store_, thread);
     if (!context.ok()) return context.status();
+    // Codex 0.117.0 keeps a resumed thread's model; a fork (like a new thread) takes the
+    // configured one.
+    if (started) *context = nullptr;
     json result = SessionSettingsJson(overrides, *summary, *context, defaults_);
     result["thread"] = ThreadJson(*summary, *std::move(turns));
     if (started) {

@@ -48,6 +48,23 @@ def setup_none(root):
     pass
 
 
+FIXTURE_HOME = os.path.dirname(FIXTURE_CONFIG)
+
+
+def fixture_history(root, config_extra):
+    """The basic fixture's history (sessions/, archived_sessions/, session_index.jsonl) and a
+    config.toml of its mock provider plus `config_extra`."""
+    import shutil
+    for name in ("sessions", "archived_sessions"):
+        shutil.copytree(os.path.join(FIXTURE_HOME, name), os.path.join(root, "home/.codex", name))
+    shutil.copy(os.path.join(FIXTURE_HOME, "session_index.jsonl"),
+                os.path.join(root, "home/.codex/session_index.jsonl"))
+    write(root, "home/.codex/config.toml",
+          'model_provider = "mock"\n' + config_extra +
+          '[model_providers.mock]\nname = "mock"\nbase_url = "http://127.0.0.1:9/v1"\n'
+          'wire_api = "responses"\n')
+
+
 def setup_skills(root):
     c = "home/.codex/skills"
     skill(root, f"{c}/alpha", "name: alpha\ndescription: Alpha skill\n")
@@ -94,6 +111,10 @@ def setup_skills(root):
 
 
 R = "<ROOT>"
+FORKED = "01a20edc-7247-7f03-a843-7f00d3d1bea4"  # threads of the basic fixture
+EXTENDED = "01a20edc-6f3a-7f83-8d85-eff1cc9a2d26"
+# Not recorded: repeated until it succeeds (threadlog adopts the history in the background).
+UNTIL_ADOPTED = ("__until_ok__", {"method": "thread/read", "params": {"threadId": FORKED}})
 EMAIL_PRO = jwt({"email": "dev@example.com",
                  "https://api.openai.com/auth": {"chatgpt_plan_type": "pro"}})
 PROFILE_EMAIL = jwt({"https://api.openai.com/profile": {"email": "p@example.com"}})
@@ -185,6 +206,20 @@ SCENARIOS = {
         lambda root: write(root, "home/.codex/config.toml", 'model_provider = "nope"\n'), [
             ("account/read", {}),
         ]),
+    # The thread ran with mock-model, never, danger-full-access (its turn_context): resume keeps
+    # the model and takes approvals and sandbox from config.toml; fork takes all three from it.
+    "thread_settings_from_config": (
+        lambda root: fixture_history(root, 'approval_policy = "untrusted"\n'
+                                           'sandbox_mode = "read-only"\nmodel = "gpt-5.4"\n'), [
+            UNTIL_ADOPTED,
+            ("thread/resume", {"threadId": EXTENDED}),
+            ("thread/fork", {"threadId": FORKED}),
+        ]),
+    "thread_settings_defaults": (lambda root: fixture_history(root, ""), [
+        UNTIL_ADOPTED,
+        ("thread/resume", {"threadId": EXTENDED}),
+        ("thread/fork", {"threadId": FORKED}),
+    ]),
     "thread_start_defaults": (fixture_config, [
         ("thread/start", {}),
         ("thread/start", {"approvalPolicy": "on-request", "sandbox": "read-only",
@@ -254,6 +289,16 @@ def run(argv, root, requests, env_extra=None, settle=0.4):
         send({"method": "initialized"})
         exchanges = []
         for i, (method, params) in enumerate(requests, start=1):
+            if method == "__until_ok__":
+                deadline = time.time() + 30
+                while True:
+                    send({"id": i, **params})
+                    answer, _ = until_answer(i)
+                    if "result" in answer or time.time() > deadline:
+                        break
+                    time.sleep(0.1)
+                settled()
+                continue
             msg = {"id": i, "method": method}
             if params is not None:
                 msg["params"] = params
@@ -293,10 +338,11 @@ def normalize(result, root):
             for entry in answer["data"]:
                 entry["skills"] = [s for s in entry["skills"] if s["scope"] != "system"]
                 entry["errors"] = sorted(entry["errors"], key=lambda e: e["path"])
-        if method == "thread/start" and answer:
+        if method in ("thread/start", "thread/resume", "thread/fork") and answer:
             thread = answer.pop("thread")
             answer["thread.modelProvider"] = thread["modelProvider"]
             answer["thread.cwd"] = thread["cwd"]
+            ex["before"] = [m["method"] for m in ex["before"]]
             ex["after"] = [m["method"] for m in ex["after"]]
         if method == "initialize":
             pass

@@ -37,7 +37,10 @@ AT_FIELD = re.compile(r" \(at `[^`]*`\)$")
 
 
 def threadlog_argv(root):
-    return [BINARY, "--home", os.path.join(root, "store"), "serve"]
+    # --codex-home: the history in it is adopted (the scenarios that have one need it), and its
+    # config is the one CODEX_HOME names anyway.
+    return [BINARY, "--home", os.path.join(root, "store"), "serve", "--codex-home",
+            os.path.join(root, "home/.codex")]
 
 
 class GoldenTest(unittest.TestCase):
@@ -108,6 +111,10 @@ class GoldenTest(unittest.TestCase):
 
     def test_thread_start_defaults_from_config(self):
         self.compare("thread_start_defaults")
+
+    def test_resume_and_fork_settings_from_config(self):
+        self.compare("thread_settings_from_config")
+        self.compare("thread_settings_defaults")
 
 
 def err(msg):
