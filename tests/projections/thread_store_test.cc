@@ -11,7 +11,6 @@
 #include "projections/internal/store_keys.h"
 #include "projections/thread_json.h"
 #include "projections/turn_builder.h"
-#include "rocksdb/db.h"
 #include "tests/testutil/scratch_dir.h"
 
 namespace threadlog {
@@ -68,6 +67,10 @@ class ThreadStoreTest : public ::testing::Test {
     auto s = ThreadStore::Open(dir_.Sub("store"));
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
+  }
+  // Writes projection state behind the projections' back (a damaged or stale store).
+  void Tamper(const std::function<void(StateWriter&)>& fill) {
+    ASSERT_TRUE(store_->log().WriteState(fill).ok());
   }
   uint64_t Append(const ThreadId& id, std::vector<NewEvent> events) {
     uint64_t last = *store_->log().LastSeq(id);
@@ -375,12 +378,10 @@ TEST_F(ThreadStoreTest, RebuildGivesTheSameProjectionsAndVerifyCatchesTampering)
   EXPECT_TRUE(store_->Verify().ok());
 
   // Tamper with a stored turn behind the store's back: verify names the thread.
-  rocksdb::ColumnFamilyHandle* turns = store_->log().family(store_keys::kTurnsFamily);
-  ASSERT_TRUE(store_->log()
-                  .db()
-                  ->Put(rocksdb::WriteOptions(), turns, store_keys::TurnKey(b, 0),
-                        R"({"id":"x","items":[],"status":"completed","error":null})")
-                  .ok());
+  Tamper([&](StateWriter& state) {
+    state.Put(store_keys::kTurns, store_keys::TurnKey(b, 0),
+              R"({"id":"x","items":[],"status":"completed","error":null})");
+  });
   absl::Status verified = store_->Verify();
   EXPECT_EQ(verified.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(verified.message().find(b.ToString()), std::string_view::npos) << verified;
@@ -401,16 +402,14 @@ TEST_F(ThreadStoreTest, ListingRowsFollowRenamesAndVerifyCatchesATamperedRow) {
   const auto summary = *store_->GetThread(a);
   ThreadSummary stale = *summary;
   stale.name = "stale";
-  rocksdb::ColumnFamilyHandle* index = store_->log().family(store_keys::kThreadIndexFamily);
   const std::string key = store_keys::OrderKey('U', false, summary->updated_at_ms, a);
-  ASSERT_TRUE(
-      store_->log().db()->Put(rocksdb::WriteOptions(), index, key, EncodeListRow(stale)).ok());
+  Tamper([&](StateWriter& state) { state.Put(store_keys::kIndex, key, EncodeListRow(stale)); });
   absl::Status verified = store_->Verify();
   EXPECT_EQ(verified.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(verified.message().find(a.ToString()), std::string_view::npos) << verified;
   EXPECT_NE(verified.message().find("listing row"), std::string_view::npos) << verified;
 
-  ASSERT_TRUE(store_->log().db()->Put(rocksdb::WriteOptions(), index, key, "garbage").ok());
+  Tamper([&](StateWriter& state) { state.Put(store_keys::kIndex, key, "garbage"); });
   q.sort = SortKey::kUpdatedAt;
   EXPECT_EQ(store_->ListJson(q).status().code(), absl::StatusCode::kDataLoss);
   ASSERT_TRUE(store_->Rebuild().ok());
@@ -421,12 +420,10 @@ TEST_F(ThreadStoreTest, ListingRowsFollowRenamesAndVerifyCatchesATamperedRow) {
 TEST_F(ThreadStoreTest, AnotherProjectionVersionIsRebuiltAtOpen) {
   ThreadId a = MakeThread(1000, 2);
   const Json turns = *store_->ReadTurns(a);
-  rocksdb::ColumnFamilyHandle* meta = store_->log().family(store_keys::kProjectionMetaFamily);
-  ASSERT_TRUE(
-      store_->log().db()->Put(rocksdb::WriteOptions(), meta, store_keys::kVersionKey, "0").ok());
-  rocksdb::ColumnFamilyHandle* index = store_->log().family(store_keys::kThreadIndexFamily);
-  ASSERT_TRUE(
-      store_->log().db()->Delete(rocksdb::WriteOptions(), index, store_keys::SummaryKey(a)).ok());
+  Tamper([&](StateWriter& state) {
+    state.Put(store_keys::kProjectionMeta, store_keys::kVersionKey, "0");
+    state.Delete(store_keys::kIndex, store_keys::SummaryKey(a));
+  });
   ASSERT_TRUE(store_->Close().ok());
   uint64_t progress_calls = 0;
   store_.reset();
