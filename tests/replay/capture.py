@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# Writes CASE/expected.json: the v2 Thread (with turns) that the real Codex 0.113.0 app-server
-# answers to thread/read {includeTurns: true} for CASE/events.jsonl (and CASE/session_index.jsonl
-# when present), read from a scratch CODEX_HOME.
+# Writes CASE/expected.json: the v2 Thread (with turns) that the real Codex app-server (0.117.0
+# by default) answers to thread/read {includeTurns: true} for CASE/events.jsonl (and
+# CASE/session_index.jsonl when present), read from a scratch CODEX_HOME.
 # Usage: capture.py [CODEX_BINARY] CASE...
 import json, os, sys
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-# Asks the real Codex 0.113.0 app-server for its thread/read {includeTurns} answer on one rollout
+# Asks the real Codex app-server (0.117.0 by default) for its thread/read {includeTurns} answer on one rollout
 # placed in a scratch CODEX_HOME: the source of every golden answer under tests/.
 import json, os, shutil, subprocess, tempfile
 
-CODEX = "/opt/codex/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex/codex"
+CODEX = ("/work/ref/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex/"
+         "codex")  # Codex 0.117.0, the contract
 
 
 def codex_binary(args):
