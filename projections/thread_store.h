@@ -158,7 +158,7 @@ class ThreadStore {
   virtual absl::Status Close() = 0;
 
   // Version of every projection's rules and layout; a store with another version is rebuilt.
-  static constexpr int kProjectionVersion = 6;
+  static constexpr int kProjectionVersion = 7;
 };
 
 }  // namespace threadlog

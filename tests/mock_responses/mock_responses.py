@@ -117,6 +117,11 @@ DEFAULT_USAGE = {"input_tokens": 100, "input_tokens_details": {"cached_tokens": 
                  "total_tokens": 110}
 
 
+STEP_KEYS = {"text", "reasoning", "function_call", "custom_tool_call", "apply_patch",
+             "local_shell_call", "raw_item", "items", "raw", "failed", "http_error", "cut",
+             "stall", "after_release", "usage", "response_id", "delay_ms"}
+
+
 class Step:
     """One scripted answer. Built from a script entry (see README.md for the forms)."""
 
@@ -125,6 +130,9 @@ class Step:
             spec = {"text": spec}
         if not isinstance(spec, dict):
             raise ScriptError(f"step {index}: must be an object or a string")
+        unknown = set(spec) - STEP_KEYS
+        if unknown:
+            raise ScriptError(f"step {index}: unknown keys {sorted(unknown)}")
         self.spec = spec
         self.index = index
         self.response_id = spec.get("response_id", f"resp_{index}")
