@@ -89,10 +89,20 @@ bool IsContextualText(std::string_view text) {
 }
 
 // The texts Codex puts around each input_image of a user message: `<image>` (or, for a local
-// image, `<image name=[Image #N]>`) before and `</image>` after. They are not part of the text.
-bool IsImageMarker(std::string_view text) {
-  if (text == "<image>" || text == "</image>") return true;
-  return text.starts_with("<image name=") && text.ends_with(">");
+// image, `<image name=[Image #N]>`) just before it and `</image>` just after. They are not part
+// of the text; the same texts elsewhere are (0.117.0 shows a lone "<image>" as typed).
+bool IsImageOpenMarker(std::string_view text) {
+  return text == "<image>" || (text.starts_with("<image name=") && text.ends_with(">"));
+}
+
+bool IsImagePart(const Json& content, size_t i) {
+  return i < content.size() && content[i].is_object() &&
+         StringField(content[i], "type") == "input_image";
+}
+
+bool IsImageMarker(const Json& content, size_t i, std::string_view text) {
+  if (IsImageOpenMarker(text)) return IsImagePart(content, i + 1);
+  return text == "</image>" && i > 0 && IsImagePart(content, i - 1);
 }
 
 // The preview text of a response_item user message, or nullopt when it is contextual or holds
@@ -103,11 +113,12 @@ std::optional<std::string> UserMessagePreview(const Json& item) {
   if (content == item.end() || !content->is_array()) return std::nullopt;
   std::string text;
   bool any_text = false;
-  for (const Json& part : *content) {
+  for (size_t i = 0; i < content->size(); ++i) {
+    const Json& part = (*content)[i];
     if (!part.is_object() || StringField(part, "type") != "input_text") continue;
     std::string piece = StringField(part, "text");
     if (IsContextualText(piece)) return std::nullopt;
-    if (IsImageMarker(piece)) continue;
+    if (IsImageMarker(*content, i, piece)) continue;
     text += piece;
     any_text = true;
   }
