@@ -119,7 +119,7 @@ DEFAULT_USAGE = {"input_tokens": 100, "input_tokens_details": {"cached_tokens": 
 
 STEP_KEYS = {"text", "reasoning", "function_call", "custom_tool_call", "apply_patch",
              "local_shell_call", "raw_item", "items", "raw", "failed", "http_error", "cut",
-             "stall", "after_release", "usage", "response_id", "delay_ms"}
+             "stall", "after_release", "usage", "response_id", "delay_ms", "match"}
 
 
 class Step:
@@ -135,6 +135,9 @@ class Step:
             raise ScriptError(f"step {index}: unknown keys {sorted(unknown)}")
         self.spec = spec
         self.index = index
+        self.match = spec.get("match")
+        if self.match is not None and not isinstance(self.match, str):
+            raise ScriptError(f"step {index}: match must be a string")
         self.response_id = spec.get("response_id", f"resp_{index}")
         self.delay = float(spec.get("delay_ms", 0)) / 1000.0
         self.http_error = spec.get("http_error")
@@ -180,6 +183,11 @@ class Step:
         return {"type": "response.completed", "response": {
             "id": self.response_id, "object": "response", "status": "completed",
             "output": items, "usage": self.spec.get("usage", DEFAULT_USAGE)}}
+
+
+def _script_entry(spec, index):
+    """A script entry: a Step, or a callable(request body) -> step spec or None, kept as is."""
+    return spec if callable(spec) else Step(spec, index)
 
 
 def sse_frame(event):
@@ -234,8 +242,9 @@ class MockResponses:
 
     def __init__(self, steps=(), log_path=None, default_text="Done.", host="127.0.0.1", port=0):
         self._lock = threading.Lock()
-        self._steps = [Step(s, i) for i, s in enumerate(steps)]
-        self._next = 0
+        self._steps = [_script_entry(s, i) for i, s in enumerate(steps)]
+        self._used = [False] * len(self._steps)
+        self._answered = 0  # /responses requests answered so far
         self.default_text = default_text
         self.log_path = log_path
         self.requests = []      # every logged request (dicts, as written to the log)
@@ -269,7 +278,8 @@ class MockResponses:
         """Appends steps to the script."""
         with self._lock:
             base = len(self._steps)
-            self._steps.extend(Step(s, base + i) for i, s in enumerate(steps))
+            self._steps.extend(_script_entry(s, base + i) for i, s in enumerate(steps))
+            self._used.extend([False] * len(steps))
 
     def release(self):
         """Lets every stalled stream finish (they then close without response.completed)."""
@@ -305,14 +315,28 @@ class MockResponses:
         return [r for r in self.requests if r["path"] == "/v1/responses"]
 
     # --- used by the handler ---------------------------------------------------------------
-    def _take_step(self):
+    def _take_step(self, body, raw):
+        """The first unused step that accepts this request (a step without `match` accepts
+        any; a callable entry accepts when it returns a spec), else the default text."""
         with self._lock:
-            if self._next < len(self._steps):
-                step = self._steps[self._next]
-                self._next += 1
-                return step
-            n = self._next
-            self._next += 1
+            self._answered += 1
+            for i, entry in enumerate(self._steps):
+                if self._used[i]:
+                    continue
+                if callable(entry):
+                    try:
+                        spec = entry(body)
+                    except Exception as e:  # a broken callable must not kill the server
+                        spec = {"http_error": {"status": 500, "message": f"script error: {e}"}}
+                    if spec is None:
+                        continue
+                    self._used[i] = True
+                    return Step(spec, i)
+                if entry.match is not None and entry.match not in raw:
+                    continue
+                self._used[i] = True
+                return entry
+            n = len(self._steps) + self._answered
         return Step({"text": self.default_text}, n)
 
     def _stalling(self, step, on):
@@ -423,7 +447,7 @@ def _make_handler(mock):
                 mock._log(entry)
                 return self._send_json(404, {"error": {"message": f"no route {path}"}})
             entry["violations"] = history_violations(entry.get("body"))
-            step = mock._take_step()
+            step = mock._take_step(entry.get("body"), raw.decode("utf-8", "replace"))
             entry["step"] = step.index
             mock._log(entry)
             self._answer(step)

@@ -154,6 +154,32 @@ class MockTest(unittest.TestCase):
         _, data = self.post({})
         self.assertEqual(parse_sse(data)[-1][0], "response.completed")
 
+    def test_match_and_callable_steps_pick_their_request(self):
+        # Concurrent threads (a parent and its sub-agent) ask in no fixed order: a step can
+        # name a substring of the request body it is for, or be a function of the body.
+        seen = []
+
+        def echo_last_input(body):
+            if "dynamic" not in json.dumps(body):
+                return None
+            seen.append(body)
+            return {"text": "saw " + body["input"][-1]["content"][0]["text"]}
+
+        self.start([{"match": "for-b", "text": "B"}, {"text": "any"}, echo_last_input])
+
+        def text_of(data):
+            return [e[1]["item"]["content"][0]["text"] for e in parse_sse(data)
+                    if e[0] == "response.output_item.done"][0]
+        msg = lambda t: {"input": [{"type": "message", "role": "user",
+                                    "content": [{"type": "input_text", "text": t}]}]}
+        self.assertEqual(text_of(self.post(msg("for-a"))[1]), "any")
+        self.assertEqual(text_of(self.post(msg("dynamic one"))[1]), "saw dynamic one")
+        self.assertEqual(text_of(self.post(msg("for-b"))[1]), "B")
+        self.assertEqual(text_of(self.post(msg("for-b"))[1]), "Done.")  # all used
+        self.assertEqual(len(seen), 1)
+        with self.assertRaises(Exception):
+            MockResponses([{"match": 5}])
+
     def test_exhausted_script_answers_the_default_text(self):
         self.start([], default_text="fallback")
         for _ in range(2):

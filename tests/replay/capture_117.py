@@ -13,12 +13,12 @@ Usage: capture_117.py [--codex BINARY] [--out DIR] [--survey FILE] [SCENARIO...]
   --samples DIR writes a few full request bodies there (tests/mock_responses/samples)
 Nothing leaves 127.0.0.1: the model provider is the mock; plugins, apps and update checks are off.
 """
-import argparse, base64, json, os, shutil, sys, tempfile, time
+import argparse, base64, json, os, re, shutil, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 from codex_driver import CODEX_117, AppServer, MockResponses, write_home  # noqa: E402
-from codex_thread_read import read_thread  # noqa: E402
+from codex_thread_read import list_threads, read_thread  # noqa: E402
 
 # Keeps Codex off the network (it otherwise syncs plugins from GitHub and chatgpt.com).
 OFFLINE = """check_for_update_on_startup = false
@@ -262,6 +262,67 @@ def sc_view_image(c):
     return tid
 
 
+def _output_of(body, call_id):
+    for item in (body or {}).get("input", []):
+        if item.get("type") == "function_call_output" and item.get("call_id") == call_id:
+            out = item.get("output")
+            return out if isinstance(out, str) else json.dumps(out)
+    return None
+
+
+def _agent_id(body):
+    """The sub-agent id in spawn_agent's output (a UUID somewhere in it)."""
+    match = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                      _output_of(body, "call_spawn") or "")
+    return match.group(0) if match else None
+
+
+def _parent_after(call_id, make):
+    """A step for the parent's request that first carries `call_id`'s output."""
+    def step(body):
+        if _output_of(body, call_id) is None or _output_of(body, _NEXT_CALL[call_id]):
+            return None
+        return make(body)
+    return step
+
+
+_NEXT_CALL = {"call_spawn": "call_wait", "call_wait": "call_close", "call_close": "call_none"}
+
+
+def _child_first(body):
+    text = json.dumps(body)
+    if "Delegate the counting" in text or "Count to three." not in text:
+        return None
+    return {"text": "1, 2, 3."}
+
+
+def sc_web_search(c):
+    tid = c.start_thread()
+    c.turn(tid, "Search the web for the weather.")
+    return tid
+
+
+def sc_collab(c):
+    tid = c.start_thread()
+    c.turn(tid, "Delegate the counting to a sub-agent.")
+    # The sub-agent's own rollout is kept too (run() stores every other thread of the home).
+    return tid
+
+
+COLLAB_STEPS = [
+    {"match": "Delegate the counting", "function_call": {
+        "name": "spawn_agent", "call_id": "call_spawn",
+        "arguments": {"message": "Count to three.", "agent_type": "explorer"}}},
+    _child_first,
+    _parent_after("call_spawn", lambda b: {"function_call": {
+        "name": "wait_agent", "call_id": "call_wait",
+        "arguments": {"targets": [_agent_id(b)], "timeout_ms": 20000}}}),
+    _parent_after("call_wait", lambda b: {"function_call": {
+        "name": "close_agent", "call_id": "call_close", "arguments": {"target": _agent_id(b)}}}),
+    _parent_after("call_close", lambda b: {"text": "The sub-agent counted to three."}),
+]
+
+
 SCENARIOS = {
     "plain_text": (sc_plain_text, [{"text": "Hello! How can I help?"}], {}),
     "reasoning": (sc_reasoning, [{"items": [
@@ -315,13 +376,18 @@ SCENARIOS = {
         {"http_error": {"status": 429, "retry_after": 0, "message": "slow down"}},
         {"text": "Fine after the retry."}], {"retries": 1}),
     "image": (sc_image, [{"text": "A single dot, twice."}], {}),
+    "collab": (sc_collab, COLLAB_STEPS, {}),
+    "web_search": (sc_web_search, [{"items": [
+        {"raw_item": {"type": "web_search_call", "id": "ws_1", "status": "completed",
+                      "action": {"type": "search", "query": "weather in Paris"}}},
+        {"text": "It is sunny in Paris."}]}], {}),
     "view_image": (sc_view_image, [
         {"function_call": {"name": "view_image", "arguments": {"path": "dot.png"},
                            "call_id": "call_view_1"}},
         {"text": "It is one pixel."}], {}),
 }
 LIMITED_TOO = ["plain_text", "exec", "apply_patch", "interrupt_command", "compact",
-               "dynamic_tool", "failed"]
+               "dynamic_tool", "failed", "collab", "web_search"]
 
 
 def event_types(rollout):
@@ -349,10 +415,18 @@ def run(codex, name, extended):
         time.sleep(0.3)
     finally:
         c.close()
-    rollouts = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(c.home, "sessions"))
-                for f in fs if tid in f]
-    if len(rollouts) != 1:
-        raise RuntimeError(f"{name}: rollout for {tid} not found: {rollouts}")
+    def rollout_of(thread_id):
+        found = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(c.home, "sessions"))
+                 for f in fs if thread_id in f]
+        if len(found) != 1:
+            raise RuntimeError(f"{name}: rollout for {thread_id} not found: {found}")
+        return found[0]
+    rollouts = [rollout_of(tid)]
+    # Threads the scenario's thread made (a sub-agent): stored as CASE_child, CASE_child2, ...
+    others = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(c.home, "sessions"))
+                    for f in fs if f.endswith(".jsonl") and tid not in f)
+    live["other_rollouts"] = {("child" if i == 0 else f"child{i + 1}"): path
+                              for i, path in enumerate(others)}
     # A fresh process reads the same file, as every other replay case's answer was made; it
     # also shows thread/resume on a thread it has not loaded.
     fresh = AppServer(codex, c.home, c.cwd)
@@ -371,6 +445,10 @@ def store(out_dir, case, rollout, live, requests, root):
     thread = read_thread(CODEX_117_PATH[0], os.path.join(out_dir, "events.jsonl"))
     with open(os.path.join(out_dir, "expected.json"), "w") as f:
         json.dump(thread, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    listed = list_threads(CODEX_117_PATH[0], os.path.join(out_dir, "events.jsonl"))
+    with open(os.path.join(out_dir, "list.json"), "w") as f:
+        json.dump(listed, f, indent=1, ensure_ascii=False)
         f.write("\n")
     live = json.loads(json.dumps(live).replace(root, "/home/dev"))
     live["requests"] = [{"path": r["path"], "step": r.get("step"),
@@ -411,7 +489,13 @@ def main():
             survey.setdefault(name, {})["extended" if extended else "limited"] = \
                 event_types(rollout)
             if case:
+                others = live.pop("other_rollouts")
                 store(os.path.join(args.out, case), case, rollout, live, reqs, c.root)
+                for suffix, path in others.items():
+                    store(os.path.join(args.out, f"{case}_{suffix}"), case, path,
+                          {"note": f"thread spawned by {case}"}, [], c.root)
+            else:
+                live.pop("other_rollouts")
             if args.samples and extended:
                 os.makedirs(args.samples, exist_ok=True)
                 for r in c.mock.responses_requests():
