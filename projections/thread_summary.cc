@@ -126,9 +126,9 @@ std::optional<std::string> UserMessagePreview(const Json& item) {
   return text;
 }
 
-// thread/list's preview of a user_message text, as Codex 0.113.0 shows it: what follows its
-// "## My request for Codex:" marker when present, without surrounding whitespace (contextual
-// text is not skipped there, nor is an empty message).
+// thread/list's preview of a user_message text, as Codex 0.113.0 and 0.117.0 show it: what
+// follows its "## My request for Codex:" marker when present, without surrounding whitespace
+// (contextual text is not skipped there, nor is an empty message).
 std::string ListPreview(std::string_view message) {
   constexpr std::string_view kMarker = "## My request for Codex:";
   if (size_t at = message.find(kMarker); at != std::string_view::npos) {

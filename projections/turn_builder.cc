@@ -268,7 +268,8 @@ class TurnBuilder::Applier {
   // An aborted turn stays listed, as interrupted; it is not closed here: the next
   // task_started or user message closes it.
   void TurnAborted(const Json& p) {
-    // TurnAbortReason as of 0.113.0; newer reasons (budget_limited) make Codex skip the line.
+    // TurnAbortReason as 0.117.0 reads it (unchanged since 0.113.0); newer reasons
+    // (budget_limited) make Codex skip the line.
     const std::string reason = ReqString(p, "reason");
     if (reason != "interrupted" && reason != "replaced" && reason != "review_ended") {
       throw BadPayload("unknown turn_aborted reason " + reason);
