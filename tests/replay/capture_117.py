@@ -243,6 +243,12 @@ def sc_http_error(c):
     return tid
 
 
+def sc_stream_cut(c):
+    tid = c.start_thread()
+    c.turn(tid, "Answer despite a dropped stream.")
+    return tid
+
+
 def sc_image(c):
     path = os.path.join(c.cwd, "dot.png")
     with open(path, "wb") as f:
@@ -375,6 +381,9 @@ SCENARIOS = {
         {"http_error": {"status": 500, "message": "internal trouble again"}},
         {"http_error": {"status": 429, "retry_after": 0, "message": "slow down"}},
         {"text": "Fine after the retry."}], {"retries": 1}),
+    "stream_cut": (sc_stream_cut, [{"items": [{"text": "Half an ans"}], "cut": True},
+                                   {"text": "A whole answer, after the retry."}],
+                   {"retries": 1}),
     "image": (sc_image, [{"text": "A single dot, twice."}], {}),
     "collab": (sc_collab, COLLAB_STEPS, {}),
     "web_search": (sc_web_search, [{"items": [
