@@ -179,7 +179,7 @@ class ThreadStore : public RolloutStore {
   virtual absl::Status Close() = 0;
 
   // Version of every projection's rules and layout; a store with another version is rebuilt.
-  static constexpr int kProjectionVersion = 6;
+  static constexpr int kProjectionVersion = 7;
 };
 
 }  // namespace threadlog
