@@ -13,10 +13,12 @@
 //   kDataLoss          a stored record fails its checksum or envelope verification
 //   kResourceExhausted the disk is full
 //   kUnavailable       another process holds the store
+//   kFailedPrecondition also: an append or state write to a store opened read-only
 #ifndef THREADLOG_EVENTLOG_EVENT_STORE_H_
 #define THREADLOG_EVENTLOG_EVENT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -25,30 +27,27 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "eventlog/event.h"
+#include "eventlog/state.h"
 #include "eventlog/thread_id.h"
-
-namespace rocksdb {
-class ColumnFamilyHandle;
-class DB;
-class WriteBatch;
-}  // namespace rocksdb
 
 namespace threadlog {
 
 struct AppendResult;
 
-// Lets a layer above the log (the projections) keep its state in the same database and update
-// it in the same atomic WriteBatch as each append, so no reader ever sees one without the other.
+// Lets a layer above the log (the projections) keep its state in the store (eventlog/state.h)
+// and update it in the same atomic batch as each append, so no reader ever sees one without
+// the other.
 class AppendObserver {
  public:
   virtual ~AppendObserver() = default;
   // Called by the committing thread, under the store's writer lock, once per accepted append of
-  // a commit group, in commit order, after its seqs and positions are assigned and its events
-  // are in `batch`. `now_ms` is the timestamp given to events whose timestamp_ms is 0. An error
-  // fails this append alone: its events and whatever the observer added are taken back out.
+  // a commit group, in commit order, after its seqs and positions are assigned. Writes to
+  // `state` commit together with the append's events. `now_ms` is the timestamp given to
+  // events whose timestamp_ms is 0. An error fails this append alone: its events and whatever
+  // the observer wrote are taken back out.
   virtual absl::Status OnAppend(const ThreadId& thread, const AppendResult& result,
                                 std::span<const NewEvent> events, int64_t now_ms,
-                                rocksdb::WriteBatch* batch) = 0;
+                                StateWriter* state) = 0;
   // Called once the group's batch is written (`written`) or has failed; observers that cache
   // state across OnAppend calls commit or drop it here.
   virtual void OnGroupDone(bool written) = 0;
@@ -62,8 +61,14 @@ enum class Durability {
 
 struct StoreOptions {
   bool create_if_missing = true;
-  // Column families the layer above keeps its state in (created when missing).
-  std::vector<std::string> extra_column_families;
+  // The state families the layer above keeps (eventlog/state.h); StateFamily i names the i-th.
+  // Created when missing.
+  std::vector<std::string> state_families;
+  // Reads only: nothing in the store directory is written (the write-ahead log is replayed in
+  // memory), appends and state writes fail with kFailedPrecondition, and the store may be open
+  // read-only while another process (a running `serve`) has it open for writing; such a reader
+  // sees the store as it was when it opened.
+  bool read_only = false;
   // Not owned; must outlive the store. May be set after Open (before the first append) with
   // EventStore::SetObserver.
   AppendObserver* observer = nullptr;
@@ -147,12 +152,21 @@ class EventStore {
   // Compacts every column family down to the bottommost level (dictionary-trained zstd).
   virtual absl::Status CompactAll() = 0;
 
-  // The database and a column family named in StoreOptions::extra_column_families, for the
-  // layer above to read its own state (null for an unknown name). Valid until Close().
-  virtual rocksdb::DB* db() = 0;
-  virtual rocksdb::ColumnFamilyHandle* family(const std::string& name) = 0;
   // Installs the observer of appends (see AppendObserver); not owned.
   virtual void SetObserver(AppendObserver* observer) = 0;
+
+  // The committed state of StoreOptions::state_families (the live generation). Valid until the
+  // store is destroyed; reads after Close() fail.
+  virtual StateReader& state() = 0;
+
+  // Writes state outside any append, atomically (e.g. a version marker of the layer above).
+  virtual absl::Status WriteState(const std::function<void(StateWriter&)>& fill) = 0;
+
+  // Starts a rebuild of every state family into a fresh, empty generation beside the live one
+  // (see StateRebuild): a failed rebuild leaves the store exactly as it was. Requires that
+  // nothing else uses the store (no appends, no reads of state) until the rebuild is committed
+  // or destroyed, and then that readers re-read (the live state changed at once).
+  virtual absl::StatusOr<std::unique_ptr<StateRebuild>> BeginStateRebuild() = 0;
 
   // Waits for in-flight appends, flushes and closes. Further calls fail with kFailedPrecondition.
   // The destructor closes too, ignoring errors.

@@ -1,5 +1,7 @@
 // The RocksDB implementation of EventStore: column families, envelope encoding, the
 // group-commit writer queue and the iterators.
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <cassert>
 #include <chrono>
@@ -7,157 +9,43 @@
 #include <deque>
 #include <filesystem>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "eventlog/absl_compat.h"
 #include "eventlog/envelope_generated.h"
 #include "eventlog/event_store.h"
+#include "eventlog/internal/envelope.h"
 #include "eventlog/internal/keys.h"
+#include "eventlog/internal/rocks_db.h"
+#include "eventlog/internal/rocks_state.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
-#include "rocksdb/env.h"
-#include "rocksdb/filter_policy.h"
-#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
 namespace threadlog {
 namespace {
 
 namespace fs = std::filesystem;
+using rocks::FromRocks;
+using rocks::OpenDb;
 
-constexpr char kEventsFamily[] = "events";
-constexpr char kPositionsFamily[] = "positions";
-constexpr char kMetaFamily[] = "meta";
-constexpr char kFormatVersionKey[] = "format_version";
 // A leader stops adding followers' batches to its group past this many bytes, so one huge
 // group cannot stall small appends for long.
 constexpr size_t kMaxGroupBytes = 8 << 20;
-
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  std::string message = absl::StrCat(ToAbsl(context), ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(message);
-  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace) {
-    return absl::ResourceExhaustedError(message);
-  }
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-    return absl::UnavailableError(
-        absl::StrCat(message, " (is another threadlog process using this store?)"));
-  }
-  if (s.IsNotFound()) return absl::NotFoundError(message);
-  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
-  return absl::InternalError(message);
-}
+// After a failed write (a full disk, an I/O error), how often an append tries to resume.
+constexpr auto kRecoveryInterval = std::chrono::milliseconds(500);
+// Free space kept for RocksDB's own work: a sixteenth of the file system, within these bounds.
+constexpr uint64_t kMinSpaceReserve = 1 << 20;
+constexpr uint64_t kMaxSpaceReserve = 64 << 20;
+constexpr auto kSpaceCheckInterval = std::chrono::milliseconds(250);
 
 struct ThreadIdHash {
   size_t operator()(const ThreadId& id) const { return std::hash<std::string_view>{}(id.bytes()); }
 };
-
-// The open database and its column families. Shared by the store and its iterators, so an
-// iterator that outlives Close() keeps reading a valid database; the last owner closes it.
-struct OpenDb {
-  std::unique_ptr<rocksdb::Env> env;  // the in-memory Env of an in-memory store; null otherwise
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, events, positions, meta, ...
-  std::vector<std::string> names;                     // of handles, in the same order
-  ~OpenDb() {
-    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
-    db->Close();
-    db.reset();  // before the Env it runs on
-  }
-  rocksdb::ColumnFamilyHandle* events() const { return handles[1]; }
-  rocksdb::ColumnFamilyHandle* positions() const { return handles[2]; }
-  rocksdb::ColumnFamilyHandle* meta() const { return handles[3]; }
-};
-
-rocksdb::ColumnFamilyOptions EventsFamilyOptions() {
-  rocksdb::ColumnFamilyOptions cf;
-  rocksdb::BlockBasedTableOptions table;
-  // Large blocks: events of one thread are adjacent and share most of their structure, so
-  // bigger blocks compress much better; reads of a thread are range scans anyway. Measured with
-  // `threadlog bench append` (stored bytes per rollout JSONL byte after a full compaction):
-  // 64 KiB blocks, level 9: 9.5-9.9%; 256 KiB + 256 KiB dictionary, level 15: 8.2%; restart
-  // points every 64 keys (keys share 23 of 24 bytes with their neighbours): 8.1%; bottom
-  // level 17: 7.65% (19: 7.44%, for no measurable import slowdown but far costlier compactions).
-  // No bloom filter: every read of this family is a seek into a thread's range, never a point
-  // lookup, so a filter would cost flush CPU and ~1.25 bytes per event for nothing.
-  table.block_size = 256 << 10;
-  table.block_restart_interval = 64;
-  table.format_version = 5;
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  // Upper levels are short-lived: cheap zstd without a dictionary keeps flushes off the
-  // critical path of imports; the bottom level, where data settles, gets the expensive setup.
-  cf.compression = rocksdb::kZSTD;
-  cf.compression_opts.level = 1;
-  cf.bottommost_compression = rocksdb::kZSTD;
-  cf.bottommost_compression_opts.enabled = true;
-  cf.bottommost_compression_opts.level = 17;
-  cf.bottommost_compression_opts.max_dict_bytes = 256 << 10;
-  cf.bottommost_compression_opts.zstd_max_train_bytes = 100 * (256 << 10);
-  cf.level_compaction_dynamic_level_bytes = true;
-  return cf;
-}
-
-rocksdb::ColumnFamilyOptions PositionsFamilyOptions() {
-  rocksdb::ColumnFamilyOptions cf;
-  rocksdb::BlockBasedTableOptions table;
-  table.block_size = 16 << 10;
-  table.format_version = 5;
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf.compression = rocksdb::kZSTD;
-  cf.bottommost_compression = rocksdb::kZSTD;
-  cf.level_compaction_dynamic_level_bytes = true;
-  return cf;
-}
-
-// The other families (meta, and the layer above's: projections) hold small records read by
-// point lookups and short scans, such as a page of thread/list.
-rocksdb::ColumnFamilyOptions SmallRecordsFamilyOptions() {
-  rocksdb::ColumnFamilyOptions cf;
-  rocksdb::BlockBasedTableOptions table;
-  table.format_version = 5;
-  // A short scan never profits from readahead, and RocksDB's automatic one costs a readahead()
-  // system call per new iterator (one per thread/list request).
-  table.max_auto_readahead_size = 0;
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf.compression = rocksdb::kZSTD;
-  return cf;
-}
-
-// Decodes and verifies one stored envelope into `view` (string_views point into `value`).
-absl::Status DecodeEnvelope(std::string_view key, std::string_view value, EventView* view) {
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()), value.size());
-  if (key.size() != keys::kEventKeySize || !fb::VerifyEnvelopeBuffer(verifier)) {
-    return absl::DataLossError(absl::StrCat("stored event ",
-                                            key.size() >= ThreadId::kSize
-                                                ? ThreadId::FromBytes(key).ToString()
-                                                : std::string("<bad key>"),
-                                            " fails envelope verification"));
-  }
-  const fb::Envelope* env = fb::GetEnvelope(value.data());
-  view->thread = ThreadId::FromBytes(key);
-  view->seq = env->seq();
-  view->position = env->position();
-  view->timestamp_ms = env->timestamp_ms();
-  view->kind = static_cast<EventKind>(env->kind());
-  view->type =
-      env->type() ? std::string_view(env->type()->data(), env->type()->size()) : std::string_view();
-  view->payload = env->payload()
-                      ? std::string_view(reinterpret_cast<const char*>(env->payload()->data()),
-                                         env->payload()->size())
-                      : std::string_view();
-  view->timestamp_text = env->timestamp_text() ? std::string_view(env->timestamp_text()->data(),
-                                                                  env->timestamp_text()->size())
-                                               : std::string_view();
-  if (view->seq != keys::GetBigEndian64(key.substr(ThreadId::kSize))) {
-    return absl::DataLossError(absl::StrCat("stored event ", view->thread.ToString(), " seq ",
-                                            view->seq, " is stored under another seq's key"));
-  }
-  return absl::OkStatus();
-}
 
 // Yields nothing and reports `status`: what a read on a closed store returns.
 class ErrorIterator final : public EventIterator {
@@ -182,7 +70,7 @@ class ThreadEventIterator final : public EventIterator {
         upper_slice_(upper_bound_) {
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice_;
-    it_.reset(db_->db->NewIterator(ro, db_->events()));
+    it_.reset(db_->db->NewIterator(ro, db_->events));
     it_->Seek(keys::EventKey(thread, from_seq));
     Decode();
   }
@@ -219,8 +107,8 @@ class GlobalEventIterator final : public EventIterator {
       : db_(std::move(db)), snapshot_(db_->db->GetSnapshot()) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
-    runs_.reset(db_->db->NewIterator(ro, db_->positions()));
-    events_.reset(db_->db->NewIterator(ro, db_->events()));
+    runs_.reset(db_->db->NewIterator(ro, db_->positions));
+    events_.reset(db_->db->NewIterator(ro, db_->events));
     // The run holding from_position starts at or before it.
     runs_->SeekForPrev(keys::PositionKey(from_position));
     if (!runs_->Valid()) runs_->SeekToFirst();
@@ -320,7 +208,7 @@ class RocksEventStore final : public EventStore {
     return std::make_unique<GlobalEventIterator>(std::move(open), from_position);
   }
   absl::StatusOr<uint64_t> LastSeq(const ThreadId& thread) override {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (closed_) return ClosedError();
     return CachedLastSeq(thread);
   }
@@ -328,17 +216,13 @@ class RocksEventStore final : public EventStore {
   absl::StatusOr<StoreStats> Stats() override;
   absl::Status CompactAll() override;
   absl::Status Close() override;
-  rocksdb::DB* db() override { return db_; }
-  rocksdb::ColumnFamilyHandle* family(const std::string& name) override {
-    for (size_t i = 0; i < open_->names.size(); ++i) {
-      if (open_->names[i] == name) return open_->handles[i];
-    }
-    return nullptr;
-  }
   void SetObserver(AppendObserver* observer) override {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     observer_ = observer;
   }
+  StateReader& state() override { return state_reader_; }
+  absl::Status WriteState(const std::function<void(StateWriter&)>& fill) override;
+  absl::StatusOr<std::unique_ptr<StateRebuild>> BeginStateRebuild() override;
 
  private:
   // One pending Append, queued until a leader commits it (see Append).
@@ -357,149 +241,119 @@ class RocksEventStore final : public EventStore {
     absl::StatusOr<AppendResult> result = absl::InternalError("not committed");
     // How the writer learns it is done or has become the leader. Its own mutex, not mu_: a
     // woken writer must not queue on the store's lock behind the leader and new appenders.
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;    // guarded by mu
-    bool leader = false;  // guarded by mu
-    // Requires mu_ not held. Wakes the writer; it may return (destroying itself) right after.
-    void Signal(bool as_leader) {
-      std::lock_guard lock(mu);
+    absl::Mutex mu;
+    bool done ABSL_GUARDED_BY(mu) = false;
+    bool leader ABSL_GUARDED_BY(mu) = false;
+    // Wakes the writer; it may return (destroying itself) right after.
+    void Signal(bool as_leader) ABSL_LOCKS_EXCLUDED(mu) {
+      absl::MutexLock lock(&mu);
       (as_leader ? leader : done) = true;
-      cv.notify_one();
+    }
+    // Blocks until signalled; true when done, false when it has become the leader.
+    bool AwaitTurn() ABSL_LOCKS_EXCLUDED(mu) {
+      absl::MutexLock lock(&mu);
+      mu.Await(absl::Condition(
+          +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu) { return w->done || w->leader; },
+          this));
+      return done;
     }
   };
 
-  RocksEventStore(std::string dir, std::shared_ptr<OpenDb> open)
+  RocksEventStore(std::string dir, std::shared_ptr<OpenDb> open, const StoreOptions& options)
       : dir_(std::move(dir)),
         open_(std::move(open)),
-        db_(open_->db.get()),
-        events_(open_->events()),
-        positions_(open_->positions()),
-        meta_(open_->meta()) {}
+        open_db_(open_.get()),
+        db_(open_db_->db.get()),
+        events_(open_db_->events),
+        positions_(open_db_->positions),
+        meta_(open_db_->meta),
+        read_only_(options.read_only),
+        bulk_load_(options.bulk_load),
+        in_memory_(options.in_memory),
+        state_reader_([this] { return Opened(); }, [](const OpenDb& db) { return &db.state; }),
+        observer_(options.observer) {}
 
   static absl::Status ClosedError() { return absl::FailedPreconditionError("the store is closed"); }
-  // The open database, or null after Close().
-  std::shared_ptr<OpenDb> Opened() {
-    std::lock_guard lock(mu_);
-    return closed_ ? nullptr : open_;
+  static absl::Status ReadOnlyError() {
+    return absl::FailedPreconditionError("the store is open read-only; nothing can be written");
+  }
+  // The open database, or null after Close(). Its own lock, not mu_: the observer reads state
+  // (through this) while the committing leader holds mu_.
+  std::shared_ptr<OpenDb> Opened() ABSL_LOCKS_EXCLUDED(open_mu_) {
+    absl::MutexLock lock(&open_mu_);
+    return open_;
   }
 
   absl::Status LoadState(bool fresh);
-  absl::StatusOr<uint64_t> CachedLastSeq(const ThreadId& thread);  // requires mu_
-  // Called by the leader with mu_ held through `lock`; returns with it held.
-  uint64_t CommitGroup(std::vector<Writer*>& group, size_t group_bytes,
-                       std::unique_lock<std::mutex>& lock);
-  absl::Status SyncWritten(uint64_t group_number, std::unique_lock<std::mutex>& lock);
+  absl::StatusOr<uint64_t> CachedLastSeq(const ThreadId& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Called by the leader with mu_ held; releases it only around the RocksDB write.
+  uint64_t CommitGroup(std::vector<Writer*>& group, size_t group_bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SyncWritten(uint64_t group_number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a failed WAL write or sync: resumes the database (RocksDB then starts a new log) and
+  // flushes every memtable into table files (durable without the log), and when both work lets
+  // appends go on. Tried at most every kRecoveryInterval; releases mu_ around the work.
+  absl::Status RecoverFromWriteError() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // kResourceExhausted, naming the store's disk, when writing `bytes` more would leave less
+  // free than the reserve RocksDB needs for its own work (flushing memtables, compacting):
+  // refusing the append is recoverable, RocksDB failing on a full disk much less so.
+  absl::Status CheckDiskSpace(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Flushes every family's memtable and waits (atomically, in bulk-load mode).
   rocksdb::Status FlushAllFamilies();
 
-  std::string dir_;
-  std::shared_ptr<OpenDb> open_;  // reset by Close(); iterators may keep the database alive
-  // Borrowed from open_ for brevity; valid until Close().
+  const std::string dir_;
+  absl::Mutex open_mu_;
+  // Reset by Close(); iterators and readers may keep the database alive.
+  std::shared_ptr<OpenDb> open_ ABSL_GUARDED_BY(open_mu_);
+  // Borrowed from open_ (without its lock); valid until Close().
+  OpenDb* open_db_;
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* events_;
   rocksdb::ColumnFamilyHandle* positions_;
   rocksdb::ColumnFamilyHandle* meta_;
+  const bool read_only_;  // StoreOptions::read_only
+  const bool bulk_load_;  // StoreOptions::bulk_load: no WAL, durable at Close or a kSync flush
+  const bool in_memory_;  // StoreOptions::in_memory: nothing is durable, nothing is synced
+  rocks::RocksStateReader state_reader_;  // the live generation (follows a committed rebuild)
 
-  std::mutex mu_;  // guards everything below
-  std::deque<Writer*> writers_;
-  std::unordered_map<ThreadId, uint64_t, ThreadIdHash> last_seq_;
-  uint64_t last_position_ = 0;
-  bool closed_ = false;
-  bool bulk_load_ = false;  // StoreOptions::bulk_load: no WAL, durable at Close or a kSync flush
-  bool in_memory_ = false;  // StoreOptions::in_memory: nothing is durable, nothing is synced
-  AppendObserver* observer_ = nullptr;
+  absl::Mutex mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<ThreadId, uint64_t, ThreadIdHash> last_seq_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_position_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  AppendObserver* observer_ ABSL_GUARDED_BY(mu_) = nullptr;
   // The sync stage (see SyncWritten): groups written to the WAL so far, how many of them a
   // finished SyncWAL covers, whether one is running, and how many leaders wait for one.
-  uint64_t groups_written_ = 0;
-  uint64_t groups_synced_ = 0;
-  bool sync_running_ = false;
-  int sync_waiters_ = 0;
-  std::condition_variable sync_cv_;
-  // Set by the first failed WAL sync and never cleared: after a failed fsync the kernel may have
-  // dropped the dirty pages and a later fsync can succeed without them, so no later sync proves
-  // anything and every further append fails (RocksDB stops writes after a WAL error the same way).
-  absl::Status sync_error_;
+  uint64_t groups_written_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t groups_synced_ ABSL_GUARDED_BY(mu_) = 0;
+  bool sync_running_ ABSL_GUARDED_BY(mu_) = false;
+  int sync_waiters_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set by a failed WAL write or sync, cleared by RecoverFromWriteError. RocksDB's log writer
+  // must not be used again after a failure (its debug builds abort on a writer with a past
+  // error: no SyncWAL, no FlushWAL), and after a failed fsync the kernel may have dropped the
+  // dirty pages, so no later sync of that log proves anything. Appends fail meanwhile.
+  absl::Status write_error_ ABSL_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point last_recovery_ ABSL_GUARDED_BY(mu_);
+  // The free-space reading CheckDiskSpace keeps (statvfs at most every kSpaceCheckInterval,
+  // at every append once within a few reserves of full).
+  std::chrono::steady_clock::time_point space_checked_ ABSL_GUARDED_BY(mu_);
+  uint64_t space_free_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t space_reserve_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::string& dir,
                                                                     const StoreOptions& options) {
-  std::error_code ec;
-  std::unique_ptr<rocksdb::Env> memory_env;
-  if (options.in_memory) memory_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
-  bool exists = !options.in_memory && fs::exists(fs::path(dir) / "CURRENT", ec);
-  if (!exists && !options.in_memory) {
-    if (!options.create_if_missing) {
-      return absl::NotFoundError(absl::StrCat("no threadlog store at ", dir));
-    }
-    fs::create_directories(dir, ec);
-    if (ec) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot create store directory ", dir, ": ", ec.message()));
-    }
-  }
-
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
-  db_options.wal_compression = rocksdb::kZSTD;
-  db_options.paranoid_checks = true;
-  db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 3;
-  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  // Without a WAL, a crash would otherwise keep whatever families happened to be flushed.
-  db_options.atomic_flush = options.bulk_load;
-  if (memory_env) db_options.env = memory_env.get();
-
-  rocksdb::ColumnFamilyOptions meta_options;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kEventsFamily, EventsFamilyOptions()},
-      {kPositionsFamily, PositionsFamilyOptions()},
-      {kMetaFamily, meta_options},
-  };
-  if (exists) {
-    // A store written by a newer binary may hold families we do not know: open them all so
-    // RocksDB does not refuse, then let the format check below explain the situation.
-    std::vector<std::string> names;
-    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
-    if (!s.ok()) return FromRocks(s, absl::StrCat("opening store ", dir));
-    for (const std::string& name : names) {
-      bool known = std::any_of(families.begin(), families.end(),
-                               [&](const auto& f) { return f.name == name; });
-      if (!known) families.push_back({name, rocksdb::ColumnFamilyOptions()});
-    }
-  }
-  for (const std::string& name : options.extra_column_families) {
-    bool known = std::any_of(families.begin(), families.end(),
-                             [&](const auto& f) { return f.name == name; });
-    if (!known) families.push_back({name, rocksdb::ColumnFamilyOptions()});
-  }
-  for (auto& family : families) {
-    if (family.name != kEventsFamily && family.name != kPositionsFamily) {
-      family.options = SmallRecordsFamilyOptions();
-    }
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &handles, &raw);
-  if (!s.ok()) return FromRocks(s, absl::StrCat("opening store ", dir));
-  auto open = std::make_shared<OpenDb>();
-  open->env = std::move(memory_env);
-  open->db.reset(raw);
-  open->handles = std::move(handles);
-  for (const auto& family : families) open->names.push_back(family.name);
-  std::unique_ptr<RocksEventStore> store(new RocksEventStore(dir, std::move(open)));
-  store->observer_ = options.observer;
-  store->bulk_load_ = options.bulk_load;
-  store->in_memory_ = options.in_memory;
-  if (absl::Status st = store->LoadState(!exists); !st.ok()) return st;
+  bool fresh = false;
+  absl::StatusOr<std::shared_ptr<OpenDb>> open = rocks::OpenDatabase(dir, options, &fresh);
+  if (!open.ok()) return open.status();
+  std::unique_ptr<RocksEventStore> store(new RocksEventStore(dir, *std::move(open), options));
+  if (absl::Status st = store->LoadState(fresh); !st.ok()) return st;
   return std::unique_ptr<EventStore>(std::move(store));
 }
 
 absl::Status RocksEventStore::LoadState(bool fresh) {
   std::string version;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kFormatVersionKey, &version);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, rocks::kFormatVersionKey, &version);
   if (s.IsNotFound()) {
     if (!fresh) {
       // An existing database without our marker is not a threadlog store (or a torn create).
@@ -510,8 +364,11 @@ absl::Status RocksEventStore::LoadState(bool fresh) {
             absl::StrCat(dir_, " holds events but no format version: not a threadlog store"));
       }
     }
-    s = db_->Put(rocksdb::WriteOptions(), meta_, kFormatVersionKey, std::to_string(kFormatVersion));
-    if (!s.ok()) return FromRocks(s, "recording the format version");
+    if (!read_only_) {
+      s = db_->Put(rocksdb::WriteOptions(), meta_, rocks::kFormatVersionKey,
+                   std::to_string(kFormatVersion));
+      if (!s.ok()) return FromRocks(s, "recording the format version");
+    }
   } else if (!s.ok()) {
     return FromRocks(s, "reading the format version");
   } else {
@@ -536,6 +393,7 @@ absl::Status RocksEventStore::LoadState(bool fresh) {
     if (!keys::DecodePositionRun(it->key().ToStringView(), it->value().ToStringView(), &run)) {
       return absl::DataLossError("the last position index entry is malformed");
     }
+    absl::MutexLock lock(&mu_);
     last_position_ = run.first_position + run.count - 1;
   }
   return FromRocks(it->status(), "reading the last position");
@@ -554,6 +412,25 @@ absl::StatusOr<uint64_t> RocksEventStore::CachedLastSeq(const ThreadId& thread) 
   if (!it->status().ok()) return FromRocks(it->status(), "reading a thread's last seq");
   last_seq_.emplace(thread, last);
   return last;
+}
+
+absl::Status RocksEventStore::WriteState(const std::function<void(StateWriter&)>& fill) {
+  if (read_only_) return ReadOnlyError();
+  std::shared_ptr<OpenDb> open = Opened();
+  if (!open) return ClosedError();
+  rocksdb::WriteBatch batch;
+  rocks::RocksStateWriter writer(&batch, &open->state);
+  fill(writer);
+  rocksdb::WriteOptions options;
+  options.disableWAL = bulk_load_;
+  return FromRocks(db_->Write(options, &batch), "writing state");
+}
+
+absl::StatusOr<std::unique_ptr<StateRebuild>> RocksEventStore::BeginStateRebuild() {
+  if (read_only_) return ReadOnlyError();
+  std::shared_ptr<OpenDb> open = Opened();
+  if (!open) return ClosedError();
+  return rocks::BeginStateRebuild(std::move(open), bulk_load_);
 }
 
 absl::Status ValidateAppend(const ThreadId& thread, uint64_t expected_last_seq,
@@ -633,6 +510,7 @@ absl::StatusOr<AppendResult> RocksEventStore::Append(const ThreadId& thread,
                                                      uint64_t expected_last_seq,
                                                      std::span<const NewEvent> events,
                                                      Durability durability) {
+  if (read_only_) return ReadOnlyError();
   if (absl::Status s = ValidateAppend(thread, expected_last_seq, events); !s.ok()) return s;
   Writer w;
   w.thread = &thread;
@@ -643,18 +521,22 @@ absl::StatusOr<AppendResult> RocksEventStore::Append(const ThreadId& thread,
   w.now_ms = NowMs();
   PrepareEnvelopes(thread, w.now_ms, expected_last_seq, events, &w.keys, &w.envelopes,
                    &w.envelope_ends);
-  std::unique_lock lock(mu_);
-  if (closed_) return absl::FailedPreconditionError("the store is closed");
-  if (!sync_error_.ok()) return sync_error_;
+  mu_.Lock();
+  if (closed_) {
+    mu_.Unlock();
+    return ClosedError();
+  }
+  if (!write_error_.ok()) {
+    if (absl::Status recovered = RecoverFromWriteError(); !recovered.ok()) {
+      mu_.Unlock();
+      return recovered;
+    }
+  }
   writers_.push_back(&w);
   if (&w != writers_.front()) {
-    lock.unlock();
-    {
-      std::unique_lock wait(w.mu);
-      while (!w.done && !w.leader) w.cv.wait(wait);
-      if (w.done) return std::move(w.result);
-    }
-    lock.lock();
+    mu_.Unlock();
+    if (w.AwaitTurn()) return std::move(w.result);
+    mu_.Lock();
   }
 
   // Leader: take the queue behind us, bounded in bytes.
@@ -667,29 +549,29 @@ absl::StatusOr<AppendResult> RocksEventStore::Append(const ThreadId& thread,
     group_bytes += bytes;
   }
   // Drops and retakes mu_ around the write; nonzero when the group still needs a WAL sync.
-  const uint64_t sync_number = CommitGroup(group, group_bytes, lock);
+  const uint64_t sync_number = CommitGroup(group, group_bytes);
   for (size_t i = 0; i < group.size(); ++i) writers_.pop_front();
   // The next leader stays at the front, so no newcomer takes the lead, until it is signalled.
   Writer* next = writers_.empty() ? nullptr : writers_.front();
   if (sync_number != 0) {
     // Pass the queue on before the fsync; buffered and failed members are done already.
-    lock.unlock();
+    mu_.Unlock();
     if (next != nullptr) next->Signal(/*as_leader=*/true);
     for (Writer* member : group) {
       if (member != &w && (member->durability == Durability::kBuffered || !member->result.ok())) {
         member->Signal(/*as_leader=*/false);
       }
     }
-    lock.lock();
-    absl::Status synced = SyncWritten(sync_number, lock);
-    lock.unlock();
+    mu_.Lock();
+    absl::Status synced = SyncWritten(sync_number);
+    mu_.Unlock();
     for (Writer* member : group) {
       if (member->durability != Durability::kSync || !member->result.ok()) continue;
       if (!synced.ok()) member->result = synced;
       if (member != &w) member->Signal(/*as_leader=*/false);
     }
   } else {
-    lock.unlock();
+    mu_.Unlock();
     for (Writer* member : group) {
       if (member != &w) member->Signal(/*as_leader=*/false);
     }
@@ -698,19 +580,21 @@ absl::StatusOr<AppendResult> RocksEventStore::Append(const ThreadId& thread,
   return std::move(w.result);
 }
 
-// Requires mu_ held through `lock`; releases it only around the RocksDB write so new appenders
-// can queue meanwhile. Sets each member's result; a member whose expected seq is stale fails
-// alone, the rest of the group still commits. When the group was written and holds a kSync
-// member, returns its number for SyncWritten (those members are acknowledged only after the WAL
-// sync); 0 otherwise.
-uint64_t RocksEventStore::CommitGroup(std::vector<Writer*>& group, size_t group_bytes,
-                                      std::unique_lock<std::mutex>& lock) {
+// Sets each member's result; a member whose expected seq is stale fails alone, the rest of the
+// group still commits. When the group was written and holds a kSync member, returns its number
+// for SyncWritten (those members are acknowledged only after the WAL sync); 0 otherwise.
+uint64_t RocksEventStore::CommitGroup(std::vector<Writer*>& group, size_t group_bytes) {
+  if (absl::Status space = CheckDiskSpace(group_bytes); !space.ok()) {
+    for (Writer* w : group) w->result = space;
+    return 0;
+  }
   std::unordered_map<ThreadId, uint64_t, ThreadIdHash> pending;  // thread -> last seq in group
   uint64_t position = last_position_;
   bool sync = false;
   // Reserved once: each record adds a few bytes of tags and lengths, each append a ~45-byte
   // position entry; growing the batch instead would copy it several times.
   rocksdb::WriteBatch batch(group_bytes + group_bytes / 32 + group.size() * 64 + 12);
+  rocks::RocksStateWriter state(&batch, &open_db_->state);
   for (Writer* w : group) {
     uint64_t last;
     if (auto p = pending.find(*w->thread); p != pending.end()) {
@@ -755,7 +639,7 @@ uint64_t RocksEventStore::CommitGroup(std::vector<Writer*>& group, size_t group_
     batch.Put(positions_, keys::PositionKey(result.first_position),
               keys::PositionRunValue(*w->thread, result.first_seq, n));
     if (observer_ != nullptr) {
-      if (absl::Status s = observer_->OnAppend(*w->thread, result, w->events, w->now_ms, &batch);
+      if (absl::Status s = observer_->OnAppend(*w->thread, result, w->events, w->now_ms, &state);
           !s.ok()) {
         (void)batch.RollbackToSavePoint();
         position = position_before;
@@ -780,18 +664,20 @@ uint64_t RocksEventStore::CommitGroup(std::vector<Writer*>& group, size_t group_
   rocksdb::WriteOptions wo;
   wo.sync = sync_now && !bulk_load_;
   wo.disableWAL = bulk_load_;
-  lock.unlock();
+  mu_.Unlock();
   rocksdb::Status s = db_->Write(wo, &batch);
   // Without a WAL, a sync append is durable once the memtables are flushed.
   const rocksdb::Status flushed =
       s.ok() && sync && bulk_load_ ? FlushAllFamilies() : rocksdb::Status::OK();
-  lock.lock();
+  mu_.Lock();
   if (observer_ != nullptr) observer_->OnGroupDone(s.ok());
   if (!s.ok()) {
     // Nothing of the group is visible (the batch is atomic); the caches stay as they were.
+    const absl::Status failed = FromRocks(s, "appending events");
     for (Writer* w : group) {
-      if (w->result.ok()) w->result = FromRocks(s, "appending events");
+      if (w->result.ok()) w->result = failed;
     }
+    if (write_error_.ok()) write_error_ = failed;
     return 0;
   }
   for (const auto& [thread, last] : pending) last_seq_[thread] = last;
@@ -811,37 +697,81 @@ uint64_t RocksEventStore::CommitGroup(std::vector<Writer*>& group, size_t group_
 rocksdb::Status RocksEventStore::FlushAllFamilies() {
   rocksdb::FlushOptions options;
   options.wait = true;
-  return db_->Flush(options, open_->handles);
+  return db_->Flush(options, open_db_->handles);
 }
 
-// Requires mu_ held through `lock`; called right after a group was written. Returns once a WAL
-// sync that started after that write has finished: the leader that finds no sync running syncs
-// everything written so far, the others wait for it (a second group commit, on fsyncs).
-// Between the write and the sync the group's events are visible to readers but not yet durable,
-// the documented difference between Write()+SyncWAL() and a sync Write(); they are acknowledged
-// only after the sync.
-absl::Status RocksEventStore::SyncWritten(uint64_t mine, std::unique_lock<std::mutex>& lock) {
+// Called right after a group was written. Returns once a WAL sync that started after that
+// write has finished: the leader that finds no sync running syncs everything written so far,
+// the others wait for it (a second group commit, on fsyncs). Between the write and the sync the
+// group's events are visible to readers but not yet durable, the documented difference between
+// Write()+SyncWAL() and a sync Write(); they are acknowledged only after the sync.
+absl::Status RocksEventStore::SyncWritten(uint64_t mine) {
   ++sync_waiters_;
-  while (groups_synced_ < mine && sync_error_.ok()) {
+  while (groups_synced_ < mine && write_error_.ok()) {
     if (sync_running_) {
-      sync_cv_.wait(lock);
+      mu_.Await(absl::Condition(
+          +[](RocksEventStore* store)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(store->mu_) { return !store->sync_running_; },
+          this));
       continue;
     }
     sync_running_ = true;
     const uint64_t target = groups_written_;
-    lock.unlock();
+    mu_.Unlock();
     rocksdb::Status s = db_->SyncWAL();
-    lock.lock();
+    mu_.Lock();
     sync_running_ = false;
     if (s.ok()) {
       groups_synced_ = std::max(groups_synced_, target);
     } else {
-      sync_error_ = FromRocks(s, "syncing the WAL");
+      write_error_ = FromRocks(s, "syncing the WAL");
     }
-    sync_cv_.notify_all();
   }
   --sync_waiters_;
-  return groups_synced_ >= mine ? absl::OkStatus() : sync_error_;
+  return groups_synced_ >= mine ? absl::OkStatus() : write_error_;
+}
+
+absl::Status RocksEventStore::CheckDiskSpace(size_t bytes) {
+  if (in_memory_) return absl::OkStatus();
+  const auto now = std::chrono::steady_clock::now();
+  if (now - space_checked_ > kSpaceCheckInterval || space_free_ < 4 * space_reserve_) {
+    struct statvfs st {};
+    if (statvfs(dir_.c_str(), &st) != 0) return absl::OkStatus();  // no reading: let it try
+    space_free_ = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+    space_reserve_ = std::clamp<uint64_t>(static_cast<uint64_t>(st.f_blocks) * st.f_frsize / 16,
+                                          kMinSpaceReserve, kMaxSpaceReserve);
+    space_checked_ = now;
+  }
+  if (space_free_ >= space_reserve_ + bytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "the disk holding the store %s is full: %.1f MiB free, and %.1f MiB are kept free for "
+      "the store's own work; nothing was written, and writes resume once space is freed",
+      dir_, space_free_ / 1048576.0, space_reserve_ / 1048576.0));
+}
+
+absl::Status RocksEventStore::RecoverFromWriteError() {
+  const auto now = std::chrono::steady_clock::now();
+  // One appender recovers at a time, and not on every append while the disk stays full.
+  if (sync_running_ || now - last_recovery_ < kRecoveryInterval) return write_error_;
+  last_recovery_ = now;
+  sync_running_ = true;
+  // Resuming on a still-full disk would fail to create the new log and leave RocksDB stuck on
+  // that log's error, so wait for room first.
+  if (absl::Status space = CheckDiskSpace(0); !space.ok()) {
+    sync_running_ = false;
+    return space;
+  }
+  mu_.Unlock();
+  rocksdb::Status s = db_->Resume();
+  if (s.ok()) s = FlushAllFamilies();
+  mu_.Lock();
+  sync_running_ = false;
+  if (!s.ok()) {
+    return write_error_;
+  }
+  write_error_ = absl::OkStatus();
+  groups_synced_ = groups_written_;  // everything written so far is in table files now
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ThreadId>> RocksEventStore::ListThreads() {
@@ -873,7 +803,7 @@ absl::StatusOr<StoreStats> RocksEventStore::Stats() {
   for (const auto& entry : fs::recursive_directory_iterator(dir_, ec)) {
     if (entry.is_regular_file(ec)) stats.bytes_on_disk += entry.file_size(ec);
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   stats.last_position = last_position_;
   return stats;
 }
@@ -892,22 +822,27 @@ absl::Status RocksEventStore::CompactAll() {
 }
 
 absl::Status RocksEventStore::Close() {
+  bool log_failed = false;
   {
-    std::unique_lock lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (closed_) return absl::OkStatus();
     closed_ = true;
     // In-flight appends finish: wait until the writer queue drains and no group awaits a sync.
-    while (!writers_.empty() || sync_waiters_ > 0) {
-      lock.unlock();
-      std::this_thread::yield();
-      lock.lock();
-    }
+    mu_.Await(absl::Condition(
+        +[](RocksEventStore* store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(store->mu_) {
+          return store->writers_.empty() && store->sync_waiters_ == 0;
+        },
+        this));
+    log_failed = !write_error_.ok();
   }
   // Bulk-loaded appends have no WAL: they are durable once their memtables are flushed.
-  rocksdb::Status s = in_memory_   ? rocksdb::Status::OK()
-                      : bulk_load_ ? FlushAllFamilies()
-                                   : db_->FlushWAL(true);
+  // After a failed log write the log must not be touched again (see write_error_); what was
+  // acknowledged was synced before the failure.
+  rocksdb::Status s = in_memory_ || read_only_ || log_failed ? rocksdb::Status::OK()
+                      : bulk_load_                           ? FlushAllFamilies()
+                                                             : db_->FlushWAL(true);
   db_ = nullptr;
+  absl::MutexLock lock(&open_mu_);
   open_.reset();  // closes the database unless an iterator still holds it
   return FromRocks(
       s, bulk_load_ ? "flushing the bulk-loaded appends at close" : "flushing the WAL at close");

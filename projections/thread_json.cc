@@ -1,4 +1,4 @@
-// ThreadSummary -> v2 `Thread`: the field renames and defaults Codex 0.113.0 applies.
+// ThreadSummary -> v2 `Thread`: the field renames and defaults Codex 0.117.0 applies.
 #include "projections/thread_json.h"
 
 #include <array>
@@ -56,10 +56,11 @@ Json SessionSourceJson(const Json& source) {
   if (source.is_object() && source.size() == 1 && source.contains("subagent")) {
     const Json& sub = source.at("subagent");
     if (const Json* spawn = ThreadSpawn(source)) {
-      // Codex re-serialises its ThreadSpawn struct: exactly these four fields, missing
-      // nickname and role as null, unknown fields dropped.
+      // Codex re-serialises its ThreadSpawn struct: exactly these five fields, missing
+      // nickname, role and path as null, unknown fields dropped.
       Json out = {{"agent_nickname", StringOrNull(*spawn, "agent_nickname")},
-                  {"agent_role", StringOrNull(*spawn, "agent_role")}};
+                  {"agent_role", StringOrNull(*spawn, "agent_role")},
+                  {"agent_path", StringOrNull(*spawn, "agent_path")}};
       for (const char* key : {"parent_thread_id", "depth"}) {
         if (auto it = spawn->find(key); it != spawn->end()) out[key] = *it;
       }
@@ -67,7 +68,21 @@ Json SessionSourceJson(const Json& source) {
     }
     return {{"subAgent", sub}};
   }
+  // A client-named source (0.117.0): {"custom": NAME} passes through.
+  if (source.is_object() && source.size() == 1 && source.contains("custom") &&
+      source.at("custom").is_string()) {
+    return source;
+  }
   return "unknown";
+}
+
+void InterruptStaleTurns(Json& turns) {
+  if (!turns.is_array()) return;
+  for (Json& turn : turns) {
+    if (turn.is_object() && turn.value("status", Json()) == "inProgress") {
+      turn["status"] = "interrupted";
+    }
+  }
 }
 
 Json GitInfoJson(const Json& git) {
@@ -98,6 +113,9 @@ Json ThreadToJson(const ThreadSummary& summary, const ThreadJsonOptions& options
       {"name", summary.name ? Json(*summary.name) : Json(nullptr)},
       {"turns", options.turns},
   };
+  // Codex's thread/read: unless the thread is active (a live turn runs), no turn can still be
+  // in progress, so a turn the log left open is reported as interrupted.
+  if (options.status.value("type", Json()) != "active") InterruptStaleTurns(thread["turns"]);
   return thread;
 }
 

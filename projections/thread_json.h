@@ -1,4 +1,4 @@
-// The v2 `Thread` JSON (Codex 0.113.0 app-server schema) of a thread index row.
+// The v2 `Thread` JSON (Codex 0.117.0 app-server schema) of a thread index row.
 #ifndef THREADLOG_PROJECTIONS_THREAD_JSON_H_
 #define THREADLOG_PROJECTIONS_THREAD_JSON_H_
 
@@ -26,18 +26,24 @@ struct ThreadJsonOptions {
   std::string default_model_provider = "openai";
 };
 
-// The v2 `Thread` object for `summary`, with every field the 0.113.0 schema lists (and no
-// other: 0.113.0 has no `forkedFromId`). Mapping, checked against the real Codex 0.113.0
-// (tests/projections/thread_json_test.cc):
+// The v2 `Thread` object for `summary`, with every field the 0.117.0 schema lists (and no
+// other: it has no `forkedFromId`). Mapping, checked against the real Codex 0.117.0
+// (tests/projections/thread_json_test.cc, tests/replay):
 //   createdAt/updatedAt   Unix seconds (milliseconds truncated)
 //   source                session_meta.source: "mcp" -> "appServer", {"subagent": X} ->
-//                         {"subAgent": X}, unknown strings -> "unknown"
+//                         {"subAgent": X}, {"custom": NAME} kept, unknown strings -> "unknown"
+//   turns                 options.turns, where unless options.status is `active` every
+//                         `inProgress` turn reads `interrupted` (InterruptStaleTurns)
 //   gitInfo               {commit_hash, branch, repository_url} -> {sha, branch, originUrl},
 //                         missing keys null; null when the meta had no git
 //   agentNickname/Role    from a thread_spawn sub-agent source, else null
 //   modelProvider         options.default_model_provider when the meta named none
 //   ephemeral             false: every stored thread is materialized
 nlohmann::json ThreadToJson(const ThreadSummary& summary, const ThreadJsonOptions& options = {});
+
+// What Codex's thread/read does to the turns of a thread with no live turn: every `inProgress`
+// turn becomes `interrupted` (the process that ran it is gone or idle). Other values untouched.
+void InterruptStaleTurns(nlohmann::json& turns);
 
 // v2 ThreadStatus for the last status the log shows (a loaded thread's status).
 nlohmann::json ThreadStatusJson(LastStatus status);

@@ -1,4 +1,5 @@
-// RocksThreadStore: the EventStore plus the Projector, and the reads served from projections.
+// ProjectedThreadStore: the EventStore plus the Projector, and the reads served from the
+// projections it keeps in the store's state families.
 #include "projections/thread_store.h"
 
 #include <algorithm>
@@ -10,8 +11,6 @@
 #include "projections/internal/list_row.h"
 #include "projections/internal/projector.h"
 #include "projections/internal/store_keys.h"
-#include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
 
 namespace threadlog {
 namespace {
@@ -21,12 +20,6 @@ namespace sk = store_keys;
 
 // Rebuild writes its batch every this many bytes (bounded memory, few large writes).
 constexpr size_t kRebuildBatchBytes = 8 << 20;
-
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
-  return absl::InternalError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
-}
 
 // Expands a thread's events into its Codex rollout lines: rollout kinds only, a thread_forked
 // event replaced by the parent's rollout lines up to the fork's seq (recursively).
@@ -95,17 +88,16 @@ class RolloutIterator final : public EventIterator {
   absl::Status status_;
 };
 
-class RocksThreadStore final : public ThreadStore {
+class ProjectedThreadStore final : public ThreadStore {
  public:
-  RocksThreadStore(std::unique_ptr<EventStore> log)
+  explicit ProjectedThreadStore(std::unique_ptr<EventStore> log, bool read_only)
       : log_(std::move(log)),
-        projector_(std::make_unique<Projector>(log_.get())),
-        index_(log_->family(sk::kThreadIndexFamily)),
-        turns_(log_->family(sk::kTurnsFamily)),
-        meta_(log_->family(sk::kProjectionMetaFamily)) {
+        state_(&log_->state()),
+        projector_(std::make_unique<Projector>(log_.get(), state_)),
+        read_only_(read_only) {
     log_->SetObserver(projector_.get());
   }
-  ~RocksThreadStore() override { (void)Close(); }
+  ~ProjectedThreadStore() override { (void)Close(); }
 
   // Calls `take` for each thread of the query's ordering that passes its filters, newest
   // first, up to query.limit; sets `next_cursor` when more rows follow.
@@ -127,40 +119,54 @@ class RocksThreadStore final : public ThreadStore {
     }
     ListQuery filters = query;
     if (filters.cwd) filters.cwd = PathComponentsForm(*filters.cwd);  // as the rows hold it
-    std::unique_ptr<rocksdb::Iterator> it(log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
+    std::unique_ptr<StateIterator> it = state_->Scan(sk::kIndex, prefix, start);
     size_t taken = 0;
     std::string last_key;  // the cursor continues after the last row looked at, taken or not
-    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    for (; it->Valid(); it->Next()) {
       if (taken == query.limit) {
         *next_cursor = absl::WebSafeBase64Escape(last_key);
         break;
       }
-      const std::string_view key = it->key().ToStringView();
+      const std::string_view key = it->key();
       last_key.assign(key);
-      absl::StatusOr<ListRowView> row = DecodeListRow(it->value().ToStringView());
+      absl::StatusOr<ListRowView> row = DecodeListRow(it->value());
       if (!row.ok()) return row.status();
       if (!RowMatches(*row, filters)) continue;
       const ThreadId id = sk::ThreadOfOrderKey(key);
       if (absl::Status st = take(id, *row); !st.ok()) return st;
       ++taken;
     }
-    if (!it->status().ok()) return FromRocks(it->status(), "listing threads");
-    return absl::OkStatus();
+    return it->status();
   }
 
   absl::Status CheckVersion(ProgressFn progress) {
-    std::string version;
-    rocksdb::Status s = log_->db()->Get(rocksdb::ReadOptions(), meta_, sk::kVersionKey, &version);
-    if (s.ok() && version == std::to_string(kProjectionVersion)) return absl::OkStatus();
-    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the projection version");
+    absl::StatusOr<std::optional<std::string>> version =
+        state_->Get(sk::kProjectionMeta, sk::kVersionKey);
+    if (!version.ok()) return version.status();
+    const std::string current = std::to_string(kProjectionVersion);
+    if (*version == current) return absl::OkStatus();
     absl::StatusOr<StoreStats> stats = log_->Stats();
     if (!stats.ok()) return stats.status();
     if (stats->last_position == 0) {  // a new store: nothing to replay
-      return FromRocks(log_->db()->Put(rocksdb::WriteOptions(), meta_, sk::kVersionKey,
-                                       std::to_string(kProjectionVersion)),
-                       "recording the projection version");
+      if (read_only_) return absl::OkStatus();
+      return log_->WriteState(
+          [&](StateWriter& state) { state.Put(sk::kProjectionMeta, sk::kVersionKey, current); });
     }
-    return Rebuild(std::move(progress));
+    if (read_only_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the store's projections were built by another threadlog (projection version ",
+          version->value_or("none"), ", this one is ", current,
+          "); open it once for writing (`threadlog rebuild` or `threadlog serve`) to rebuild "
+          "them"));
+    }
+    if (absl::Status s = Rebuild(std::move(progress)); !s.ok()) {
+      return absl::Status(
+          s.code(),
+          absl::StrCat("this threadlog must rebuild the store's projections (version ",
+                       version->value_or("none"), " -> ", current,
+                       ") and the rebuild failed; the store is unchanged: ", s.message()));
+    }
+    return absl::OkStatus();
   }
 
   EventStore& log() override { return *log_; }
@@ -172,12 +178,11 @@ class RocksThreadStore final : public ThreadStore {
   }
 
   absl::StatusOr<std::optional<ThreadSummary>> GetThread(const ThreadId& thread) override {
-    std::string text;
-    rocksdb::Status s =
-        log_->db()->Get(rocksdb::ReadOptions(), index_, sk::SummaryKey(thread), &text);
-    if (s.IsNotFound()) return std::nullopt;
-    if (!s.ok()) return FromRocks(s, "reading a thread summary");
-    absl::StatusOr<SummaryState> state = SummaryStateFromJson(text);
+    absl::StatusOr<std::optional<std::string>> text =
+        state_->Get(sk::kIndex, sk::SummaryKey(thread));
+    if (!text.ok()) return text.status();
+    if (!*text) return std::nullopt;
+    absl::StatusOr<SummaryState> state = SummaryStateFromJson(**text);
     if (!state.ok()) return state.status();
     return std::move(state->summary);
   }
@@ -209,13 +214,11 @@ class RocksThreadStore final : public ThreadStore {
   }
 
   absl::StatusOr<Json> ReadTurns(const ThreadId& thread, std::optional<size_t> last_n) override {
-    std::string record;
-    rocksdb::Status s =
-        log_->db()->Get(rocksdb::ReadOptions(), turns_, sk::CheckpointKey(thread), &record);
-    if (s.IsNotFound())
-      return absl::NotFoundError(absl::StrCat("thread not found: ", thread.ToString()));
-    if (!s.ok()) return FromRocks(s, "reading a turn checkpoint");
-    Json checkpoint = Json::parse(record, nullptr, false);
+    absl::StatusOr<std::optional<std::string>> record =
+        state_->Get(sk::kTurns, sk::CheckpointKey(thread));
+    if (!record.ok()) return record.status();
+    if (!*record) return absl::NotFoundError(absl::StrCat("thread not found: ", thread.ToString()));
+    Json checkpoint = Json::parse(**record, nullptr, false);
     Json state = checkpoint.is_object() && checkpoint.contains("builder")
                      ? Json::parse(checkpoint["builder"].get<std::string>(), nullptr, false)
                      : Json();
@@ -247,13 +250,12 @@ class RocksThreadStore final : public ThreadStore {
   absl::StatusOr<std::vector<ThreadId>> FindByName(std::string_view name) override {
     std::vector<ThreadId> found;
     if (name.empty()) return found;
-    const std::string prefix = sk::NamePrefix(name);
-    std::unique_ptr<rocksdb::Iterator> it(log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      std::string_view key = it->key().ToStringView();
+    std::unique_ptr<StateIterator> it = state_->Scan(sk::kIndex, sk::NamePrefix(name));
+    for (; it->Valid(); it->Next()) {
+      std::string_view key = it->key();
       found.push_back(ThreadId::FromBytes(key.substr(key.size() - ThreadId::kSize)));
     }
-    if (!it->status().ok()) return FromRocks(it->status(), "reading the name index");
+    if (!it->status().ok()) return it->status();
     return found;
   }
 
@@ -274,11 +276,9 @@ class RocksThreadStore final : public ThreadStore {
       // Scan the summaries whose id starts with the whole bytes of the prefix, then filter by
       // the text form (an odd digit count leaves half a byte).
       std::string bytes = absl::HexStringToBytes(hex.substr(0, hex.size() / 2 * 2));
-      std::string prefix = "S" + bytes;
-      std::unique_ptr<rocksdb::Iterator> it(
-          log_->db()->NewIterator(rocksdb::ReadOptions(), index_));
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        ThreadId id = ThreadId::FromBytes(it->key().ToStringView().substr(1));
+      std::unique_ptr<StateIterator> it = state_->Scan(sk::kIndex, "S" + bytes);
+      for (; it->Valid(); it->Next()) {
+        ThreadId id = ThreadId::FromBytes(it->key().substr(1));
         std::string id_hex = id.ToString();
         id_hex.erase(std::remove(id_hex.begin(), id_hex.end(), '-'), id_hex.end());
         if (id_hex.compare(0, hex.size(), hex) == 0) matches.push_back(id);
@@ -304,33 +304,30 @@ class RocksThreadStore final : public ThreadStore {
     return std::make_unique<RolloutIterator>(log_.get(), thread, 0);
   }
 
+  // Folds the whole log into a fresh generation of the state families (StateRebuild); only
+  // a complete fold is swapped in, so a failure leaves the live projections as they were.
   absl::Status Rebuild(ProgressFn progress) override {
-    rocksdb::DB* db = log_->db();
-    const std::string begin;
-    const std::string end(1, '\xff');
-    for (rocksdb::ColumnFamilyHandle* family : {index_, turns_, meta_}) {
-      rocksdb::Status s = db->DeleteRange(rocksdb::WriteOptions(), family, begin, end);
-      if (!s.ok()) return FromRocks(s, "dropping projections");
-    }
-    projector_->ClearCache();
+    if (read_only_) return absl::FailedPreconditionError("the store is open read-only");
+    absl::StatusOr<std::unique_ptr<StateRebuild>> rebuild = log_->BeginStateRebuild();
+    if (!rebuild.ok()) return rebuild.status();
+    Projector folder(log_.get(), &(*rebuild)->reader());
     absl::StatusOr<StoreStats> stats = log_->Stats();
     const uint64_t total = stats.ok() ? stats->last_position : 0;
 
     // Events stream straight from the log into the fold; each run of one thread's events is
     // written once it ends, and the batch whenever it grows large.
-    rocksdb::WriteBatch batch;
+    std::unique_ptr<StateWriter> batch = (*rebuild)->NewBatch();
     std::optional<Projector::Run> run;
     auto end_run = [&]() -> absl::Status {
       if (!run) return absl::OkStatus();
-      absl::Status s = projector_->EndRun(*run, &batch);
+      absl::Status s = folder.EndRun(*run, batch.get());
       run.reset();
       return s;
     };
     auto write = [&]() -> absl::Status {
-      rocksdb::Status s = db->Write(rocksdb::WriteOptions(), &batch);
-      projector_->Commit(s.ok());
-      batch.Clear();
-      return FromRocks(s, "writing rebuilt projections");
+      absl::Status s = (*rebuild)->Write(*batch);
+      folder.Commit(s.ok());
+      return s;
     };
     uint64_t done = 0;
     std::unique_ptr<EventIterator> it = log_->ReadAll(1);
@@ -338,24 +335,26 @@ class RocksThreadStore final : public ThreadStore {
       const EventView& e = it->event();
       if (run && e.thread != run->thread) {
         if (absl::Status s = end_run(); !s.ok()) return s;
-        if (batch.GetDataSize() > kRebuildBatchBytes) {
+        if (batch->buffered_bytes() > kRebuildBatchBytes) {
           if (absl::Status s = write(); !s.ok()) return s;
         }
       }
       if (!run) {
-        absl::StatusOr<Projector::Run> begun = projector_->BeginRun(e.thread);
+        absl::StatusOr<Projector::Run> begun = folder.BeginRun(e.thread);
         if (!begun.ok()) return begun.status();
         run = *std::move(begun);
       }
-      absl::Status folded = projector_->FoldEvent(
-          *run, {e.kind, e.type, e.payload, e.timestamp_ms, e.position}, &batch);
+      absl::Status folded = folder.FoldEvent(
+          *run, {e.kind, e.type, e.payload, e.timestamp_ms, e.position}, batch.get());
       if (!folded.ok()) return folded;
       if (progress && ++done % 65536 == 0) progress(done, total);
     }
     if (!it->status().ok()) return it->status();
     if (absl::Status s = end_run(); !s.ok()) return s;
-    batch.Put(meta_, sk::kVersionKey, std::to_string(kProjectionVersion));
+    batch->Put(sk::kProjectionMeta, sk::kVersionKey, std::to_string(kProjectionVersion));
     if (absl::Status s = write(); !s.ok()) return s;
+    if (absl::Status s = (*rebuild)->Commit(); !s.ok()) return s;
+    projector_->ClearCache();  // the live state is the new generation now
     if (progress) progress(total, total);
     return absl::OkStatus();
   }
@@ -369,13 +368,12 @@ class RocksThreadStore final : public ThreadStore {
 
  private:
   std::unique_ptr<EventStore> log_;
+  StateReader* state_;  // log_'s live state
   std::unique_ptr<Projector> projector_;
-  rocksdb::ColumnFamilyHandle* index_;
-  rocksdb::ColumnFamilyHandle* turns_;
-  rocksdb::ColumnFamilyHandle* meta_;
+  const bool read_only_;
 };
 
-absl::Status RocksThreadStore::Verify(ProgressFn progress) {
+absl::Status ProjectedThreadStore::Verify(ProgressFn progress) {
   absl::StatusOr<std::vector<ThreadId>> threads = log_->ListThreads();
   if (!threads.ok()) return threads.status();
   uint64_t done = 0;
@@ -407,14 +405,14 @@ absl::Status RocksThreadStore::Verify(ProgressFn progress) {
     const ThreadSummary& s = replayed->summary.summary;
     for (std::string key : {sk::OrderKey('C', s.archived, s.created_at_ms, thread),
                             sk::OrderKey('U', s.archived, s.updated_at_ms, thread)}) {
-      std::string row;
-      rocksdb::Status st = log_->db()->Get(rocksdb::ReadOptions(), index_, key, &row);
+      absl::StatusOr<std::optional<std::string>> row = state_->Get(sk::kIndex, key);
+      if (!row.ok()) return row.status();
       const char* ordering = key[0] == 'C' ? "created" : "updated";
-      if (!st.ok()) {
+      if (!*row) {
         return absl::DataLossError(
             absl::StrCat("thread ", id, ": missing from the ", ordering, " ordering"));
       }
-      if (row != EncodeListRow(s)) {
+      if (**row != EncodeListRow(s)) {
         return absl::DataLossError(absl::StrCat("thread ", id, ": its listing row in the ",
                                                 ordering,
                                                 " ordering differs from the replayed summary's"));
@@ -447,11 +445,11 @@ absl::StatusOr<std::unique_ptr<ThreadStore>> ThreadStore::Open(const std::string
   StoreOptions options;
   options.bulk_load = opts.bulk_load;
   options.in_memory = opts.in_memory;
-  options.extra_column_families = {sk::kThreadIndexFamily, sk::kTurnsFamily,
-                                   sk::kProjectionMetaFamily};
+  options.read_only = opts.read_only;
+  options.state_families = sk::StateFamilyNames();
   absl::StatusOr<std::unique_ptr<EventStore>> log = EventStore::Open(dir, options);
   if (!log.ok()) return log.status();
-  auto store = std::make_unique<RocksThreadStore>(*std::move(log));
+  auto store = std::make_unique<ProjectedThreadStore>(*std::move(log), opts.read_only);
   if (absl::Status s = store->CheckVersion(opts.progress); !s.ok()) return s;
   return std::unique_ptr<ThreadStore>(std::move(store));
 }

@@ -113,6 +113,9 @@ struct ThreadStoreOptions {
   // StoreOptions::in_memory: nothing is read from or written to the disk; `dir` only names the
   // store. For views of rollout files that must not touch any store (inspect PATH, replay).
   bool in_memory = false;
+  // StoreOptions::read_only: for inspect and verify, which then also work while `serve` has the
+  // store open. Projections of another version are an error then (they cannot be rebuilt).
+  bool read_only = false;
 };
 
 // The log and every read model. Thread-safe. As a RolloutStore it is what imports fill and
@@ -164,8 +167,10 @@ class ThreadStore : public RolloutStore {
   // The summary's file-facing part (RolloutStore).
   absl::StatusOr<std::optional<ThreadFileState>> FileState(const ThreadId& thread) override;
 
-  // Drops every projection and replays the log. Must not run concurrently with Append (it is
-  // meant for `threadlog rebuild` and for Open, before anyone else has the store).
+  // Replays the log into a fresh generation of every projection and swaps it in only once it
+  // is complete: a failure (a damaged event, a full disk) leaves the projections as they were.
+  // Must not run concurrently with any other use of the store (it is meant for `threadlog
+  // rebuild` and for Open, before anyone else has the store).
   virtual absl::Status Rebuild(ProgressFn progress = {}) = 0;
   // Replays the log into memory and compares with what is stored. OK when equal; otherwise
   // kDataLoss naming the first difference.
@@ -174,7 +179,7 @@ class ThreadStore : public RolloutStore {
   virtual absl::Status Close() = 0;
 
   // Version of every projection's rules and layout; a store with another version is rebuilt.
-  static constexpr int kProjectionVersion = 6;
+  static constexpr int kProjectionVersion = 7;
 };
 
 }  // namespace threadlog

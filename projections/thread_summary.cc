@@ -9,6 +9,7 @@
 #include "eventlog/absl_compat.h"
 #include "eventlog/persistence_policy.h"
 #include "eventlog/timestamp.h"
+#include "projections/internal/thread_items.h"
 
 namespace threadlog {
 namespace {
@@ -51,24 +52,57 @@ void ApplySessionMeta(SummaryState* state, const Json& meta) {
   }
 }
 
-bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
   }
   return true;
 }
 
-// Codex's "contextual" user messages: injected instructions and session-prefix markers that are
-// model context, not something the user typed (core's is_contextual_user_message).
+// Codex 0.117.0's "contextual" user fragments: injected instructions and markers that are model
+// context, not something the user typed. A fragment is one when, without surrounding
+// whitespace, it starts with one of these openers and ends with its closer (ASCII case
+// ignored), or when it is a hook prompt. (0.113.0 only looked at the opener and also counted
+// <user_instructions> and <context_update>, which 0.117.0 shows as typed text.)
 bool IsContextualText(std::string_view text) {
-  size_t start = text.find_first_not_of(" \t\r\n");
-  std::string_view trimmed = start == std::string_view::npos ? "" : text.substr(start);
-  for (std::string_view marker : {"<environment_context>", "<turn_aborted>", "<context_update>",
-                                  "<user_shell_command>", "<user_instructions>", "<skill>"}) {
-    if (StartsWithIgnoringCase(trimmed, marker)) return true;
+  static constexpr std::pair<std::string_view, std::string_view> kFragments[] = {
+      {"# AGENTS.md instructions for ", "</INSTRUCTIONS>"},
+      {"<environment_context>", "</environment_context>"},
+      {"<skill>", "</skill>"},
+      {"<user_shell_command>", "</user_shell_command>"},
+      {"<turn_aborted>", "</turn_aborted>"},
+      {"<subagent_notification>", "</subagent_notification>"},
+  };
+  const std::string_view trimmed = internal::TrimUnicode(text);
+  for (const auto& [open, close] : kFragments) {
+    if (trimmed.size() >= open.size() + close.size() &&
+        EqualsIgnoringAsciiCase(trimmed.substr(0, open.size()), open) &&
+        EqualsIgnoringAsciiCase(trimmed.substr(trimmed.size() - close.size()), close)) {
+      return true;
+    }
   }
-  return trimmed.starts_with("# AGENTS.md instructions for ");
+  return internal::ParseHookPromptFragment(text).has_value();
+}
+
+// The texts Codex puts around each input_image of a user message: `<image>` (or, for a local
+// image, `<image name=[Image #N]>`) just before it and `</image>` just after. They are not part
+// of the text; the same texts elsewhere are (0.117.0 shows a lone "<image>" as typed).
+bool IsImageOpenMarker(std::string_view text) {
+  return text == "<image>" || (text.starts_with("<image name=") && text.ends_with(">"));
+}
+
+bool IsImagePart(const Json& content, size_t i) {
+  return i < content.size() && content[i].is_object() &&
+         StringField(content[i], "type") == "input_image";
+}
+
+bool IsImageMarker(const Json& content, size_t i, std::string_view text) {
+  if (IsImageOpenMarker(text)) return IsImagePart(content, i + 1);
+  return text == "</image>" && i > 0 && IsImagePart(content, i - 1);
 }
 
 // The preview text of a response_item user message, or nullopt when it is contextual or holds
@@ -79,10 +113,12 @@ std::optional<std::string> UserMessagePreview(const Json& item) {
   if (content == item.end() || !content->is_array()) return std::nullopt;
   std::string text;
   bool any_text = false;
-  for (const Json& part : *content) {
+  for (size_t i = 0; i < content->size(); ++i) {
+    const Json& part = (*content)[i];
     if (!part.is_object() || StringField(part, "type") != "input_text") continue;
     std::string piece = StringField(part, "text");
     if (IsContextualText(piece)) return std::nullopt;
+    if (IsImageMarker(*content, i, piece)) continue;
     text += piece;
     any_text = true;
   }
@@ -90,9 +126,9 @@ std::optional<std::string> UserMessagePreview(const Json& item) {
   return text;
 }
 
-// thread/list's preview of a user_message text, as Codex 0.113.0 shows it: what follows its
-// "## My request for Codex:" marker when present, without surrounding whitespace (contextual
-// text is not skipped there, nor is an empty message).
+// thread/list's preview of a user_message text, as Codex 0.113.0 and 0.117.0 show it: what
+// follows its "## My request for Codex:" marker when present, without surrounding whitespace
+// (contextual text is not skipped there, nor is an empty message).
 std::string ListPreview(std::string_view message) {
   constexpr std::string_view kMarker = "## My request for Codex:";
   if (size_t at = message.find(kMarker); at != std::string_view::npos) {

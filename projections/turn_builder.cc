@@ -1,4 +1,5 @@
-// The thread-history fold: turn boundaries, item numbering and routing (Codex thread_history.rs).
+// The thread-history fold: turn boundaries, item numbering and routing (Codex 0.117.0's
+// thread_history.rs).
 #include "projections/turn_builder.h"
 
 #include <algorithm>
@@ -89,7 +90,11 @@ void MarkCompleted(Json& turn) {
 // id's (its creation time, so ids still sort by thread) and whose last 8 bytes are the
 // 1-based position of the event that opened the turn. Unique within a thread, stable across
 // rebuilds and across export/import of the rollout.
-std::string LegacyTurnId(std::string_view thread_id, uint64_t position) {
+//
+// `kind` tells apart ids made from the same event: 0 for a turn (the form stored since state
+// version 1), 1 for a hook prompt item. It sits in the two bits after the variant, which a
+// position below 2^60 never uses.
+std::string SyntheticId(std::string_view thread_id, uint64_t position, uint8_t kind) {
   std::array<uint8_t, 16> bytes{};
   std::vector<uint8_t> nibbles;
   for (char c : thread_id) {
@@ -105,8 +110,8 @@ std::string LegacyTurnId(std::string_view thread_id, uint64_t position) {
     for (size_t i = 0; i < 8; ++i) bytes[i] = static_cast<uint8_t>(h >> (56 - 8 * i));
   }
   for (size_t i = 0; i < 8; ++i) bytes[8 + i] = static_cast<uint8_t>(position >> (56 - 8 * i));
-  bytes[6] = (bytes[6] & 0x0f) | 0x80;  // version 8
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;  // variant 10
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;                                            // version 8
+  bytes[8] = (bytes[8] & 0x0f) | static_cast<uint8_t>((kind & 0x3) << 4) | 0x80;  // variant 10
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   for (size_t i = 0; i < 16; ++i) {
@@ -117,6 +122,10 @@ std::string LegacyTurnId(std::string_view thread_id, uint64_t position) {
   return out;
 }
 
+std::string LegacyTurnId(std::string_view thread_id, uint64_t position) {
+  return SyntheticId(thread_id, position, 0);
+}
+
 }  // namespace
 
 // Applies one parsed event to a builder. Each handler converts the payload first (which may
@@ -124,6 +133,8 @@ std::string LegacyTurnId(std::string_view thread_id, uint64_t position) {
 class TurnBuilder::Applier {
  public:
   explicit Applier(TurnBuilder& b) : b_(b) {}
+
+  void ResponseItem(const Json& payload) { HookPrompt(payload); }
 
   void Compacted(const Json& payload) {
     ReqString(payload, "message");
@@ -207,13 +218,21 @@ class TurnBuilder::Applier {
   }
 
   void AgentMessage(const Json& p) {
-    std::string text = ReqString(p, "message");
-    Json phase = p.contains("phase") ? p.at("phase") : Json(nullptr);
-    if (!phase.is_null() && phase != "commentary" && phase != "final_answer") {
-      throw BadPayload("unknown agent_message phase " + phase.dump());
-    }
-    if (text.empty()) return;
-    PushNumbered({{"type", "agentMessage"}, {"text", std::move(text)}, {"phase", phase}});
+    if (std::optional<Json> item = internal::AgentMessageItem(p)) PushNumbered(std::move(*item));
+  }
+
+  // A user message of the model history made only of <hook_prompt> fragments is shown as a
+  // hookPrompt item in the open turn (opened if need be), under the message's own id. Codex
+  // makes up a random UUIDv4 for one without an id; ours is derived from the event position.
+  void HookPrompt(const Json& message) {
+    std::optional<Json> fragments = internal::HookPromptFragments(message);
+    if (!fragments) return;
+    const Json id = message.value("id", Json());
+    Json item = {{"type", "hookPrompt"},
+                 {"id", id.is_string() ? id.get<std::string>()
+                                       : SyntheticId(b_.thread_id_, b_.position_, 1)},
+                 {"fragments", std::move(*fragments)}};
+    EnsureOpen()["items"].push_back(std::move(item));
   }
 
   // agent_reasoning texts go to `summary`, raw content to `content`; consecutive ones merge
@@ -249,7 +268,8 @@ class TurnBuilder::Applier {
   // An aborted turn stays listed, as interrupted; it is not closed here: the next
   // task_started or user message closes it.
   void TurnAborted(const Json& p) {
-    // TurnAbortReason as of 0.113.0; newer reasons (budget_limited) make Codex skip the line.
+    // TurnAbortReason as 0.117.0 reads it (unchanged since 0.113.0); newer reasons
+    // (budget_limited) make Codex skip the line.
     const std::string reason = ReqString(p, "reason");
     if (reason != "interrupted" && reason != "replaced" && reason != "review_ended") {
       throw BadPayload("unknown turn_aborted reason " + reason);
@@ -354,8 +374,12 @@ absl::Status TurnBuilder::Apply(EventKind kind, std::string_view type,
                                 std::string_view payload_json) {
   if (!IsRolloutKind(kind)) return absl::OkStatus();  // lifecycle events carry no history
   ++position_;
-  // 0.113.0 rebuilds nothing from response_items (hook prompts came later) or turn_context.
-  if (kind == EventKind::kResponseItem || kind == EventKind::kTurnContext) {
+  // Of the model history only hook prompts (user messages holding <hook_prompt hook_run_id=…>
+  // fragments) are shown; every such text names the attribute literally, so other
+  // response_items are skipped unparsed. turn_context carries no history.
+  if (kind == EventKind::kTurnContext) return absl::OkStatus();
+  if (kind == EventKind::kResponseItem &&
+      (type != "message" || payload_json.find("hook_run_id") == std::string_view::npos)) {
     return absl::OkStatus();
   }
   if (kind == EventKind::kEventMsg && !IsHandled(type)) return absl::OkStatus();
@@ -363,7 +387,10 @@ absl::Status TurnBuilder::Apply(EventKind kind, std::string_view type,
 
   Json payload = Json::parse(payload_json, nullptr, /*allow_exceptions=*/false);
   if (payload.is_discarded() || !payload.is_object()) {
-    if (kind == EventKind::kSessionMeta) return absl::OkStatus();
+    // Neither changes the turns when Codex cannot read it.
+    if (kind == EventKind::kSessionMeta || kind == EventKind::kResponseItem) {
+      return absl::OkStatus();
+    }
     return absl::InvalidArgumentError(absl::StrCat(std::string(EventKindName(kind)), " ",
                                                    std::string(type),
                                                    ": payload is not a JSON object"));
@@ -378,6 +405,8 @@ absl::Status TurnBuilder::Apply(EventKind kind, std::string_view type,
     Applier applier(*this);
     if (kind == EventKind::kCompacted) {
       applier.Compacted(payload);
+    } else if (kind == EventKind::kResponseItem) {
+      applier.ResponseItem(payload);
     } else {
       applier.Event(type, payload);
     }

@@ -16,14 +16,18 @@
 
 namespace threadlog {
 
-// Rebuilds a thread's turns the way Codex 0.113.0's app-server does (thread_history.rs): feed
+// Rebuilds a thread's turns the way Codex 0.117.0's app-server does (thread_history.rs): feed
 // every event of one thread in log order, then Turns() is exactly `thread.turns` of
 // `thread/read` with `includeTurns: true` (v2 `Turn` objects holding v2 `ThreadItem`s).
 // The rules and the few deliberate differences from Codex are listed in projections/TURNS.md.
 //
 // The fold is deterministic: the same events in the same order give the same Turns() and the
 // same Serialize() bytes. In particular turns Codex would give a random UUIDv7 (legacy files
-// without task_started) get an id derived from the thread id and the event's position.
+// without task_started) and hook prompts without an id (random UUIDv4 in Codex) get an id
+// derived from the thread id and the event's position.
+//
+// Turns() is the fold alone: a turn still `inProgress` here is shown as `interrupted` by a
+// reader whose thread has no live turn (ThreadToJson does that, as Codex's thread/read does).
 //
 // Not thread-safe; one builder per thread, used from one thread at a time.
 class TurnBuilder {
@@ -85,7 +89,7 @@ class TurnBuilder {
   const nlohmann::json& finished_turn(size_t i) const { return turns_[i]; }
 
   // Version of the serialized state and of the rules; bump when either changes.
-  static constexpr int kStateVersion = 1;
+  static constexpr int kStateVersion = 2;
 
  private:
   class Applier;  // the per-event rules, defined in the .cc

@@ -31,12 +31,13 @@ absl::StatusOr<std::string> ResolveHome(const GlobalOptions& options) {
 }
 
 absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& options,
-                                                       bool bulk_load) {
+                                                       StoreAccess access) {
   absl::StatusOr<std::string> home = ResolveHome(options);
   if (!home.ok()) return home.status();
   ThreadStoreOptions store_options;
   store_options.progress = StderrProgress("rebuilding projections");
-  store_options.bulk_load = bulk_load;
+  store_options.bulk_load = access == StoreAccess::kBulkLoad;
+  store_options.read_only = access == StoreAccess::kReadOnly;
   return ThreadStore::Open(*home, store_options);
 }
 

@@ -20,10 +20,16 @@ struct GlobalOptions {
 // The store directory chosen by --home, $THREADLOG_HOME or ~/.threadlog, made absolute.
 absl::StatusOr<std::string> ResolveHome(const GlobalOptions& options);
 
-// Opens (creating on first use) the store in the resolved home. A projection rebuild that the
-// open needs reports progress on stderr. `bulk_load`: for `import` (see StoreOptions).
-absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(const GlobalOptions& options,
-                                                       bool bulk_load = false);
+// How a subcommand uses the store.
+enum class StoreAccess {
+  kReadWrite,  // created on first use; a projection rebuild the open needs reports on stderr
+  kReadOnly,   // inspect, verify: writes nothing, works beside a running `serve`
+  kBulkLoad,   // import: StoreOptions::bulk_load
+};
+
+// Opens the store in the resolved home.
+absl::StatusOr<std::unique_ptr<ThreadStore>> OpenStore(
+    const GlobalOptions& options, StoreAccess access = StoreAccess::kReadWrite);
 
 // "12.3k events/s"-style progress printer for long jobs, on stderr, at most once a second.
 ProgressFn StderrProgress(std::string what);
@@ -40,6 +46,7 @@ void RegisterImport(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterBench(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterRebuild(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterVerify(CLI::App& app, GlobalOptions& global, Action* action);
+void RegisterRepair(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterMigrate(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterExport(CLI::App& app, GlobalOptions& global, Action* action);
 void RegisterInspect(CLI::App& app, GlobalOptions& global, Action* action);

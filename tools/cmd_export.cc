@@ -20,7 +20,7 @@ int RunExport(const GlobalOptions& global, const ExportArgs& args) {
   if (args.thread.empty() == args.all.empty()) {
     return ReportError(absl::InvalidArgumentError("export: name one THREAD or pass --all DIR"));
   }
-  absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global);
+  absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global, StoreAccess::kReadOnly);
   if (!store.ok()) return ReportError(store.status());
   ExportOptions options;
   options.force = args.force;

@@ -22,7 +22,8 @@ void RegisterImport(CLI::App& app, GlobalOptions& global, Action* action) {
       // it stops half-way, what is on disk is consistent and a second run completes it.
       absl::StatusOr<std::string> home = ResolveHome(global);
       if (!home.ok()) return ReportError(home.status());
-      absl::StatusOr<std::unique_ptr<ThreadStore>> store = OpenStore(global, /*bulk_load=*/true);
+      absl::StatusOr<std::unique_ptr<ThreadStore>> store =
+          OpenStore(global, StoreAccess::kBulkLoad);
       if (!store.ok()) return ReportError(store.status());
       auto start = std::chrono::steady_clock::now();
       auto last_progress = start;

@@ -23,7 +23,7 @@ struct InspectArgs {
 // The store to look at: the user's, or an in-memory one holding `paths`.
 absl::StatusOr<std::unique_ptr<ThreadStore>> OpenTarget(const GlobalOptions& global,
                                                         const InspectArgs& args) {
-  if (args.paths.empty()) return OpenStore(global);
+  if (args.paths.empty()) return OpenStore(global, StoreAccess::kReadOnly);
   absl::StatusOr<RolloutView> view = ViewRollouts(args.paths, [](const ImportProblem& p) {
     std::cerr << p.file << ":" << p.line << ": skipped: " << p.reason << "\n";
   });

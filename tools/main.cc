@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   RegisterBench(app, global, &action);
   RegisterRebuild(app, global, &action);
   RegisterVerify(app, global, &action);
+  RegisterRepair(app, global, &action);
   RegisterMigrate(app, global, &action);
   RegisterExport(app, global, &action);
   RegisterInspect(app, global, &action);

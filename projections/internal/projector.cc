@@ -5,7 +5,6 @@
 #include "eventlog/absl_compat.h"
 #include "projections/internal/list_row.h"
 #include "projections/internal/store_keys.h"
-#include "rocksdb/write_batch.h"
 
 namespace threadlog {
 namespace {
@@ -21,12 +20,6 @@ constexpr size_t kMaxCachedThreads = 4096;
 std::string StringMember(const Json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
-  return absl::InternalError(absl::StrCat(ToAbsl(what), ": ", s.ToString()));
 }
 
 // What a fork's summary takes from its parent's as of the fork, until its own events say
@@ -57,20 +50,16 @@ std::string Projector::CheckpointRecord(const ThreadProjection& p) {
   return record.dump();
 }
 
-Projector::Projector(EventStore* store)
-    : store_(store),
-      db_(store->db()),
-      index_(store->family(sk::kThreadIndexFamily)),
-      turns_(store->family(sk::kTurnsFamily)) {}
+Projector::Projector(EventStore* log, StateReader* state) : log_(log), state_(state) {}
 
 absl::Status Projector::ReadTurnRows(const ThreadId& thread, uint32_t begin, uint32_t end,
                                      std::vector<Json>* out) {
   if (begin >= end) return absl::OkStatus();
-  std::string record;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), turns_, sk::CheckpointKey(thread), &record);
-  if (s.IsNotFound()) return absl::NotFoundError("no turns stored for the thread");
-  if (!s.ok()) return FromRocks(s, "reading a turn checkpoint");
-  Json checkpoint = Json::parse(record, nullptr, false);
+  absl::StatusOr<std::optional<std::string>> record =
+      state_->Get(sk::kTurns, sk::CheckpointKey(thread));
+  if (!record.ok()) return record.status();
+  if (!*record) return absl::NotFoundError("no turns stored for the thread");
+  Json checkpoint = Json::parse(**record, nullptr, false);
   if (!checkpoint.is_object()) return absl::DataLossError("a turn checkpoint is not JSON");
   uint32_t inherited = checkpoint.value("inherited_turns", 0u);
   if (begin < inherited) {
@@ -82,22 +71,19 @@ absl::Status Projector::ReadTurnRows(const ThreadId& thread, uint32_t begin, uin
     begin = inherited;
   }
   if (begin >= end) return absl::OkStatus();
-  std::string upper = sk::TurnKey(thread, end);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, turns_));
+  std::unique_ptr<StateIterator> it =
+      state_->Scan(sk::kTurns, sk::TurnPrefix(thread), sk::TurnKey(thread, begin));
   uint32_t expected = begin;
-  for (it->Seek(sk::TurnKey(thread, begin)); it->Valid(); it->Next(), ++expected) {
+  for (; it->Valid() && expected < end; it->Next(), ++expected) {
     if (it->key() != sk::TurnKey(thread, expected)) {
       return absl::DataLossError(
           absl::StrCat("turn ", expected, " of thread ", thread.ToString(), " is missing"));
     }
-    Json turn = Json::parse(it->value().ToStringView(), nullptr, false);
+    Json turn = Json::parse(it->value(), nullptr, false);
     if (turn.is_discarded()) return absl::DataLossError("a stored turn is not JSON");
     out->push_back(std::move(turn));
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "reading turns");
+  if (!it->status().ok()) return it->status();
   if (expected != end) {
     return absl::DataLossError(
         absl::StrCat("thread ", thread.ToString(), " has ", expected, " turns, expected ", end));
@@ -106,17 +92,17 @@ absl::Status Projector::ReadTurnRows(const ThreadId& thread, uint32_t begin, uin
 }
 
 absl::StatusOr<std::optional<ThreadProjection>> Projector::Load(const ThreadId& thread) {
-  std::string summary_text;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), index_, sk::SummaryKey(thread), &summary_text);
-  if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocks(s, "reading a thread summary");
-  absl::StatusOr<SummaryState> summary = SummaryStateFromJson(summary_text);
+  absl::StatusOr<std::optional<std::string>> summary_text =
+      state_->Get(sk::kIndex, sk::SummaryKey(thread));
+  if (!summary_text.ok()) return summary_text.status();
+  if (!*summary_text) return std::nullopt;
+  absl::StatusOr<SummaryState> summary = SummaryStateFromJson(**summary_text);
   if (!summary.ok()) return summary.status();
-  std::string record;
-  s = db_->Get(rocksdb::ReadOptions(), turns_, sk::CheckpointKey(thread), &record);
-  if (!s.ok()) return FromRocks(s, "reading a turn checkpoint");
-  Json checkpoint = Json::parse(record, nullptr, false);
+  absl::StatusOr<std::optional<std::string>> record =
+      state_->Get(sk::kTurns, sk::CheckpointKey(thread));
+  if (!record.ok()) return record.status();
+  if (!*record) return absl::DataLossError("a thread has a summary but no turn checkpoint");
+  Json checkpoint = Json::parse(**record, nullptr, false);
   if (!checkpoint.is_object() || !checkpoint.contains("builder")) {
     return absl::DataLossError("a turn checkpoint is malformed");
   }
@@ -156,7 +142,7 @@ absl::StatusOr<ThreadProjection*> Projector::Working(const ThreadId& thread) {
 
 absl::Status Projector::OnAppend(const ThreadId& thread, const AppendResult& result,
                                  std::span<const NewEvent> events, int64_t now_ms,
-                                 rocksdb::WriteBatch* batch) {
+                                 StateWriter* batch) {
   std::vector<ProjectedEvent> projected;
   projected.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
@@ -184,7 +170,7 @@ void Projector::ClearCache() {
 }
 
 absl::Status Projector::Apply(const ThreadId& thread, std::span<const ProjectedEvent> events,
-                              rocksdb::WriteBatch* batch) {
+                              StateWriter* batch) {
   absl::StatusOr<Run> run = BeginRun(thread);
   if (!run.ok()) return run.status();
   for (const ProjectedEvent& e : events) {
@@ -204,7 +190,7 @@ absl::StatusOr<Projector::Run> Projector::BeginRun(const ThreadId& thread) {
   return run;
 }
 
-absl::Status Projector::FoldEvent(Run& run, const ProjectedEvent& e, rocksdb::WriteBatch* batch) {
+absl::Status Projector::FoldEvent(Run& run, const ProjectedEvent& e, StateWriter* batch) {
   ThreadProjection* p = run.projection;
   if (e.kind == EventKind::kThreadForked) {
     if (absl::Status s = ApplyFork(run.thread, p, e.payload, batch); !s.ok()) {
@@ -220,14 +206,14 @@ absl::Status Projector::FoldEvent(Run& run, const ProjectedEvent& e, rocksdb::Wr
   return absl::OkStatus();
 }
 
-absl::Status Projector::EndRun(Run& run, rocksdb::WriteBatch* batch) {
+absl::Status Projector::EndRun(Run& run, StateWriter* batch) {
   ThreadProjection* p = run.projection;
   p->summary.summary.turns = p->turns.finished_turns() + (p->turns.OpenTurn() ? 1 : 0);
   return WriteProjection(run.thread, run.before, run.before_rows, p, batch);
 }
 
 absl::Status Projector::ApplyFork(const ThreadId& thread, ThreadProjection* fork,
-                                  std::string_view payload, rocksdb::WriteBatch* batch) {
+                                  std::string_view payload, StateWriter* batch) {
   Json json = Json::parse(payload, nullptr, false);
   if (!json.is_object())
     return absl::InvalidArgumentError("thread_forked payload is not an object");
@@ -260,20 +246,20 @@ absl::Status Projector::ApplyFork(const ThreadId& thread, ThreadProjection* fork
   fork->stored_turn_rows = fork->inherited_turns;
   InheritParentSummary(&fork->summary.summary, parent->summary.summary);
   parent->children++;
-  batch->Put(turns_, sk::ChildKey(*parent_id, thread), "");
-  batch->Put(turns_, sk::CheckpointKey(*parent_id), CheckpointRecord(*parent));
+  batch->Put(sk::kTurns, sk::ChildKey(*parent_id, thread), "");
+  batch->Put(sk::kTurns, sk::CheckpointKey(*parent_id), CheckpointRecord(*parent));
   return absl::OkStatus();
 }
 
 absl::Status Projector::CopyOnWriteChildren(const ThreadId& parent, uint32_t first_changed,
-                                            rocksdb::WriteBatch* batch) {
-  std::string prefix = sk::ChildPrefix(parent);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), turns_));
+                                            StateWriter* batch) {
+  const std::string prefix = sk::ChildPrefix(parent);
+  std::unique_ptr<StateIterator> it = state_->Scan(sk::kTurns, prefix);
   std::vector<ThreadId> children;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    children.push_back(ThreadId::FromBytes(it->key().ToStringView().substr(prefix.size())));
+  for (; it->Valid(); it->Next()) {
+    children.push_back(ThreadId::FromBytes(it->key().substr(prefix.size())));
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "listing forks");
+  if (!it->status().ok()) return it->status();
   for (const ThreadId& child_id : children) {
     absl::StatusOr<ThreadProjection*> child_or = Working(child_id);
     if (!child_or.ok()) return child_or.status();
@@ -287,41 +273,41 @@ absl::Status Projector::CopyOnWriteChildren(const ThreadId& parent, uint32_t fir
       return s;
     }
     for (size_t i = 0; i < rows.size(); ++i) {
-      batch->Put(turns_, sk::TurnKey(child_id, first_changed + i), rows[i].dump());
+      batch->Put(sk::kTurns, sk::TurnKey(child_id, first_changed + i), rows[i].dump());
     }
     child->inherited_turns = first_changed;
-    batch->Put(turns_, sk::CheckpointKey(child_id), CheckpointRecord(*child));
+    batch->Put(sk::kTurns, sk::CheckpointKey(child_id), CheckpointRecord(*child));
   }
   return absl::OkStatus();
 }
 
 absl::Status Projector::WriteProjection(const ThreadId& thread, const SummaryState& before,
                                         uint32_t before_rows, ThreadProjection* p,
-                                        rocksdb::WriteBatch* batch) {
+                                        StateWriter* batch) {
   const ThreadSummary& old_s = before.summary;
   const ThreadSummary& s = p->summary.summary;
   // Index orderings: move the thread's entries when a sort key or the archived flag changed.
   if (old_s.events > 0 &&
       (old_s.created_at_ms != s.created_at_ms || old_s.archived != s.archived)) {
-    batch->Delete(index_, sk::OrderKey('C', old_s.archived, old_s.created_at_ms, thread));
+    batch->Delete(sk::kIndex, sk::OrderKey('C', old_s.archived, old_s.created_at_ms, thread));
   }
   if (old_s.events > 0 &&
       (old_s.updated_at_ms != s.updated_at_ms || old_s.archived != s.archived)) {
-    batch->Delete(index_, sk::OrderKey('U', old_s.archived, old_s.updated_at_ms, thread));
+    batch->Delete(sk::kIndex, sk::OrderKey('U', old_s.archived, old_s.updated_at_ms, thread));
   }
   // Both orderings carry the rendered listing row, so a page is one range scan.
   const std::string row = EncodeListRow(s);
-  batch->Put(index_, sk::OrderKey('C', s.archived, s.created_at_ms, thread), row);
-  batch->Put(index_, sk::OrderKey('U', s.archived, s.updated_at_ms, thread), row);
+  batch->Put(sk::kIndex, sk::OrderKey('C', s.archived, s.created_at_ms, thread), row);
+  batch->Put(sk::kIndex, sk::OrderKey('U', s.archived, s.updated_at_ms, thread), row);
   if (before.name_position != p->summary.name_position) {
     if (old_s.name && !old_s.name->empty()) {
-      batch->Delete(index_, sk::NameKey(*old_s.name, before.name_position, thread));
+      batch->Delete(sk::kIndex, sk::NameKey(*old_s.name, before.name_position, thread));
     }
     if (s.name && !s.name->empty()) {
-      batch->Put(index_, sk::NameKey(*s.name, p->summary.name_position, thread), "");
+      batch->Put(sk::kIndex, sk::NameKey(*s.name, p->summary.name_position, thread), "");
     }
   }
-  batch->Put(index_, sk::SummaryKey(thread), SummaryStateToJson(p->summary));
+  batch->Put(sk::kIndex, sk::SummaryKey(thread), SummaryStateToJson(p->summary));
 
   // Turn rows: rewrite only what changed since the last checkpoint.
   const uint32_t finished = static_cast<uint32_t>(p->turns.finished_turns());
@@ -333,14 +319,14 @@ absl::Status Projector::WriteProjection(const ThreadId& thread, const SummarySta
   // A fork changing a turn it reads through takes ownership of the rows from there on.
   if (first_changed < p->inherited_turns) p->inherited_turns = first_changed;
   for (uint32_t i = std::max(first_changed, p->inherited_turns); i < finished; ++i) {
-    batch->Put(turns_, sk::TurnKey(thread, i), p->turns.finished_turn(i).dump());
+    batch->Put(sk::kTurns, sk::TurnKey(thread, i), p->turns.finished_turn(i).dump());
   }
   for (uint32_t i = std::max(finished, p->inherited_turns); i < before_rows; ++i) {
-    batch->Delete(turns_, sk::TurnKey(thread, i));
+    batch->Delete(sk::kTurns, sk::TurnKey(thread, i));
   }
   p->stored_turn_rows = finished;
   p->turns.MarkCheckpointed();
-  batch->Put(turns_, sk::CheckpointKey(thread), CheckpointRecord(*p));
+  batch->Put(sk::kTurns, sk::CheckpointKey(thread), CheckpointRecord(*p));
   return absl::OkStatus();
 }
 
@@ -348,7 +334,7 @@ absl::StatusOr<ThreadProjection> Projector::FoldFromLog(const ThreadId& thread,
                                                         uint64_t up_to_seq) {
   ThreadProjection p(SummaryState{}, TurnBuilder(thread.ToString()));
   p.summary.summary.id = thread;
-  std::unique_ptr<EventIterator> it = store_->ReadThread(thread);
+  std::unique_ptr<EventIterator> it = log_->ReadThread(thread);
   for (; it->Valid() && (up_to_seq == 0 || it->event().seq <= up_to_seq); it->Next()) {
     const EventView& e = it->event();
     if (e.kind == EventKind::kThreadForked) {

@@ -1,5 +1,5 @@
-// Projector: the AppendObserver that folds every append into the projection column families
-// inside the append's own WriteBatch.
+// Projector: the AppendObserver that folds every append into the projection state families
+// inside the append's own batch.
 #ifndef THREADLOG_PROJECTIONS_INTERNAL_PROJECTOR_H_
 #define THREADLOG_PROJECTIONS_INTERNAL_PROJECTOR_H_
 
@@ -10,7 +10,6 @@
 #include "eventlog/event_store.h"
 #include "projections/thread_summary.h"
 #include "projections/turn_builder.h"
-#include "rocksdb/db.h"
 
 namespace threadlog {
 
@@ -44,12 +43,13 @@ struct ThreadProjection {
 
 class Projector final : public AppendObserver {
  public:
-  // `store` must outlive the projector; the projection families must exist in it.
-  explicit Projector(EventStore* store);
+  // `log` is read by FoldFromLog; `state` is where projections are read from (the live state, or
+  // a rebuild's new generation). Both must outlive the projector.
+  Projector(EventStore* log, StateReader* state);
 
   absl::Status OnAppend(const ThreadId& thread, const AppendResult& result,
                         std::span<const NewEvent> events, int64_t now_ms,
-                        rocksdb::WriteBatch* batch) override;
+                        StateWriter* batch) override;
   void OnGroupDone(bool written) override;
 
   // Loads a thread's committed projection (nullopt when it has none). Thread-safe with respect
@@ -63,7 +63,7 @@ class Projector final : public AppendObserver {
   // Folds events of one thread into the projections, adding the writes to `batch`; the same
   // path serves appends and rebuilds. Call Commit(written) once `batch` is written or dropped.
   absl::Status Apply(const ThreadId& thread, std::span<const ProjectedEvent> events,
-                     rocksdb::WriteBatch* batch);
+                     StateWriter* batch);
 
   // Apply in three steps, for a caller that streams events without holding them (rebuild):
   // BeginRun, FoldEvent for each event of the thread in order, EndRun to add the writes.
@@ -74,8 +74,8 @@ class Projector final : public AppendObserver {
     uint32_t before_rows = 0;
   };
   absl::StatusOr<Run> BeginRun(const ThreadId& thread);
-  absl::Status FoldEvent(Run& run, const ProjectedEvent& event, rocksdb::WriteBatch* batch);
-  absl::Status EndRun(Run& run, rocksdb::WriteBatch* batch);
+  absl::Status FoldEvent(Run& run, const ProjectedEvent& event, StateWriter* batch);
+  absl::Status EndRun(Run& run, StateWriter* batch);
   void Commit(bool written);
 
   // Forgets every cached projection (after a rebuild wiped them).
@@ -91,17 +91,14 @@ class Projector final : public AppendObserver {
  private:
   absl::StatusOr<ThreadProjection*> Working(const ThreadId& thread);  // pending, else loaded
   absl::Status ApplyFork(const ThreadId& thread, ThreadProjection* fork, std::string_view payload,
-                         rocksdb::WriteBatch* batch);
+                         StateWriter* batch);
   absl::Status WriteProjection(const ThreadId& thread, const SummaryState& before,
-                               uint32_t before_rows, ThreadProjection* p,
-                               rocksdb::WriteBatch* batch);
+                               uint32_t before_rows, ThreadProjection* p, StateWriter* batch);
   absl::Status CopyOnWriteChildren(const ThreadId& parent, uint32_t first_changed,
-                                   rocksdb::WriteBatch* batch);
+                                   StateWriter* batch);
 
-  EventStore* store_;
-  rocksdb::DB* db_;
-  rocksdb::ColumnFamilyHandle* index_;
-  rocksdb::ColumnFamilyHandle* turns_;
+  EventStore* log_;
+  StateReader* state_;
   // Committed projections of recently appended threads (bounded), and the ones the current
   // commit group changed (applied to the cache once the group is written).
   std::unordered_map<ThreadId, ThreadProjection, ThreadIdHasher> cache_;

@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "eventlog/internal/keys.h"
+#include "eventlog/state.h"
 #include "eventlog/thread_id.h"
 
 namespace threadlog::store_keys {
@@ -14,6 +16,12 @@ namespace threadlog::store_keys {
 constexpr char kThreadIndexFamily[] = "thread_index";
 constexpr char kTurnsFamily[] = "turns";
 constexpr char kProjectionMetaFamily[] = "projection_meta";
+// The state families (StoreOptions::state_families), in this order: StateFamily i is the
+// i-th name.
+enum : StateFamily { kIndex = 0, kTurns = 1, kProjectionMeta = 2 };
+inline std::vector<std::string> StateFamilyNames() {
+  return {kThreadIndexFamily, kTurnsFamily, kProjectionMetaFamily};
+}
 constexpr char kVersionKey[] = "version";
 
 // thread_index: 'S' + id -> summary JSON.

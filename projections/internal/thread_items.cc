@@ -1,6 +1,7 @@
-// Per-event ThreadItem converters; field-for-field ports of Codex 0.113.0's thread_history.rs.
+// Per-event ThreadItem converters: the item shapes Codex 0.117.0's thread_history.rs produces.
 #include "projections/internal/thread_items.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -56,6 +57,43 @@ std::string EndStatus(const Json& payload) {
     throw BadPayload("unknown status " + status);
   }
   return status;
+}
+
+// ExecCommandSource (snake_case, default agent) -> v2 CommandExecutionSource.
+const char* CommandSource(const Json& payload) {
+  auto it = payload.find("source");
+  if (it == payload.end()) return "agent";
+  if (!it->is_string()) throw BadPayload("exec source must be a string");
+  const std::string& source = it->get_ref<const std::string&>();
+  if (source == "agent") return "agent";
+  if (source == "user_shell") return "userShell";
+  if (source == "unified_exec_startup") return "unifiedExecStartup";
+  if (source == "unified_exec_interaction") return "unifiedExecInteraction";
+  throw BadPayload("unknown exec source " + source);
+}
+
+uint32_t ReqU32(const Json& obj, const char* key) {
+  const uint64_t v = ReqUnsigned(obj, key);
+  if (v > std::numeric_limits<uint32_t>::max()) throw BadPayload(std::string(key) + " exceeds u32");
+  return static_cast<uint32_t>(v);
+}
+
+// Core MemoryCitation {entries: [{path, lineStart, lineEnd, note}], rolloutIds} (camelCase,
+// both required) -> v2 {entries, threadIds}; null stays null.
+Json MemoryCitation(const Json& payload) {
+  const Json citation = OptValue(payload, "memory_citation");
+  if (citation.is_null()) return nullptr;
+  const Json& entries = Req(citation, "entries");
+  if (!entries.is_array()) throw BadPayload("memory_citation.entries must be an array");
+  Json out_entries = Json::array();
+  for (const Json& entry : entries) {
+    out_entries.push_back({{"path", ReqString(entry, "path")},
+                           {"lineStart", ReqU32(entry, "lineStart")},
+                           {"lineEnd", ReqU32(entry, "lineEnd")},
+                           {"note", ReqString(entry, "note")}});
+  }
+  return {{"entries", std::move(out_entries)},
+          {"threadIds", Req(citation, "rolloutIds").get<std::vector<std::string>>()}};
 }
 
 Json CommandAction(const Json& parsed) {
@@ -162,8 +200,25 @@ AgentState AgentStateOf(const Json& status) {
   throw BadPayload("unknown agent status " + status.dump());
 }
 
+// The model and reasoning effort a spawn event names (both required there); null for the
+// other collab tools.
+struct SpawnSettings {
+  Json model;
+  Json reasoning_effort;
+};
+
+SpawnSettings SpawnSettingsOf(const Json& payload) {
+  std::string effort = ReqString(payload, "reasoning_effort");
+  static constexpr std::string_view kEfforts[] = {"none",   "minimal", "low",
+                                                  "medium", "high",    "xhigh"};
+  if (std::find(std::begin(kEfforts), std::end(kEfforts), effort) == std::end(kEfforts)) {
+    throw BadPayload("unknown reasoning_effort " + effort);
+  }
+  return {ReqString(payload, "model"), std::move(effort)};
+}
+
 Json Collab(const Json& payload, const char* tool, const char* status, Json receivers, Json prompt,
-            Json states) {
+            Json states, SpawnSettings spawn = {}) {
   return {{"type", "collabAgentToolCall"},
           {"id", ReqString(payload, "call_id")},
           {"tool", tool},
@@ -171,6 +226,8 @@ Json Collab(const Json& payload, const char* tool, const char* status, Json rece
           {"senderThreadId", ReqString(payload, "sender_thread_id")},
           {"receiverThreadIds", std::move(receivers)},
           {"prompt", std::move(prompt)},
+          {"model", std::move(spawn.model)},
+          {"reasoningEffort", std::move(spawn.reasoning_effort)},
           {"agentsStates", std::move(states)}};
 }
 
@@ -258,6 +315,7 @@ Json CommandExecutionItem(const Json& payload, bool end) {
                {"command", ShellJoin(Req(payload, "command").get<std::vector<std::string>>())},
                {"cwd", ReqString(payload, "cwd")},
                {"processId", OptString(payload, "process_id")},
+               {"source", CommandSource(payload)},
                {"status", "inProgress"},
                {"commandActions", std::move(actions)},
                {"aggregatedOutput", nullptr},
@@ -335,11 +393,31 @@ Json ImageViewItem(const Json& payload) {
 }
 
 Json ImageGenerationItem(const Json& payload, bool end) {
-  return {{"type", "imageGeneration"},
-          {"id", ReqString(payload, "call_id")},
-          {"status", end ? ReqString(payload, "status") : std::string()},
-          {"revisedPrompt", end ? OptString(payload, "revised_prompt") : Json(nullptr)},
-          {"result", end ? ReqString(payload, "result") : std::string()}};
+  Json item = {{"type", "imageGeneration"},
+               {"id", ReqString(payload, "call_id")},
+               {"status", end ? ReqString(payload, "status") : std::string()},
+               {"revisedPrompt", end ? OptString(payload, "revised_prompt") : Json(nullptr)},
+               {"result", end ? ReqString(payload, "result") : std::string()}};
+  if (end) {
+    if (Json saved = OptString(payload, "saved_path"); saved.is_string()) {
+      item["savedPath"] = std::move(saved);
+    }
+  }
+  return item;
+}
+
+std::optional<Json> AgentMessageItem(const Json& payload) {
+  std::string text = ReqString(payload, "message");
+  Json phase = OptValue(payload, "phase");
+  if (!phase.is_null() && phase != "commentary" && phase != "final_answer") {
+    throw BadPayload("unknown agent_message phase " + phase.dump());
+  }
+  Json citation = MemoryCitation(payload);
+  if (text.empty()) return std::nullopt;
+  return Json{{"type", "agentMessage"},
+              {"text", std::move(text)},
+              {"phase", std::move(phase)},
+              {"memoryCitation", std::move(citation)}};
 }
 
 Json DynamicToolCallItem(const Json& payload, bool response) {
@@ -374,7 +452,8 @@ std::optional<Json> CollabItem(std::string_view type, const Json& payload) {
                   std::move(prompt_value), {{id, std::move(state.state)}});
   };
   if (type == "collab_agent_spawn_begin") {
-    return Collab(payload, "spawnAgent", "inProgress", Json::array(), prompt(), Json::object());
+    return Collab(payload, "spawnAgent", "inProgress", Json::array(), prompt(), Json::object(),
+                  SpawnSettingsOf(payload));
   }
   if (type == "collab_agent_spawn_end") {
     AgentState state = AgentStateOf(Req(payload, "status"));
@@ -386,7 +465,8 @@ std::optional<Json> CollabItem(std::string_view type, const Json& payload) {
       states[new_id.get<std::string>()] = std::move(state.state);
     }
     const char* status = (!state.failed && new_id.is_string()) ? "completed" : "failed";
-    return Collab(payload, "spawnAgent", status, std::move(receivers), prompt(), std::move(states));
+    return Collab(payload, "spawnAgent", status, std::move(receivers), prompt(), std::move(states),
+                  SpawnSettingsOf(payload));
   }
   if (type == "collab_agent_interaction_begin") {
     return Collab(payload, "sendInput", "inProgress", receiver(), prompt(), Json::object());
@@ -438,7 +518,7 @@ std::string ExitedReviewText(const Json& payload) {
 }
 
 std::optional<Json> TurnErrorOf(const Json& payload) {
-  // CodexErrorInfo as of 0.113.0; a value outside it makes Codex skip the whole line.
+  // CodexErrorInfo as of 0.117.0; a value outside it makes Codex skip the whole line.
   static constexpr std::pair<const char*, const char*> kUnit[] = {
       {"context_window_exceeded", "contextWindowExceeded"},
       {"usage_limit_exceeded", "usageLimitExceeded"},
@@ -464,6 +544,12 @@ std::optional<Json> TurnErrorOf(const Json& payload) {
     for (const auto& [snake, camel] : kUnit) {
       if (name == snake) v2_info = camel;
     }
+  } else if (info.is_object() && info.size() == 1 && info.contains("active_turn_not_steerable")) {
+    // A turn/start or turn/steer refused while a review or compaction runs (0.117.0): the
+    // running turn is not failed by it.
+    const std::string kind = ReqString(info.at("active_turn_not_steerable"), "turn_kind");
+    if (kind != "review" && kind != "compact") throw BadPayload("unknown turn_kind " + kind);
+    return std::nullopt;
   } else if (info.is_object() && info.size() == 1) {
     for (const auto& [snake, camel] : kWithStatus) {
       if (!info.contains(snake)) continue;
@@ -488,6 +574,256 @@ std::optional<std::pair<std::string, Json>> PlanItemOf(const Json& payload) {
   if (text.empty()) return std::nullopt;
   return std::make_pair(turn_id,
                         Json{{"type", "plan"}, {"id", ReqString(item, "id")}, {"text", text}});
+}
+
+namespace {
+
+// A tiny reader for the one XML shape hook prompts use, following what Codex's serde XML
+// deserializer accepts (checked case by case against the 0.117.0 binary, see TURNS.md).
+class HookXmlReader {
+ public:
+  explicit HookXmlReader(std::string_view text) : s_(text) {}
+
+  std::optional<HookPromptFragment> Read() {
+    if (!SkipProlog()) return std::nullopt;
+    std::string name;
+    std::optional<std::string> run_id;
+    bool self_closing = false;
+    if (!StartTag(&name, &run_id, &self_closing) || !run_id || self_closing) return std::nullopt;
+    std::optional<std::string> body = Body(name, /*want_text=*/true);
+    if (!body || TrimUnicode(*run_id).empty()) return std::nullopt;
+    return HookPromptFragment{std::move(*body), std::move(*run_id)};
+  }
+
+ private:
+  static bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+  bool AtEnd() const { return i_ >= s_.size(); }
+  bool Starts(std::string_view p) const { return s_.substr(i_).starts_with(p); }
+  void SkipSpace() {
+    while (!AtEnd() && IsSpace(s_[i_])) ++i_;
+  }
+  // Moves past the next `end`; false when there is none.
+  bool SkipPast(std::string_view end) {
+    const size_t at = s_.find(end, i_);
+    if (at == std::string_view::npos) return false;
+    i_ = at + end.size();
+    return true;
+  }
+
+  // Whitespace, declarations, processing instructions, comments and a doctype before the root.
+  bool SkipProlog() {
+    for (;;) {
+      SkipSpace();
+      if (Starts("<?")) {
+        if (!SkipPast("?>")) return false;
+      } else if (Starts("<!--")) {
+        if (!SkipPast("-->")) return false;
+      } else if (Starts("<!")) {
+        if (!SkipPast(">")) return false;
+      } else {
+        return Starts("<");
+      }
+    }
+  }
+
+  std::string Name() {
+    const size_t start = i_;
+    while (!AtEnd() && !IsSpace(s_[i_]) && s_[i_] != '>' && s_[i_] != '/' && s_[i_] != '=') ++i_;
+    return std::string(s_.substr(start, i_ - start));
+  }
+
+  // `<name attr="v" ...>` or `.../>`; records hook_run_id. False on malformed markup or a
+  // repeated attribute.
+  bool StartTag(std::string* name, std::optional<std::string>* run_id, bool* self_closing) {
+    ++i_;  // '<'
+    *name = Name();
+    if (name->empty()) return false;
+    std::vector<std::string> seen;
+    for (;;) {
+      SkipSpace();
+      if (AtEnd()) return false;
+      if (s_[i_] == '>') {
+        ++i_;
+        return true;
+      }
+      if (Starts("/>")) {
+        i_ += 2;
+        *self_closing = true;
+        return true;
+      }
+      std::string attr = Name();
+      if (attr.empty()) return false;
+      SkipSpace();
+      if (AtEnd() || s_[i_] != '=') return false;
+      ++i_;
+      SkipSpace();
+      if (AtEnd() || (s_[i_] != '"' && s_[i_] != '\'')) return false;
+      const char quote = s_[i_++];
+      const size_t end = s_.find(quote, i_);
+      if (end == std::string_view::npos) return false;
+      std::optional<std::string> value = Decode(s_.substr(i_, end - i_));
+      i_ = end + 1;
+      if (!value) return false;
+      if (std::find(seen.begin(), seen.end(), attr) != seen.end()) return false;
+      seen.push_back(attr);
+      if (attr == "hook_run_id") *run_id = std::move(*value);
+    }
+  }
+
+  // Entity references decoded; false for an unknown or unterminated one.
+  static std::optional<std::string> Decode(std::string_view raw) {
+    std::string out;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] != '&') {
+        out.push_back(raw[i]);
+        continue;
+      }
+      const size_t semi = raw.find(';', i);
+      if (semi == std::string_view::npos) return std::nullopt;
+      const std::string_view ref = raw.substr(i + 1, semi - i - 1);
+      i = semi;
+      if (ref == "lt") {
+        out += '<';
+      } else if (ref == "gt") {
+        out += '>';
+      } else if (ref == "amp") {
+        out += '&';
+      } else if (ref == "quot") {
+        out += '"';
+      } else if (ref == "apos") {
+        out += '\'';
+      } else if (ref.size() > 1 && ref[0] == '#') {
+        const bool hex = ref[1] == 'x';
+        const std::string_view digits = ref.substr(hex ? 2 : 1);
+        if (digits.empty() || digits.size() > 8) return std::nullopt;
+        uint32_t cp = 0;
+        for (char c : digits) {
+          int d = -1;
+          if (c >= '0' && c <= '9') d = c - '0';
+          if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
+          if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
+          if (d < 0) return std::nullopt;
+          cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
+        }
+        if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return std::nullopt;
+        AppendUtf8(cp, &out);
+      } else {
+        return std::nullopt;
+      }
+    }
+    return out;
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+  }
+
+  // Skips a child element (and everything inside it) whose '<' is at i_.
+  bool SkipElement() {
+    std::string name;
+    std::optional<std::string> ignored;
+    bool self_closing = false;
+    if (!StartTag(&name, &ignored, &self_closing)) return false;
+    return self_closing || Body(name, /*want_text=*/false).has_value();
+  }
+
+  // Reads the element `name` up to its end tag. With `want_text`, returns its text: text, CDATA
+  // and comments form one run; child elements are skipped; a second run after a child, or no
+  // run at all, fails (what serde's `$text` field makes of them); a run of whitespace alone
+  // does not count. Without it (a skipped child), returns "" for any well-formed content.
+  std::optional<std::string> Body(const std::string& name, bool want_text) {
+    std::optional<std::string> text;  // the completed run, once a child ended it
+    std::string run;
+    bool run_has_content = false;
+    bool failed = false;
+    const auto close_run = [&] {
+      if (!run_has_content) {
+        run.clear();
+        return;
+      }
+      if (text) failed = true;
+      text = std::move(run);
+      run.clear();
+      run_has_content = false;
+    };
+    while (!AtEnd()) {
+      if (Starts("</")) {
+        i_ += 2;
+        const std::string end = Name();
+        SkipSpace();
+        if (end != name || AtEnd() || s_[i_] != '>') return std::nullopt;
+        ++i_;
+        close_run();
+        if (!want_text) return std::string();
+        if (failed || !text) return std::nullopt;
+        return text;
+      }
+      if (Starts("<!--")) {
+        if (!SkipPast("-->")) return std::nullopt;
+      } else if (Starts("<![CDATA[")) {
+        i_ += 9;
+        const size_t end = s_.find("]]>", i_);
+        if (end == std::string_view::npos) return std::nullopt;
+        run.append(s_.substr(i_, end - i_));
+        run_has_content = run_has_content || end > i_;
+        i_ = end + 3;
+      } else if (s_[i_] == '<') {
+        close_run();
+        if (!SkipElement()) return std::nullopt;
+      } else {
+        const size_t end = s_.find('<', i_);
+        const std::string_view raw =
+            s_.substr(i_, end == std::string_view::npos ? std::string_view::npos : end - i_);
+        std::optional<std::string> decoded = Decode(raw);
+        if (!decoded) return std::nullopt;
+        if (decoded->find_first_not_of(" \t\r\n") != std::string::npos) run_has_content = true;
+        run += *decoded;
+        i_ += raw.size();
+      }
+    }
+    return std::nullopt;  // no end tag
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+}  // namespace
+
+std::optional<HookPromptFragment> ParseHookPromptFragment(std::string_view text) {
+  return HookXmlReader(TrimUnicode(text)).Read();
+}
+
+std::optional<Json> HookPromptFragments(const Json& message) {
+  if (!message.is_object() || message.value("role", Json()) != "user") return std::nullopt;
+  auto content = message.find("content");
+  if (content == message.end() || !content->is_array() || content->empty()) return std::nullopt;
+  Json fragments = Json::array();
+  for (const Json& part : *content) {
+    if (!part.is_object() || part.value("type", Json()) != "input_text") return std::nullopt;
+    auto text = part.find("text");
+    if (text == part.end() || !text->is_string()) return std::nullopt;
+    std::optional<HookPromptFragment> fragment =
+        ParseHookPromptFragment(text->get_ref<const std::string&>());
+    if (!fragment) return std::nullopt;
+    fragments.push_back(
+        {{"text", std::move(fragment->text)}, {"hookRunId", std::move(fragment->hook_run_id)}});
+  }
+  return fragments;
 }
 
 }  // namespace threadlog::internal

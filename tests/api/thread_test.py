@@ -179,7 +179,7 @@ class StartReadListTest(ThreadCase):
 
 
 class CodexHomeTest(ThreadCase):
-    """After adopting the fixture, threadlog answers what Codex 0.113.0 answered on it."""
+    """After adopting the fixture, threadlog answers what Codex 0.117.0 answered on it."""
 
     def test_list_matches_codex(self):
         s = self.adopt_fixture()

@@ -1,5 +1,5 @@
-// Tests of ThreadSummary -> v2 Thread: the mappings observed from the real Codex 0.113.0, and
-// the schema.
+// Tests of ThreadSummary -> v2 Thread: the mappings observed from the real Codex (0.113.0, then
+// 0.117.0), and the schema.
 #include "projections/thread_json.h"
 
 #include <fstream>
@@ -57,6 +57,40 @@ TEST(ThreadJson, SourcesAsCodexMapsThem) {
   EXPECT_EQ(SessionSourceJson("weird"), "unknown");
   EXPECT_EQ(SessionSourceJson(Json::parse(R"({"subagent": "review"})")),
             Json::parse(R"({"subAgent": "review"})"));
+  // 0.117.0: a client-named source is kept as it is.
+  EXPECT_EQ(SessionSourceJson(Json::parse(R"({"custom": "myclient"})")),
+            Json::parse(R"({"custom": "myclient"})"));
+  EXPECT_EQ(SessionSourceJson(Json::parse(R"({"custom": 5})")), "unknown");
+}
+
+TEST(ThreadJson, ThreadSpawnSourceHasAgentPath) {
+  EXPECT_EQ(SessionSourceJson(Json::parse(R"({"subagent": {"thread_spawn": {
+                "parent_thread_id": "p", "depth": 2, "agent_path": "/a/b", "extra": 1}}})")),
+            Json::parse(R"({"subAgent": {"thread_spawn": {"parent_thread_id": "p", "depth": 2,
+                "agent_nickname": null, "agent_role": null, "agent_path": "/a/b"}}})"));
+  EXPECT_TRUE(SessionSourceJson(Json::parse(R"({"subagent": {"thread_spawn": {
+                  "parent_thread_id": "p", "depth": 1}}})"))["subAgent"]["thread_spawn"]
+                                                            ["agent_path"]
+                                                                .is_null());
+}
+
+TEST(ThreadJson, OpenTurnsReadInterruptedUnlessActive) {
+  const Json turns = Json::parse(R"([{"id":"a","items":[],"status":"inProgress","error":null},
+      {"id":"b","items":[],"status":"failed","error":null},
+      {"id":"c","items":[],"status":"inProgress","error":null}])");
+  ThreadJsonOptions options;
+  options.turns = turns;
+  for (LastStatus status : {LastStatus::kIdle, LastStatus::kSystemError}) {
+    options.status = ThreadStatusJson(status);
+    const Json thread = ThreadToJson(Sample(), options);
+    EXPECT_EQ(thread["turns"][0]["status"], "interrupted");
+    EXPECT_EQ(thread["turns"][1]["status"], "failed");
+    EXPECT_EQ(thread["turns"][2]["status"], "interrupted");
+  }
+  options.status = Json{{"type", "notLoaded"}};
+  EXPECT_EQ(ThreadToJson(Sample(), options)["turns"][2]["status"], "interrupted");
+  options.status = ThreadStatusJson(LastStatus::kActive);  // a live turn is still running
+  EXPECT_EQ(ThreadToJson(Sample(), options)["turns"], turns);
 }
 
 TEST(ThreadJson, GitAndSubAgentFields) {

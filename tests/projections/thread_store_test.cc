@@ -11,7 +11,6 @@
 #include "projections/internal/store_keys.h"
 #include "projections/thread_json.h"
 #include "projections/turn_builder.h"
-#include "rocksdb/db.h"
 #include "tests/testutil/scratch_dir.h"
 
 namespace threadlog {
@@ -68,6 +67,10 @@ class ThreadStoreTest : public ::testing::Test {
     auto s = ThreadStore::Open(dir_.Sub("store"));
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
+  }
+  // Writes projection state behind the projections' back (a damaged or stale store).
+  void Tamper(const std::function<void(StateWriter&)>& fill) {
+    ASSERT_TRUE(store_->log().WriteState(fill).ok());
   }
   uint64_t Append(const ThreadId& id, std::vector<NewEvent> events) {
     uint64_t last = *store_->log().LastSeq(id);
@@ -174,7 +177,7 @@ TEST_F(ThreadStoreTest, EqualTimesListTheGreaterIdFirstAsCodexDoes) {
 }
 
 TEST_F(ThreadStoreTest, ListPreviewIsTheFirstUserMessageEventAsCodexListsIt) {
-  // Codex 0.113.0's thread/read preview comes from the model history (response items), its
+  // Codex's (0.113.0 and 0.117.0) thread/read preview comes from the model history, its
   // thread/list preview from the first user_message event; a thread without such an event is
   // not listed.
   ThreadId a = ThreadId::NewV7();
@@ -193,6 +196,71 @@ TEST_F(ThreadStoreTest, ListPreviewIsTheFirstUserMessageEventAsCodexListsIt) {
   EXPECT_EQ(summary->preview, "raw");
   EXPECT_EQ(summary->list_preview, "do it");
   EXPECT_EQ(Json::parse(store_->ListJson(q)->threads.at(0).thread_json)["preview"], "do it");
+  EXPECT_TRUE(store_->Verify().ok());
+}
+
+// thread/read's preview: the first user message of the model history that is not injected
+// context, with 0.117.0's fragment rules (each row checked against the binary).
+TEST_F(ThreadStoreTest, ReadPreviewSkipsContextAsCodex0117Does) {
+  struct Case {
+    std::vector<std::string> parts;
+    bool contextual;
+  };
+  const Case kCases[] = {
+      {{"<environment_context>x</environment_context>"}, true},
+      {{"  <ENVIRONMENT_CONTEXT>x</environment_context>\n"}, true},
+      {{"<environment_context>x"}, false},  // 0.113.0: contextual (opener alone)
+      {{"<subagent_notification>{}</subagent_notification>"}, true},
+      {{"<skill>x</skill>"}, true},
+      {{"<turn_aborted>x</turn_aborted>"}, true},
+      {{"<user_shell_command>x</user_shell_command>"}, true},
+      {{"# AGENTS.md instructions for /x\n\n<INSTRUCTIONS>\nb\n</INSTRUCTIONS>"}, true},
+      {{"# AGENTS.md instructions for /x"}, false},
+      {{"<user_instructions>x</user_instructions>"}, false},  // 0.113.0: contextual
+      {{"<context_update>x</context_update>"}, false},        // 0.113.0: contextual
+      {{"<subagents>x</subagents>"}, false},
+      {{"<hook_prompt hook_run_id=\"r\">h</hook_prompt>"}, true},
+      {{"<hook_prompt hook_run_id=\" \">h</hook_prompt>"}, false},
+      {{"<environment_context>x</environment_context>", "typed"}, true},  // any part counts
+  };
+  for (const Case& c : kCases) {
+    ThreadId id = ThreadId::NewV7();
+    Json content = Json::array();
+    std::string joined;
+    for (const std::string& part : c.parts) {
+      content.push_back({{"type", "input_text"}, {"text", part}});
+      joined += part;
+    }
+    Append(id, {Meta(id, 1000),
+                Event(EventKind::kResponseItem, "message", {{"role", "user"}, {"content", content}},
+                      1001),
+                Event(EventKind::kResponseItem, "message",
+                      {{"role", "user"}, {"content", {{{"type", "input_text"}, {"text", "next"}}}}},
+                      1002)});
+    EXPECT_EQ((*store_->GetThread(id))->preview, c.contextual ? "next" : joined) << joined;
+  }
+  // The texts around images are not part of the preview (0.117.0 writes them; v117_image).
+  ThreadId img = ThreadId::NewV7();
+  Append(img,
+         {Meta(img, 1000),
+          Event(EventKind::kResponseItem, "message",
+                {{"role", "user"}, {"content", Json::parse(R"([{"type":"input_text","text":"look"},
+                        {"type":"input_text","text":"<image>"},
+                        {"type":"input_image","image_url":"data:"},
+                        {"type":"input_text","text":"</image>"},
+                        {"type":"input_text","text":"<image name=[Image #2]>"},
+                        {"type":"input_image","image_url":"data:"},
+                        {"type":"input_text","text":"</image>"}])")}},
+                1001)});
+  EXPECT_EQ((*store_->GetThread(img))->preview, "look");
+  // Only beside an image: a lone marker is text (checked against the binary).
+  ThreadId lone = ThreadId::NewV7();
+  Append(lone, {Meta(lone, 1000),
+                Event(EventKind::kResponseItem, "message",
+                      {{"role", "user"},
+                       {"content", Json::parse(R"([{"type":"input_text","text":"<image>"}])")}},
+                      1001)});
+  EXPECT_EQ((*store_->GetThread(lone))->preview, "<image>");
   EXPECT_TRUE(store_->Verify().ok());
 }
 
@@ -375,12 +443,10 @@ TEST_F(ThreadStoreTest, RebuildGivesTheSameProjectionsAndVerifyCatchesTampering)
   EXPECT_TRUE(store_->Verify().ok());
 
   // Tamper with a stored turn behind the store's back: verify names the thread.
-  rocksdb::ColumnFamilyHandle* turns = store_->log().family(store_keys::kTurnsFamily);
-  ASSERT_TRUE(store_->log()
-                  .db()
-                  ->Put(rocksdb::WriteOptions(), turns, store_keys::TurnKey(b, 0),
-                        R"({"id":"x","items":[],"status":"completed","error":null})")
-                  .ok());
+  Tamper([&](StateWriter& state) {
+    state.Put(store_keys::kTurns, store_keys::TurnKey(b, 0),
+              R"({"id":"x","items":[],"status":"completed","error":null})");
+  });
   absl::Status verified = store_->Verify();
   EXPECT_EQ(verified.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(verified.message().find(b.ToString()), std::string_view::npos) << verified;
@@ -401,16 +467,14 @@ TEST_F(ThreadStoreTest, ListingRowsFollowRenamesAndVerifyCatchesATamperedRow) {
   const auto summary = *store_->GetThread(a);
   ThreadSummary stale = *summary;
   stale.name = "stale";
-  rocksdb::ColumnFamilyHandle* index = store_->log().family(store_keys::kThreadIndexFamily);
   const std::string key = store_keys::OrderKey('U', false, summary->updated_at_ms, a);
-  ASSERT_TRUE(
-      store_->log().db()->Put(rocksdb::WriteOptions(), index, key, EncodeListRow(stale)).ok());
+  Tamper([&](StateWriter& state) { state.Put(store_keys::kIndex, key, EncodeListRow(stale)); });
   absl::Status verified = store_->Verify();
   EXPECT_EQ(verified.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(verified.message().find(a.ToString()), std::string_view::npos) << verified;
   EXPECT_NE(verified.message().find("listing row"), std::string_view::npos) << verified;
 
-  ASSERT_TRUE(store_->log().db()->Put(rocksdb::WriteOptions(), index, key, "garbage").ok());
+  Tamper([&](StateWriter& state) { state.Put(store_keys::kIndex, key, "garbage"); });
   q.sort = SortKey::kUpdatedAt;
   EXPECT_EQ(store_->ListJson(q).status().code(), absl::StatusCode::kDataLoss);
   ASSERT_TRUE(store_->Rebuild().ok());
@@ -421,12 +485,10 @@ TEST_F(ThreadStoreTest, ListingRowsFollowRenamesAndVerifyCatchesATamperedRow) {
 TEST_F(ThreadStoreTest, AnotherProjectionVersionIsRebuiltAtOpen) {
   ThreadId a = MakeThread(1000, 2);
   const Json turns = *store_->ReadTurns(a);
-  rocksdb::ColumnFamilyHandle* meta = store_->log().family(store_keys::kProjectionMetaFamily);
-  ASSERT_TRUE(
-      store_->log().db()->Put(rocksdb::WriteOptions(), meta, store_keys::kVersionKey, "0").ok());
-  rocksdb::ColumnFamilyHandle* index = store_->log().family(store_keys::kThreadIndexFamily);
-  ASSERT_TRUE(
-      store_->log().db()->Delete(rocksdb::WriteOptions(), index, store_keys::SummaryKey(a)).ok());
+  Tamper([&](StateWriter& state) {
+    state.Put(store_keys::kProjectionMeta, store_keys::kVersionKey, "0");
+    state.Delete(store_keys::kIndex, store_keys::SummaryKey(a));
+  });
   ASSERT_TRUE(store_->Close().ok());
   uint64_t progress_calls = 0;
   store_.reset();

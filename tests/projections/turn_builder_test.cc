@@ -92,6 +92,55 @@ TEST(TurnBuilder, LegacyTurnIdsAreDeterministicVersion8) {
   EXPECT_NE(fold("other")[0]["id"], turns[0]["id"]);
 }
 
+// A model-history user message made of <hook_prompt> fragments becomes a hookPrompt item
+// where it stands; its id is the message's, else a deterministic one (Codex: random UUIDv4).
+TEST(TurnBuilder, HookPromptsFromResponseItems) {
+  const auto hook = [](const char* id, const char* run_id) {
+    Json m = {{"type", "message"},
+              {"role", "user"},
+              {"content",
+               {{{"type", "input_text"},
+                 {"text", std::string("<hook_prompt hook_run_id=\"") + run_id +
+                              "\">stop &amp; check</hook_prompt>"}}}}};
+    if (id != nullptr) m["id"] = id;
+    return m.dump();
+  };
+  const auto fold = [&] {
+    TurnBuilder b(kThread);
+    Events(b, {Started("t1"), User("a")});
+    EXPECT_TRUE(b.Apply(EventKind::kResponseItem, "message", hook("hp-1", "r1")).ok());
+    EXPECT_TRUE(b.Apply(EventKind::kResponseItem, "message", hook(nullptr, "r2")).ok());
+    // Not hook prompts: plain user text, a blank run id, another item type, broken JSON.
+    EXPECT_TRUE(b.Apply(EventKind::kResponseItem, "message",
+                        R"({"type":"message","role":"user","content":[
+                          {"type":"input_text","text":"hook_run_id is just text"}]})")
+                    .ok());
+    EXPECT_TRUE(b.Apply(EventKind::kResponseItem, "message", hook("hp-x", " ")).ok());
+    EXPECT_TRUE(b.Apply(EventKind::kResponseItem, "reasoning", hook("hp-y", "r")).ok());
+    EXPECT_TRUE(b.Apply(EventKind::kResponseItem, "message", "{hook_run_id").ok());
+    Events(b, {Agent("b"), Complete("t1")});
+    // Outside any turn one opens, as for any item.
+    EXPECT_TRUE(b.Apply(EventKind::kResponseItem, "message", hook("hp-3", "r3")).ok());
+    return b.Turns();
+  };
+  const Json turns = fold();
+  ASSERT_EQ(turns.size(), 2u);
+  const Json& items = turns[0]["items"];
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[1], Json::parse(R"({"type":"hookPrompt","id":"hp-1",
+      "fragments":[{"text":"stop & check","hookRunId":"r1"}]})"));
+  static const std::regex kV8(
+      "[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  const std::string made_up = items[2]["id"];
+  EXPECT_TRUE(std::regex_match(made_up, kV8)) << made_up;
+  EXPECT_EQ(made_up.substr(0, 13), std::string(kThread).substr(0, 13));
+  EXPECT_EQ(made_up.substr(19), "9000-000000000004");  // kind 1, the fourth event
+  EXPECT_EQ(fold(), turns);                            // deterministic
+  EXPECT_EQ(ItemIds(turns),
+            (std::vector<std::string>{"item-1", "hp-1", made_up, "item-2", "hp-3"}));
+  EXPECT_EQ(turns[1]["status"], "completed");  // a legacy turn
+}
+
 TEST(TurnBuilder, ThreadIdComesFromSessionMetaAndLifecycleEventsDoNotCount) {
   TurnBuilder from_meta;
   ASSERT_TRUE(from_meta.Apply(EventKind::kSessionMeta, "", Json{{"id", kThread}}.dump()).ok());

@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-# Asks the real Codex 0.113.0 app-server for its thread/read {includeTurns} answer on one rollout
-# placed in a scratch CODEX_HOME: the source of every golden answer under tests/.
+# Asks the real Codex app-server (0.117.0 by default) for its thread/read {includeTurns} answer
+# (or its thread/list rows) on one rollout placed in a scratch CODEX_HOME: the source of every
+# golden answer under tests/.
 import json, os, shutil, subprocess, tempfile
 
-CODEX = "/opt/codex/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex/codex"
+CODEX = ("/work/ref/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex/"
+         "codex")  # Codex 0.117.0, the contract
+
+# The scratch home's config: nothing but switching off the plugin and app syncs, which would
+# otherwise try to reach the network; no answer here depends on them.
+OFFLINE_CONFIG = "[features]\nplugins = false\napps = false\n"
 
 
 def codex_binary(args):
@@ -13,9 +19,9 @@ def codex_binary(args):
     return CODEX
 
 
-def read_thread(codex, rollout, session_index=None):
-    """The `thread` of Codex's thread/read answer for `rollout` (path rewritten to a stable
-    /home/dev/.codex form, since the scratch home's name is random)."""
+def _ask(codex, rollout, session_index, method, params):
+    """Codex's answer (`result`) to one request about `rollout`, in a scratch CODEX_HOME whose
+    name is rewritten to /home/dev/.codex in the answer. `params` gets the thread id."""
     with open(rollout) as f:
         tid = json.loads(f.readline())["payload"]["id"]
     home = tempfile.mkdtemp(prefix="codex-golden-")
@@ -25,12 +31,14 @@ def read_thread(codex, rollout, session_index=None):
         shutil.copy(rollout, os.path.join(day, f"rollout-2026-11-24T10-00-00-{tid}.jsonl"))
         if session_index and os.path.exists(session_index):
             shutil.copy(session_index, os.path.join(home, "session_index.jsonl"))
+        with open(os.path.join(home, "config.toml"), "w") as f:
+            f.write(OFFLINE_CONFIG)
         reqs = [
             {"id": 1, "method": "initialize",
              "params": {"clientInfo": {"name": "t", "version": "1"},
                         "capabilities": {"experimentalApi": True}}},
             {"method": "initialized"},
-            {"id": 2, "method": "thread/read", "params": {"threadId": tid, "includeTurns": True}},
+            {"id": 2, "method": method, "params": params(tid)},
         ]
         proc = subprocess.Popen([codex, "app-server"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -46,10 +54,20 @@ def read_thread(codex, rollout, session_index=None):
         proc.stdin.close()
         proc.wait(timeout=30)
         if answer is None or "result" not in answer:
-            raise SystemExit(f"{rollout}: no thread/read result: {answer}")
-        thread = answer["result"]["thread"]
-        if isinstance(thread.get("path"), str):
-            thread["path"] = thread["path"].replace(home, "/home/dev/.codex")
-        return thread
+            raise SystemExit(f"{rollout}: no {method} result: {answer}")
+        return json.loads(json.dumps(answer["result"]).replace(home, "/home/dev/.codex"))
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def read_thread(codex, rollout, session_index=None):
+    """The `thread` of Codex's thread/read {includeTurns: true} answer for `rollout`."""
+    return _ask(codex, rollout, session_index, "thread/read",
+                lambda tid: {"threadId": tid, "includeTurns": True})["thread"]
+
+
+def list_threads(codex, rollout, session_index=None):
+    """Codex's thread/list {modelProviders: []} answer (every provider, default source kinds)
+    for a home holding only `rollout`: {data: [Thread...], nextCursor}."""
+    return _ask(codex, rollout, session_index, "thread/list",
+                lambda tid: {"modelProviders": []})

@@ -4,7 +4,7 @@
 #include "eventlog/thread_id.h"
 #include "gtest/gtest.h"
 #include "projections/internal/store_keys.h"
-#include "rocksdb/db.h"
+#include "projections/thread_store.h"
 #include "tests/testutil/scratch_dir.h"
 
 namespace threadlog {
@@ -18,23 +18,17 @@ const std::string kBinary = THREADLOG_BINARY;
 const std::string kHome = std::string(THREADLOG_SOURCE_DIR) + "/tests/fixtures/codex-0.113.0/basic";
 constexpr char kLimited[] = "01a20edc-6c30-77d2-8ea8-b69792e25b0b";
 
-// Deletes the thread's first stored turn row behind the store's back.
+// Deletes the thread's first stored turn row behind the projections' back.
 void DropFirstTurn(const std::string& store_dir, const ThreadId& thread) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), store_dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& n : names) families.push_back({n, rocksdb::ColumnFamilyOptions()});
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), store_dir, families, &handles, &db).ok());
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == store_keys::kTurnsFamily) {
-      ASSERT_TRUE(
-          db->Delete(rocksdb::WriteOptions(), handles[i], store_keys::TurnKey(thread, 0)).ok());
-    }
-  }
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
+  auto store = ThreadStore::Open(store_dir);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)
+                  ->log()
+                  .WriteState([&](StateWriter& state) {
+                    state.Delete(store_keys::kTurns, store_keys::TurnKey(thread, 0));
+                  })
+                  .ok());
+  ASSERT_TRUE((*store)->Close().ok());
 }
 
 TEST(MaintenanceCli, VerifyCatchesTamperingAndRebuildRepairsIt) {

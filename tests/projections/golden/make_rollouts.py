@@ -42,6 +42,14 @@ def resp_user(text):
                                                   "content": [{"type": "input_text", "text": text}]}}
 
 
+def hook_prompt(item_id, *texts):
+    payload = {"type": "message", "role": "user",
+               "content": [{"type": "input_text", "text": t} for t in texts]}
+    if item_id is not None:
+        payload["id"] = item_id
+    return {"type": "response_item", "payload": payload}
+
+
 def turn_context(turn_id):
     return {"type": "turn_context", "payload": {
         "turn_id": turn_id, "cwd": "/home/dev/project", "approval_policy": "never",
@@ -151,6 +159,30 @@ CASES["all_items"] = [
     ev({"type": "image_generation_end", "call_id": "ig-1", "status": "completed",
         "revised_prompt": "a cat", "result": "BASE64", "saved_path": "/tmp/cat.png"}),
     ev({"type": "image_generation_begin", "call_id": "ig-2"}),
+    ev({"type": "image_generation_end", "call_id": "ig-3", "status": "completed",
+        "revised_prompt": None, "result": "B", "saved_path": None}),
+    ev({"type": "agent_message", "message": "cited", "phase": "final_answer",
+        "memory_citation": {"entries": [{"path": "MEMORY.md", "lineStart": 1, "lineEnd": 3,
+                                         "note": "why"}], "rolloutIds": ["r-1", "r-2"]}}),
+    ev({"type": "agent_message", "message": "", "phase": None,
+        "memory_citation": {"entries": [], "rolloutIds": []}}),
+    hook_prompt("hp-1", '<hook_prompt hook_run_id="run-1">fix &amp; retry</hook_prompt>'),
+    hook_prompt(None, '  <hook_prompt hook_run_id="run-2">  a  </hook_prompt>\n',
+                "<HOOK_PROMPT hook_run_id='run-3'>b<![CDATA[<c>]]><!-- x -->d</HOOK_PROMPT>"),
+    hook_prompt("hp-3", '<?xml version="1.0"?><other hook_run_id = "r&quot;4" >e</other > tail'),
+    hook_prompt("hp-4", '<hook_prompt hook_run_id="r">&#65;&#x42;<skip>x</skip></hook_prompt>'),
+    # Not hook prompts: a blank id, no text, a second text run, an unknown entity, a
+    # mismatched end tag, a repeated attribute, mixed with plain text, not a user message.
+    hook_prompt("np-1", '<hook_prompt hook_run_id=" ">x</hook_prompt>'),
+    hook_prompt("np-2", '<hook_prompt hook_run_id="r">   </hook_prompt>'),
+    hook_prompt("np-3", '<hook_prompt hook_run_id="r">a<b>c</b>d</hook_prompt>'),
+    hook_prompt("np-4", '<hook_prompt hook_run_id="r">&foo;</hook_prompt>'),
+    hook_prompt("np-5", '<hook_prompt hook_run_id="r">x</other>'),
+    hook_prompt("np-6", '<hook_prompt hook_run_id="r" hook_run_id="s">x</hook_prompt>'),
+    hook_prompt("np-7", '<hook_prompt hook_run_id="r">x</hook_prompt>', "typed"),
+    hook_prompt("np-8", '<hook_prompt hook_run_id="r"/>'),
+    {"type": "response_item", "payload": {"type": "message", "id": "np-9", "role": "developer",
+     "content": [{"type": "input_text", "text": '<hook_prompt hook_run_id="r">x</hook_prompt>'}]}},
     ev({"type": "dynamic_tool_call_request", "callId": "dt-1", "turnId": T1, "tool": "lookup",
         "arguments": {"x": 1}}),
     ev({"type": "dynamic_tool_call_response", "call_id": "dt-1", "turn_id": T1, "tool": "lookup",
@@ -163,14 +195,16 @@ CASES["all_items"] = [
     ev({"type": "dynamic_tool_call_request", "callId": "dt-3", "turnId": "", "tool": "t3",
         "arguments": [1, 2]}),
     ev({"type": "collab_agent_spawn_begin", "call_id": "co-1", "sender_thread_id": SENDER,
-        "prompt": "do x"}),
+        "prompt": "do x", "model": "gpt-5.1-codex", "reasoning_effort": "high"}),
     ev({"type": "collab_agent_spawn_end", "call_id": "co-1", "sender_thread_id": SENDER,
         "new_thread_id": R1, "new_agent_nickname": "n", "new_agent_role": "r", "prompt": "do x",
-        "status": "pending_init"}),
+        "model": "gpt-5.1-codex", "reasoning_effort": "low", "status": "pending_init"}),
     ev({"type": "collab_agent_spawn_end", "call_id": "co-2", "sender_thread_id": SENDER,
-        "new_thread_id": None, "prompt": "do y", "status": "running"}),
+        "new_thread_id": None, "prompt": "do y", "model": "", "reasoning_effort": "none",
+        "status": "running"}),
     ev({"type": "collab_agent_spawn_end", "call_id": "co-3", "sender_thread_id": SENDER,
-        "new_thread_id": R2, "prompt": "do z", "status": {"errored": "bad"}}),
+        "new_thread_id": R2, "prompt": "do z", "model": "m", "reasoning_effort": "xhigh",
+        "status": {"errored": "bad"}}),
     ev({"type": "collab_agent_interaction_begin", "call_id": "co-4", "sender_thread_id": SENDER,
         "receiver_thread_id": R1, "prompt": "more"}),
     ev({"type": "collab_agent_interaction_end", "call_id": "co-4", "sender_thread_id": SENDER,
@@ -343,6 +377,14 @@ CASES["strictness"] = [
     ev({"type": "user_message", "message": "z", "images": ["a"], "local_images": None}),
     ev({"type": "user_message", "message": " ", "text_elements": [{"byte_range": {}}]}),
     ev({"type": "user_message", "message": "w"}),
+    # 0.117.0 requires a spawn's model and reasoning effort, a known exec source and a whole
+    # memory citation.
+    ev({"type": "collab_agent_spawn_begin", "call_id": "co-old", "sender_thread_id": V,
+        "prompt": "written by 0.113.0"}),
+    ev({"type": "exec_command_begin", "call_id": "x-bad", "turn_id": V, "command": ["ls"],
+        "cwd": "/w", "parsed_cmd": [], "source": None}),
+    ev({"type": "agent_message", "message": "c", "phase": None,
+        "memory_citation": {"entries": []}}),
 ]
 
 # Command lines: Codex joins argv with Rust shlex 1.3 (mixed '…'/"…" chunks; plain join on NUL).
