@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "api/session/thread_service.h"
 #include "nlohmann/json.hpp"
 
 namespace threadlog::api {
@@ -28,16 +29,10 @@ struct ConfigWarning {
   nlohmann::json ToJson() const;
 };
 
-// What a thread started without explicit settings runs with: Codex 0.117.0's built-in defaults
+// What a thread started without explicit settings runs with: Codex's built-in defaults
 // (gpt-5.3-codex, openai, on-request, read-only, approvals reviewed by the user) unless
-// config.toml says otherwise.
-struct SessionDefaults {
-  std::string model = "gpt-5.3-codex";
-  std::string model_provider = "openai";
-  nlohmann::json approval_policy = "on-request";  // AskForApproval: a string or {"granular": ...}
-  std::string sandbox_mode = "read-only";   // read-only | workspace-write | danger-full-access
-  std::string approvals_reviewer = "user";  // user | guardian_subagent
-};
+// config.toml says otherwise. The thread-write service resolves a thread's settings with them.
+using SessionDefaults = session::SettingsDefaults;
 
 // An immutable snapshot of <codex_home>/config.toml, read once when the server starts (as Codex
 // does). Thread-safe because it never changes after Load.

@@ -20,10 +20,17 @@ bool ClientSession::WantsNotification(std::string_view method) const {
   return opt_out_.find(method) == opt_out_.end();
 }
 
-bool ClientSession::Initialize(bool experimental_api, std::set<std::string, std::less<>> opt_out) {
+std::string ClientSession::client_name() const {
+  std::lock_guard lock(mu_);
+  return client_name_;
+}
+
+bool ClientSession::Initialize(std::string client_name, bool experimental_api,
+                               std::set<std::string, std::less<>> opt_out) {
   std::lock_guard lock(mu_);
   if (initialized_) return false;
   initialized_ = true;
+  client_name_ = std::move(client_name);
   experimental_api_ = experimental_api;
   opt_out_ = std::move(opt_out);
   return true;

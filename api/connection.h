@@ -21,13 +21,19 @@ class ClientSession {
   // False when the client listed `method` in capabilities.optOutNotificationMethods.
   bool WantsNotification(std::string_view method) const;
 
+  // initialize's clientInfo.name ("" before initialize): Codex records it as a new thread's
+  // originator.
+  std::string client_name() const;
+
   // Records a successful initialize. Returns false (changing nothing) if already initialized.
-  bool Initialize(bool experimental_api, std::set<std::string, std::less<>> opt_out);
+  bool Initialize(std::string client_name, bool experimental_api,
+                  std::set<std::string, std::less<>> opt_out);
 
  private:
   mutable std::mutex mu_;
   bool initialized_ = false;
   bool experimental_api_ = false;
+  std::string client_name_;
   std::set<std::string, std::less<>> opt_out_;
 };
 

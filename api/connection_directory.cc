@@ -36,4 +36,27 @@ size_t ConnectionDirectory::Broadcast(std::string_view method, const nlohmann::j
   return sent;
 }
 
+void ConnectionDirectory::Notify(std::span<const session::ClientId> clients,
+                                 std::string_view method, const nlohmann::json& params) {
+  std::vector<std::shared_ptr<Connection>> targets;
+  {
+    std::lock_guard lock(mu_);
+    for (session::ClientId id : clients) {
+      auto it = connections_.find(id);
+      if (it == connections_.end()) continue;
+      if (std::shared_ptr<Connection> c = it->second.lock()) {
+        targets.push_back(std::move(c));
+      } else {
+        connections_.erase(it);
+      }
+    }
+  }
+  if (targets.empty()) return;
+  // Sent outside the lock: a transport may take its own.
+  const std::string text = Encode(Notification{std::string(method), params});
+  for (const std::shared_ptr<Connection>& c : targets) {
+    if (c->session().WantsNotification(method)) c->Send(text);
+  }
+}
+
 }  // namespace threadlog::api

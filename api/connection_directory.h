@@ -1,5 +1,6 @@
-// ConnectionDirectory: every initialized connection, for the notifications Codex sends to all
-// clients rather than to a thread's followers (account/login/completed, account/updated).
+// ConnectionDirectory: every initialized connection, by id: how a notification reaches the
+// clients the thread-write service names (it is the service's NotificationSink), and the
+// notifications Codex sends to all clients (account/login/completed, account/updated).
 #ifndef THREADLOG_API_CONNECTION_DIRECTORY_H_
 #define THREADLOG_API_CONNECTION_DIRECTORY_H_
 
@@ -9,19 +10,24 @@
 #include <string_view>
 
 #include "api/connection.h"
+#include "api/session/notification_sink.h"
 #include "nlohmann/json.hpp"
 
 namespace threadlog::api {
 
 // Thread-safe. Holds connections weakly: a connection that is gone is skipped and forgotten,
 // so nothing has to unregister it.
-class ConnectionDirectory {
+class ConnectionDirectory final : public session::NotificationSink {
  public:
   // Called by initialize once the connection is initialized. Idempotent.
   void Add(const std::shared_ptr<Connection>& connection);
   // Sends {"method", "params"} to every live initialized connection that did not opt out of
   // `method`, encoding once. Returns how many it was sent to.
   size_t Broadcast(std::string_view method, const nlohmann::json& params);
+  // To the connections with these ids (Connection::id()) that are still live, initialized and
+  // did not opt out of `method`, encoding once.
+  void Notify(std::span<const session::ClientId> clients, std::string_view method,
+              const nlohmann::json& params) override;
 
  private:
   std::mutex mu_;

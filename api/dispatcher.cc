@@ -45,10 +45,10 @@ std::string ImplementedList(const MethodRegistry& registry) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(const MethodRegistry& registry, SubscriptionRegistry& subscriptions,
+Dispatcher::Dispatcher(const MethodRegistry& registry, session::NotificationSink& notifications,
                        Options options)
     : registry_(registry),
-      subscriptions_(subscriptions),
+      notifications_(notifications),
       options_(std::move(options)),
       pool_(std::make_unique<Pool>(options_.threads == 0 ? 1 : options_.threads)) {}
 
@@ -166,7 +166,8 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
                      kCodexVersion, " method that threadlog does not implement), expected one of ",
                      ImplementedList(registry_))));
   }
-  RequestContext context{request.id, connection, subscriptions_};
+  AnswerOrderedSink notifications(notifications_);
+  RequestContext context{request.id, connection, notifications};
   absl::StatusOr<HandlerResult> result;
   try {
     result = (*bound)(context);
@@ -174,12 +175,18 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
     // A handler bug must not take the server down; it is still a bug, so say so.
     result = absl::InternalError(absl::StrCat("Internal error: ", e.what()));
   }
-  if (!result.ok()) return fail(result.status());
+  if (!result.ok()) {
+    fail(result.status());
+    // What the service did before the failure (an append) is still told.
+    notifications.Flush();
+    return;
+  }
   if (const EncodedJson* encoded = std::get_if<EncodedJson>(&*result)) {
     connection->Send(EncodeResponse(request.id, encoded->text));
   } else {
     connection->Send(Encode(Response{request.id, std::get<nlohmann::json>(*std::move(result))}));
   }
+  notifications.Flush();
   for (const std::function<void()>& then : context.after_response) then();
 }
 
@@ -194,9 +201,7 @@ void Dispatcher::OnClosed(uint64_t connection_id) {
     std::lock_guard lock(mu_);
     lanes_.erase(connection_id);  // queued work keeps the strand alive through its handler
   }
-  for (const std::string& thread_id : subscriptions_.RemoveConnection(connection_id)) {
-    if (options_.on_thread_orphaned) options_.on_thread_orphaned(thread_id);
-  }
+  if (options_.on_connection_closed) options_.on_connection_closed(connection_id);
 }
 
 void Dispatcher::StopAccepting() {

@@ -16,7 +16,7 @@
 #include "api/connection.h"
 #include "api/jsonrpc.h"
 #include "api/method_registry.h"
-#include "api/subscriptions.h"
+#include "api/session/notification_sink.h"
 
 namespace threadlog::api {
 
@@ -25,12 +25,14 @@ class Dispatcher {
   struct Options {
     size_t threads = 4;          // worker threads running handlers
     size_t max_in_flight = 256;  // requests queued or running, all connections together
-    // Called (on a worker or transport thread) for each thread whose last subscriber closed.
-    std::function<void(const std::string& thread_id)> on_thread_orphaned;
+    // Called (on a transport thread) when a connection is gone, with its id.
+    std::function<void(uint64_t connection_id)> on_connection_closed;
   };
 
-  // `registry` and `subscriptions` must outlive the dispatcher.
-  Dispatcher(const MethodRegistry& registry, SubscriptionRegistry& subscriptions, Options options);
+  // `registry` and `notifications` (where handlers' notifications go) must outlive the
+  // dispatcher.
+  Dispatcher(const MethodRegistry& registry, session::NotificationSink& notifications,
+             Options options);
   // Drains, then joins the workers.
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
@@ -51,8 +53,8 @@ class Dispatcher {
   void OnMessage(const std::shared_ptr<Connection>& connection, std::string_view text,
                  Placement placement = Placement::kQueue);
 
-  // The transport lost `connection`: forget it and drop its subscriptions. Its queued requests
-  // still run (their answers are dropped by the transport).
+  // The transport lost `connection`: forget it (Options::on_connection_closed). Its queued
+  // requests still run (their answers are dropped by the transport).
   void OnClosed(uint64_t connection_id);
 
   // From now on requests are refused ("Server is shutting down"), so that Drain() terminates.
@@ -66,7 +68,7 @@ class Dispatcher {
   void Finish(Lane* lane);  // lane: the one the request was queued on; nullptr if run in place
 
   const MethodRegistry& registry_;
-  SubscriptionRegistry& subscriptions_;
+  session::NotificationSink& notifications_;
   Options options_;
   struct Pool;
   std::unique_ptr<Pool> pool_;

@@ -71,7 +71,8 @@ absl::StatusOr<InitializeParams> Parse(const json& params) {
 absl::StatusOr<json> Handle(const InitializeInfo& info, const InitializeParams& params,
                             RequestContext& context) {
   // The dispatcher checked "Already initialized"; Initialize() rechecks under the session lock.
-  if (!context.connection->session().Initialize(params.experimental_api, params.opt_out)) {
+  if (!context.connection->session().Initialize(params.client_name, params.experimental_api,
+                                                params.opt_out)) {
     return absl::FailedPreconditionError("Already initialized");
   }
   if (info.clients != nullptr) info.clients->Add(context.connection);

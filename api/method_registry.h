@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "api/answer_ordered_sink.h"
 #include "api/connection.h"
 #include "api/jsonrpc.h"
-#include "api/subscriptions.h"
 #include "nlohmann/json.hpp"
 
 namespace threadlog::api {
@@ -25,9 +25,10 @@ namespace threadlog::api {
 struct RequestContext {
   const RequestId& id;
   std::shared_ptr<Connection> connection;  // the caller; Send() for out-of-band notifications
-  SubscriptionRegistry& subscriptions;     // Subscribe the caller; Notify a thread's followers
-  // Run in order right after a successful response is sent: notifications Codex sends after
-  // its answer (thread/started follows the thread/start response).
+  // Where the thread-write service's notifications for this request go: held until the answer
+  // is sent, except the methods the handler names with SendBeforeAnswer.
+  AnswerOrderedSink& notifications;
+  // Run in order right after a successful response is sent (after `notifications`).
   std::vector<std::function<void()>> after_response = {};
 };
 

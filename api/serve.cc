@@ -18,8 +18,8 @@
 #include "api/dispatcher.h"
 #include "api/external_agent_config_handlers.h"
 #include "api/method_registry.h"
+#include "api/session/thread_service.h"
 #include "api/stdio_transport.h"
-#include "api/subscriptions.h"
 #include "api/thread_handlers.h"
 #include "api/thread_import.h"
 #include "api/ws_transport.h"
@@ -125,9 +125,11 @@ absl::Status Serve(const ServeOptions& options) {
   MethodRegistry registry;
   bootstrap.RegisterHandlers(registry);
   RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
-  SubscriptionRegistry subscriptions;
+  // The thread-write service: loaded threads, appends, what their followers hear.
+  std::optional<session::ThreadService> threads;
   if (options.store != nullptr) {
-    RegisterThreadHandlers(registry, *options.store, subscriptions, bootstrap.session_defaults());
+    threads.emplace(*options.store, bootstrap.session_defaults());
+    RegisterThreadHandlers(registry, *options.store, *threads);
   }
   // Declared before the dispatcher so that it stops (and joins) after the last request is done.
   CodexHomeAdoption adoption;
@@ -137,7 +139,10 @@ absl::Status Serve(const ServeOptions& options) {
   Dispatcher::Options dispatch;
   dispatch.threads = options.threads;
   dispatch.max_in_flight = options.max_in_flight;
-  Dispatcher dispatcher(registry, subscriptions, std::move(dispatch));
+  dispatch.on_connection_closed = [&threads](uint64_t connection_id) {
+    if (threads) threads->ClientGone(connection_id);
+  };
+  Dispatcher dispatcher(registry, bootstrap.clients(), std::move(dispatch));
 
   if (listen->stdio) {
     StdioTransport stdio(dispatcher, STDIN_FILENO, STDOUT_FILENO, options.max_message_bytes);

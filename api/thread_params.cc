@@ -79,9 +79,11 @@ absl::StatusOr<SessionOverrides> ParseSession(const json& params) {
   }
   THREADLOG_OPTIONAL_STRING(s.cwd, params, "cwd");
   if (s.cwd) s.cwd = Absolute(*s.cwd);
-  THREADLOG_OPTIONAL_STRING(s.sandbox, params, "sandbox");
-  if (s.sandbox) {
-    if (absl::Status st = CheckVariant(*s.sandbox, kSandboxModes, "sandbox"); !st.ok()) return st;
+  THREADLOG_OPTIONAL_STRING(s.sandbox_mode, params, "sandbox");
+  if (s.sandbox_mode) {
+    if (absl::Status st = CheckVariant(*s.sandbox_mode, kSandboxModes, "sandbox"); !st.ok()) {
+      return st;
+    }
   }
   THREADLOG_OPTIONAL_STRING(s.base_instructions, params, "baseInstructions");
   if (auto it = params.find("approvalPolicy"); it != params.end() && !it->is_null()) {

@@ -8,24 +8,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "api/session/thread_service.h"
 #include "eventlog/thread_id.h"
 #include "nlohmann/json.hpp"
 #include "projections/thread_store.h"
 
 namespace threadlog::api {
 
-// The settings start, resume and fork accept (each nullopt when absent or null).
-struct SessionOverrides {
-  std::optional<std::string> model;
-  std::optional<std::string> model_provider;
-  std::optional<std::string> service_tier;
-  std::optional<std::string> cwd;                 // made absolute (Codex resolves against its cwd)
-  std::optional<nlohmann::json> approval_policy;  // AskForApproval, as Codex echoes it
-  std::optional<std::string> approvals_reviewer;  // ApprovalsReviewer: user | guardian_subagent
-  std::optional<std::string> sandbox;             // SandboxMode: read-only | workspace-write | ...
-  std::optional<std::string> base_instructions;
-  bool persist_extended = false;  // persistExtendedHistory
-};
+// The settings start, resume and fork accept (each nullopt when absent or null; cwd made
+// absolute as Codex resolves it, against the server's working directory).
+using SessionOverrides = session::SettingsOverrides;
 
 struct StartParams {
   SessionOverrides session;

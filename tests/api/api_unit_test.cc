@@ -1,16 +1,17 @@
-// Unit tests of api/: decoder, status mapping, experimental gate, subscriptions, WebSocket
+// Unit tests of api/: decoder, status mapping, experimental gate, notification delivery, WebSocket
 // admission and --listen parsing.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "api/answer_ordered_sink.h"
 #include "api/connection.h"
+#include "api/connection_directory.h"
 #include "api/jsonrpc.h"
 #include "api/protocol_catalog.h"
 #include "api/rpc_error.h"
 #include "api/serve.h"
-#include "api/subscriptions.h"
 #include "api/ws_policy.h"
 #include "gtest/gtest.h"
 
@@ -120,41 +121,49 @@ class FakeConnection : public Connection {
   std::vector<std::string> sent;
 };
 
-TEST(SubscriptionsTest, FanOutToSubscribersOnly) {
-  SubscriptionRegistry subs;
+TEST(ConnectionDirectoryTest, NotifiesTheNamedLiveConnectionsThatDidNotOptOut) {
+  ConnectionDirectory clients;
   auto a = std::make_shared<FakeConnection>();
   auto b = std::make_shared<FakeConnection>();
   auto c = std::make_shared<FakeConnection>();
-  subs.Subscribe(a, "t1");
-  subs.Subscribe(b, "t1");
-  subs.Subscribe(c, "t2");
-  EXPECT_EQ(subs.Notify("t1", "thread/name/updated", json{{"threadId", "t1"}}), 2u);
+  ASSERT_TRUE(a->session().Initialize("a", false, {"item/agentMessage/delta"}));
+  EXPECT_FALSE(a->session().Initialize("again", true, {}));  // a second one changes nothing
+  EXPECT_FALSE(a->session().experimental_api());
+  EXPECT_EQ(a->session().client_name(), "a");
+  for (const auto& conn : {a, b, c}) clients.Add(conn);
+  const session::ClientId ab[] = {a->id(), b->id()};
+  clients.Notify(ab, "thread/name/updated", json{{"threadId", "t1"}});
   ASSERT_EQ(a->sent.size(), 1u);
   EXPECT_EQ(a->sent[0], R"({"method":"thread/name/updated","params":{"threadId":"t1"}})");
   EXPECT_EQ(b->sent.size(), 1u);
   EXPECT_TRUE(c->sent.empty());
-  EXPECT_EQ(subs.LoadedThreads(), (std::vector<std::string>{"t1", "t2"}));
-  EXPECT_FALSE(subs.Unsubscribe(a->id(), "t1"));
-  EXPECT_FALSE(subs.Unsubscribe(a->id(), "t1"));  // not subscribed any more
-  EXPECT_TRUE(subs.Unsubscribe(b->id(), "t1"));   // the last one
-  EXPECT_EQ(subs.SubscriberCount("t1"), 0u);
-  EXPECT_EQ(subs.RemoveConnection(c->id()), (std::vector<std::string>{"t2"}));
-  EXPECT_TRUE(subs.LoadedThreads().empty());
-}
-
-TEST(SubscriptionsTest, OptOutIsPerConnectionAndExact) {
-  SubscriptionRegistry subs;
-  auto a = std::make_shared<FakeConnection>();
-  auto b = std::make_shared<FakeConnection>();
-  ASSERT_TRUE(a->session().Initialize(false, {"item/agentMessage/delta"}));
-  EXPECT_FALSE(a->session().Initialize(true, {}));  // second initialize changes nothing
-  EXPECT_FALSE(a->session().experimental_api());
-  subs.Subscribe(a, "t");
-  subs.Subscribe(b, "t");
-  EXPECT_EQ(subs.Notify("t", "item/agentMessage/delta", json::object()), 1u);
-  EXPECT_EQ(subs.Notify("t", "item/agentMessage", json::object()), 2u);
+  // Opt-outs are per connection and exact.
+  clients.Notify(ab, "item/agentMessage/delta", json::object());
   EXPECT_EQ(a->sent.size(), 1u);
   EXPECT_EQ(b->sent.size(), 2u);
+  // A connection that is gone is skipped.
+  const session::ClientId gone = b->id();
+  b.reset();
+  const session::ClientId only_gone[] = {gone};
+  clients.Notify(only_gone, "thread/closed", json::object());
+}
+
+TEST(AnswerOrderedSinkTest, HoldsAllButTheNamedMethodsUntilFlush) {
+  ConnectionDirectory clients;
+  auto a = std::make_shared<FakeConnection>();
+  clients.Add(a);
+  const session::ClientId to[] = {a->id()};
+  AnswerOrderedSink sink(clients);
+  sink.SendBeforeAnswer({"thread/status/changed"});
+  sink.Notify(to, "thread/archived", json::object());
+  sink.Notify(to, "thread/status/changed", json::object());
+  ASSERT_EQ(a->sent.size(), 1u);
+  EXPECT_NE(a->sent[0].find("thread/status/changed"), std::string::npos);
+  sink.Flush();
+  ASSERT_EQ(a->sent.size(), 2u);
+  EXPECT_NE(a->sent[1].find("thread/archived"), std::string::npos);
+  sink.Flush();  // nothing twice
+  EXPECT_EQ(a->sent.size(), 2u);
 }
 
 TEST(WsPolicyTest, OriginAndToken) {

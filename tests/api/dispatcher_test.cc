@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/connection_directory.h"
 #include "gtest/gtest.h"
 
 namespace threadlog::api {
@@ -49,7 +50,7 @@ class DispatcherTest : public ::testing::Test {
           ran_on_.push_back(std::this_thread::get_id());
           return EncodedJson{R"({"data":[],"nextCursor":null})"};
         });
-    connection_->session().Initialize(false, {});
+    connection_->session().Initialize("t", false, {});
   }
 
   std::string Request(int id, const std::string& cursor) {
@@ -58,7 +59,7 @@ class DispatcherTest : public ::testing::Test {
   }
 
   MethodRegistry registry_;
-  SubscriptionRegistry subscriptions_;
+  ConnectionDirectory clients_;
   std::shared_ptr<RecordingConnection> connection_ = std::make_shared<RecordingConnection>();
   std::latch gate_{1};
   std::mutex mu_;
@@ -66,7 +67,7 @@ class DispatcherTest : public ::testing::Test {
 };
 
 TEST_F(DispatcherTest, AnIdleConnectionsRequestRunsInPlaceWhenTheTransportAllows) {
-  Dispatcher dispatcher(registry_, subscriptions_, {});
+  Dispatcher dispatcher(registry_, clients_, {});
   dispatcher.OnMessage(connection_, Request(1, ""), Dispatcher::Placement::kHereIfIdle);
   // Already answered when OnMessage returns, on this thread, framed with the encoded result.
   EXPECT_EQ(connection_->sent(),
@@ -81,7 +82,7 @@ TEST_F(DispatcherTest, AnIdleConnectionsRequestRunsInPlaceWhenTheTransportAllows
 }
 
 TEST_F(DispatcherTest, ABusyConnectionsRequestsKeepTheirOrder) {
-  Dispatcher dispatcher(registry_, subscriptions_, {});
+  Dispatcher dispatcher(registry_, clients_, {});
   dispatcher.OnMessage(connection_, Request(1, "wait"));  // queued, blocked on the gate
   // The connection is busy, so this one must queue behind request 1 instead of overtaking it.
   dispatcher.OnMessage(connection_, Request(2, ""), Dispatcher::Placement::kHereIfIdle);
@@ -96,7 +97,7 @@ TEST_F(DispatcherTest, ABusyConnectionsRequestsKeepTheirOrder) {
 }
 
 TEST_F(DispatcherTest, AParseErrorKeepsItsPlaceBetweenRequests) {
-  Dispatcher dispatcher(registry_, subscriptions_, {});
+  Dispatcher dispatcher(registry_, clients_, {});
   dispatcher.OnMessage(connection_, Request(1, "wait"));
   dispatcher.OnMessage(connection_, "{not json");
   dispatcher.OnMessage(connection_, Request(3, ""), Dispatcher::Placement::kHereIfIdle);

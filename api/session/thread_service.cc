@@ -1,0 +1,487 @@
+// ThreadService: decisions appended with the seq they saw, the persistence policy, loaded
+// threads and their followers, and the notifications derived from what was appended.
+#include "api/session/thread_service.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "api/session/thread_events.h"
+#include "eventlog/persistence_policy.h"
+#include "projections/thread_json.h"
+
+namespace threadlog::session {
+namespace {
+
+using nlohmann::json;
+
+// A decision re-run this many times against newer state before the write gives up: only a
+// thread appended to by several writers at once needs more than one.
+constexpr int kWriteAttempts = 8;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status NoRollout(const ThreadId& thread) {
+  return absl::NotFoundError(absl::StrCat("no rollout found for thread id ", thread.ToString()));
+}
+
+absl::Status NotFound(const ThreadId& thread) {
+  return absl::NotFoundError(absl::StrCat("thread not found: ", thread.ToString()));
+}
+
+std::optional<std::string> StringAt(const json& object, const char* key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+// The persistence mode a thread_configured event switches to, if it names one.
+std::optional<PersistenceMode> ConfiguredMode(const NewEvent& event) {
+  if (event.kind != EventKind::kThreadConfigured) return std::nullopt;
+  json payload = json::parse(event.payload.view(), nullptr, false);
+  std::optional<std::string> mode = StringAt(payload, "persistence");
+  if (mode == "extended") return PersistenceMode::kExtended;
+  if (mode == "limited") return PersistenceMode::kLimited;
+  return std::nullopt;
+}
+
+const json kIdle = {{"type", "idle"}};
+const json kNotLoaded = {{"type", "notLoaded"}};
+
+json StatusChanged(const ThreadId& thread, const json& status) {
+  return {{"threadId", thread.ToString()}, {"status", status}};
+}
+
+}  // namespace
+
+ThreadService::ThreadService(ThreadStore& store, SettingsDefaults defaults)
+    : store_(store), defaults_(std::move(defaults)) {}
+
+absl::StatusOr<ThreadState> ThreadService::ReadState(const ThreadId& thread) {
+  absl::StatusOr<std::optional<ThreadSummary>> summary = store_.GetThread(thread);
+  if (!summary.ok()) return summary.status();
+  ThreadState state;
+  state.summary = *std::move(summary);
+  // The summary counts the thread's own events, whose seqs run 1..N: read in one go, the seq
+  // and the state a decision looks at cannot disagree.
+  state.last_seq = state.summary ? state.summary->events : 0;
+  return state;
+}
+
+absl::StatusOr<Written> ThreadService::Write(const ThreadId& thread, const Decide& decide,
+                                             Durability durability, ClientId caller,
+                                             NotificationSink& sink) {
+  absl::Status last_conflict;
+  for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
+    absl::StatusOr<ThreadState> state = ReadState(thread);
+    if (!state.ok()) return state.status();
+    absl::StatusOr<std::vector<NewEvent>> events = decide(*state);
+    if (!events.ok()) return events.status();
+    Written written;
+    written.events = *std::move(events);
+    PersistenceMode mode = state->summary ? state->summary->mode : PersistenceMode::kLimited;
+    std::vector<NewEvent> kept;
+    for (const NewEvent& event : written.events) {
+      absl::StatusOr<std::optional<NewEvent>> stored = ApplyPersistencePolicy(mode, event);
+      if (!stored.ok()) return stored.status();
+      if (*stored) kept.push_back(**std::move(stored));
+      if (std::optional<PersistenceMode> configured = ConfiguredMode(event)) mode = *configured;
+    }
+    written.stored = kept.size();
+    if (!kept.empty()) {
+      absl::StatusOr<AppendResult> appended =
+          store_.Append(thread, state->last_seq, kept, durability);
+      if (!appended.ok() && appended.status().code() == absl::StatusCode::kAborted) {
+        last_conflict = appended.status();  // another writer was first: decide again
+        continue;
+      }
+      if (!appended.ok()) return appended.status();
+      written.result = *appended;
+      absl::StatusOr<std::optional<ThreadSummary>> after = store_.GetThread(thread);
+      if (!after.ok()) return after.status();
+      if (!*after) return absl::DataLossError("an appended thread has no summary");
+      written.summary = **std::move(after);
+    } else if (state->summary) {
+      written.summary = *state->summary;
+    }
+    NotifyAppended(thread, written.events, written.summary, caller, sink);
+    return written;
+  }
+  return absl::AbortedError(
+      absl::StrCat("thread ", thread.ToString(),
+                   " kept changing under concurrent writers: ", last_conflict.message()));
+}
+
+absl::StatusOr<OpenedThread> ThreadService::Start(const StartRequest& request, ClientId caller,
+                                                  NotificationSink& sink) {
+  const ThreadId id = ThreadId::NewV7();
+  NewThreadMeta meta;
+  meta.id = id;
+  meta.created_ms = NowMs();
+  meta.cwd = request.settings.cwd.value_or("/");
+  meta.originator = request.originator;
+  meta.model_provider = request.settings.model_provider.value_or(defaults_.model_provider);
+  meta.base_instructions = request.settings.base_instructions;
+  meta.dynamic_tools = request.dynamic_tools;
+  json configured = json::object();
+  if (request.settings.persist_extended) configured["persistence"] = "extended";
+  // Kept with the thread (Codex keeps it in memory only); resume still takes it from the
+  // request or the configuration, as Codex does.
+  if (request.settings.approvals_reviewer) {
+    configured["approvals_reviewer"] = *request.settings.approvals_reviewer;
+  }
+  Decide decide = [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
+    if (state.summary) return absl::AlreadyExistsError("a thread with this id already exists");
+    std::vector<NewEvent> events = {SessionMetaEvent(meta)};
+    if (!configured.empty())
+      events.push_back(LifecycleEvent(EventKind::kThreadConfigured, configured));
+    return events;
+  };
+  // The thread is followed before thread/started goes out, so its status reads idle.
+  ThreadSummary provisional;
+  provisional.cwd = meta.cwd;
+  provisional.model_provider = meta.model_provider;
+  ThreadSettings settings = ResolveSettings(request.settings, provisional, nullptr);
+  Follow(id, caller, settings);
+  absl::StatusOr<Written> written = Write(id, decide, Durability::kSync, caller, sink);
+  if (!written.ok()) {
+    ClientGoneFrom(id, caller);
+    return written.status();
+  }
+  return OpenedThread{std::move(written->summary), std::move(settings)};
+}
+
+absl::StatusOr<OpenedThread> ThreadService::Resume(const ThreadId& thread,
+                                                   const SettingsOverrides& overrides,
+                                                   ClientId caller, NotificationSink& sink) {
+  absl::StatusOr<ThreadState> state = ReadState(thread);
+  if (!state.ok()) return state.status();
+  if (!state->summary || state->summary->archived) return NoRollout(thread);
+  ThreadSummary summary = *state->summary;
+  if (overrides.persist_extended && summary.mode != PersistenceMode::kExtended) {
+    absl::StatusOr<Written> written = Write(
+        thread,
+        [&](const ThreadState& now) -> absl::StatusOr<std::vector<NewEvent>> {
+          if (!now.summary || now.summary->archived) return NoRollout(thread);
+          if (now.summary->mode == PersistenceMode::kExtended) return std::vector<NewEvent>{};
+          return std::vector<NewEvent>{
+              LifecycleEvent(EventKind::kThreadConfigured, {{"persistence", "extended"}})};
+        },
+        Durability::kSync, caller, sink);
+    if (!written.ok()) return written.status();
+    summary = written->summary;
+  }
+  absl::StatusOr<json> context = LastTurnContext(summary);
+  if (!context.ok()) return context.status();
+  auto [settings, was_loaded] =
+      Follow(thread, caller, ResolveSettings(overrides, summary, *context));
+  if (!was_loaded) {
+    // Codex announces notLoaded -> idle to the thread's (new) followers.
+    const std::vector<ClientId> followers = Audience(thread, caller);
+    sink.Notify(followers, "thread/status/changed", StatusChanged(thread, kIdle));
+  }
+  return OpenedThread{std::move(summary), std::move(settings)};
+}
+
+absl::StatusOr<OpenedThread> ThreadService::Fork(const ThreadId& parent_id,
+                                                 const SettingsOverrides& overrides,
+                                                 ClientId caller, NotificationSink& sink) {
+  absl::StatusOr<ThreadState> parent = ReadState(parent_id);
+  if (!parent.ok()) return parent.status();
+  if (!parent->summary) return NoRollout(parent_id);
+  const ThreadSummary& p = *parent->summary;
+  const ThreadId id = ThreadId::NewV7();
+  NewThreadMeta meta;
+  meta.id = id;
+  meta.forked_from = parent_id;
+  meta.created_ms = NowMs();
+  meta.cwd = overrides.cwd.value_or(p.cwd);
+  meta.originator = p.originator;
+  meta.source = p.source;
+  meta.model_provider = overrides.model_provider.value_or(p.model_provider);
+  meta.base_instructions = overrides.base_instructions;
+  meta.git = p.git;
+  const bool extended = overrides.persist_extended || p.mode == PersistenceMode::kExtended;
+  Decide decide = [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
+    if (state.summary) return absl::AlreadyExistsError("a thread with this id already exists");
+    // Copy-on-write: the fork's own session_meta, then one event standing for the parent's
+    // events 1..parent_seq (the parent as this decision saw it).
+    std::vector<NewEvent> events = {
+        SessionMetaEvent(meta),
+        LifecycleEvent(EventKind::kThreadForked, {{"parent_thread_id", parent_id.ToString()},
+                                                  {"parent_seq", parent->last_seq}})};
+    if (extended) {
+      events.push_back(LifecycleEvent(EventKind::kThreadConfigured, {{"persistence", "extended"}}));
+    }
+    return events;
+  };
+  ThreadSummary provisional;
+  provisional.cwd = meta.cwd;
+  provisional.model_provider = meta.model_provider;
+  // A fork, like a new thread, runs with the configured model, not its parent's last one.
+  ThreadSettings settings = ResolveSettings(overrides, provisional, nullptr);
+  Follow(id, caller, settings);
+  absl::StatusOr<Written> written = Write(id, decide, Durability::kSync, caller, sink);
+  if (!written.ok()) {
+    ClientGoneFrom(id, caller);
+    return written.status();
+  }
+  return OpenedThread{std::move(written->summary), std::move(settings)};
+}
+
+absl::Status ThreadService::Archive(const ThreadId& thread, ClientId caller,
+                                    NotificationSink& sink) {
+  absl::StatusOr<Written> written = Append(
+      thread,
+      [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
+        if (!state.summary || state.summary->archived) return NoRollout(thread);
+        return std::vector<NewEvent>{LifecycleEvent(EventKind::kThreadArchived, json::object())};
+      },
+      Durability::kSync);
+  if (!written.ok()) return written.status();
+  // Archiving unloads the thread: its followers hear notLoaded, then (with the caller)
+  // thread/archived. Codex sends no thread/closed here.
+  std::vector<ClientId> former = Unload(thread);
+  sink.Notify(former, "thread/status/changed", StatusChanged(thread, kNotLoaded));
+  if (std::find(former.begin(), former.end(), caller) == former.end()) former.push_back(caller);
+  NotifyEvents(thread, written->events, written->summary, former, sink);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ThreadSummary> ThreadService::Unarchive(const ThreadId& thread, ClientId caller,
+                                                       NotificationSink& sink) {
+  absl::StatusOr<Written> written = Write(
+      thread,
+      [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
+        if (!state.summary || !state.summary->archived) {
+          return absl::NotFoundError(
+              absl::StrCat("no archived rollout found for thread id ", thread.ToString()));
+        }
+        return std::vector<NewEvent>{LifecycleEvent(EventKind::kThreadUnarchived, json::object())};
+      },
+      Durability::kSync, caller, sink);
+  if (!written.ok()) return written.status();
+  return std::move(written->summary);
+}
+
+absl::Status ThreadService::SetName(const ThreadId& thread, const std::string& name,
+                                    ClientId caller, NotificationSink& sink) {
+  // The event Codex itself emits; the projections read the name from it.
+  absl::StatusOr<Written> written = Write(
+      thread,
+      [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
+        if (!state.summary) return NotFound(thread);
+        return std::vector<NewEvent>{EventMsg({{"type", "thread_name_updated"},
+                                               {"thread_id", thread.ToString()},
+                                               {"thread_name", name}})};
+      },
+      Durability::kSync, caller, sink);
+  return written.status();
+}
+
+absl::StatusOr<ThreadSummary> ThreadService::Rollback(const ThreadId& thread, uint32_t num_turns,
+                                                      ClientId caller, NotificationSink& sink) {
+  // Codex rolls back only a loaded thread (its running session holds the history).
+  if (!IsLoaded(thread)) return NotFound(thread);
+  absl::StatusOr<Written> written = Write(
+      thread,
+      [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
+        if (!state.summary) return NotFound(thread);
+        return std::vector<NewEvent>{
+            EventMsg({{"type", "thread_rolled_back"}, {"num_turns", num_turns}})};
+      },
+      Durability::kSync, caller, sink);
+  if (!written.ok()) return written.status();
+  return std::move(written->summary);
+}
+
+UnsubscribeOutcome ThreadService::Unsubscribe(const ThreadId& thread, ClientId caller,
+                                              NotificationSink& sink) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = loaded_.find(thread);
+    if (it == loaded_.end()) return UnsubscribeOutcome::kNotLoaded;
+    if (it->second.followers.erase(caller) == 0) return UnsubscribeOutcome::kNotSubscribed;
+    following_[caller].erase(thread);
+    if (following_[caller].empty()) following_.erase(caller);
+    if (!it->second.followers.empty()) return UnsubscribeOutcome::kUnsubscribed;
+    // The last follower left: the thread unloads at once (Codex does).
+    loaded_.erase(it);
+  }
+  const ClientId leaver[] = {caller};
+  sink.Notify(leaver, "thread/status/changed", StatusChanged(thread, kNotLoaded));
+  sink.Notify(leaver, "thread/closed", {{"threadId", thread.ToString()}});
+  return UnsubscribeOutcome::kUnsubscribed;
+}
+
+void ThreadService::ClientGone(ClientId client) {
+  absl::MutexLock lock(&mu_);
+  auto it = following_.find(client);
+  if (it == following_.end()) return;
+  for (const ThreadId& thread : it->second) {
+    auto loaded = loaded_.find(thread);
+    if (loaded == loaded_.end()) continue;
+    loaded->second.followers.erase(client);
+    if (loaded->second.followers.empty()) loaded_.erase(loaded);
+  }
+  following_.erase(it);
+}
+
+bool ThreadService::IsLoaded(const ThreadId& thread) const {
+  absl::MutexLock lock(&mu_);
+  return loaded_.count(thread) > 0;
+}
+
+std::vector<ThreadId> ThreadService::LoadedThreads() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<ThreadId> out;
+  out.reserve(loaded_.size());
+  for (const auto& [id, thread] : loaded_) out.push_back(id);
+  return out;
+}
+
+absl::StatusOr<Written> ThreadService::Append(const ThreadId& thread, const Decide& decide,
+                                              Durability durability) {
+  struct Silent final : NotificationSink {
+    void Notify(std::span<const ClientId>, std::string_view, const json&) override {}
+  } silent;
+  return Write(thread, decide, durability, /*caller=*/0, silent);
+}
+
+std::pair<ThreadSettings, bool> ThreadService::Follow(const ThreadId& thread, ClientId caller,
+                                                      const ThreadSettings& settings) {
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = loaded_.try_emplace(thread);
+  // A thread already loaded keeps running with its own settings.
+  if (inserted) it->second.settings = settings;
+  it->second.followers.insert(caller);
+  following_[caller].insert(thread);
+  return {it->second.settings, !inserted};
+}
+
+void ThreadService::ClientGoneFrom(const ThreadId& thread, ClientId caller) {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(thread);
+  if (it != loaded_.end()) {
+    it->second.followers.erase(caller);
+    if (it->second.followers.empty()) loaded_.erase(it);
+  }
+  if (auto f = following_.find(caller); f != following_.end()) {
+    f->second.erase(thread);
+    if (f->second.empty()) following_.erase(f);
+  }
+}
+
+std::vector<ClientId> ThreadService::Unload(const ThreadId& thread) {
+  absl::MutexLock lock(&mu_);
+  std::vector<ClientId> former;
+  auto it = loaded_.find(thread);
+  if (it == loaded_.end()) return former;
+  for (ClientId client : it->second.followers) {
+    former.push_back(client);
+    if (auto f = following_.find(client); f != following_.end()) {
+      f->second.erase(thread);
+      if (f->second.empty()) following_.erase(f);
+    }
+  }
+  loaded_.erase(it);
+  return former;
+}
+
+std::vector<ClientId> ThreadService::Audience(const ThreadId& thread, ClientId caller) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<ClientId> out;
+  if (auto it = loaded_.find(thread); it != loaded_.end()) {
+    out.assign(it->second.followers.begin(), it->second.followers.end());
+  }
+  // Codex tells the client that asked even when it does not follow the thread.
+  if (caller != 0 && std::find(out.begin(), out.end(), caller) == out.end()) {
+    out.push_back(caller);
+  }
+  return out;
+}
+
+ThreadSettings ThreadService::ResolveSettings(const SettingsOverrides& overrides,
+                                              const ThreadSummary& summary,
+                                              const json& last_turn_context) const {
+  // Codex's rules: approvals, reviewer and sandbox come from the request, else the
+  // configuration (never from what the thread ran with before); the model and effort from the
+  // request, else the resumed thread's last turn, else the configuration.
+  ThreadSettings s;
+  s.model =
+      overrides.model.value_or(StringAt(last_turn_context, "model").value_or(defaults_.model));
+  s.model_provider = overrides.model_provider.value_or(
+      summary.model_provider.empty() ? defaults_.model_provider : summary.model_provider);
+  s.service_tier = overrides.service_tier;
+  s.cwd = overrides.cwd.value_or(summary.cwd);
+  s.approval_policy = overrides.approval_policy.value_or(defaults_.approval_policy);
+  s.approvals_reviewer = overrides.approvals_reviewer.value_or(defaults_.approvals_reviewer);
+  s.sandbox_mode = overrides.sandbox_mode.value_or(defaults_.sandbox_mode);
+  if (!overrides.model) s.reasoning_effort = StringAt(last_turn_context, "effort");
+  return s;
+}
+
+absl::StatusOr<json> ThreadService::LastTurnContext(const ThreadSummary& summary) {
+  // The thread index remembers where the newest turn_context is, so resume reads one event
+  // whatever the thread's length.
+  if (summary.last_turn_context_position == 0) return json(nullptr);
+  std::unique_ptr<EventIterator> it = store_.log().ReadAll(summary.last_turn_context_position);
+  if (!it->status().ok()) return it->status();
+  if (!it->Valid()) return json(nullptr);
+  if (it->event().kind != EventKind::kTurnContext) {
+    return absl::DataLossError("the thread index points at an event that is not a turn_context");
+  }
+  json parsed = json::parse(it->event().payload, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? json(nullptr) : parsed;
+}
+
+void ThreadService::NotifyAppended(const ThreadId& thread, const std::vector<NewEvent>& events,
+                                   const ThreadSummary& after, ClientId caller,
+                                   NotificationSink& sink) {
+  if (events.empty()) return;
+  NotifyEvents(thread, events, after, Audience(thread, caller), sink);
+}
+
+void ThreadService::NotifyEvents(const ThreadId& thread, const std::vector<NewEvent>& events,
+                                 const ThreadSummary& after, const std::vector<ClientId>& audience,
+                                 NotificationSink& sink) {
+  for (const NewEvent& event : events) {
+    switch (event.kind) {
+      case EventKind::kSessionMeta: {
+        // A new thread (start, fork): its followers hear it with its history (a fork's).
+        ThreadJsonOptions options;
+        options.status = IsLoaded(thread) ? kIdle : kNotLoaded;
+        options.default_model_provider = defaults_.model_provider;
+        if (after.forked_from) {
+          absl::StatusOr<json> turns = store_.ReadTurns(thread);
+          if (turns.ok()) options.turns = *std::move(turns);
+        }
+        sink.Notify(audience, "thread/started", {{"thread", ThreadToJson(after, options)}});
+        break;
+      }
+      case EventKind::kThreadArchived:
+        sink.Notify(audience, "thread/archived", {{"threadId", thread.ToString()}});
+        break;
+      case EventKind::kThreadUnarchived:
+        sink.Notify(audience, "thread/unarchived", {{"threadId", thread.ToString()}});
+        break;
+      case EventKind::kEventMsg:
+        if (event.type == "thread_name_updated") {
+          json payload = json::parse(event.payload.view(), nullptr, false);
+          sink.Notify(audience, "thread/name/updated",
+                      {{"threadId", thread.ToString()},
+                       {"threadName", StringAt(payload, "thread_name").value_or("")}});
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace threadlog::session
