@@ -42,6 +42,8 @@ constexpr auto kRecoveryInterval = std::chrono::milliseconds(500);
 constexpr uint64_t kMinSpaceReserve = 1 << 20;
 constexpr uint64_t kMaxSpaceReserve = 64 << 20;
 constexpr auto kSpaceCheckInterval = std::chrono::milliseconds(250);
+// How long a reopen waits for readers of the old database to finish.
+constexpr auto kReopenWait = std::chrono::seconds(2);
 
 struct ThreadIdHash {
   size_t operator()(const ThreadId& id) const { return std::hash<std::string_view>{}(id.bytes()); }
@@ -192,7 +194,8 @@ class RocksEventStore final : public EventStore {
   ~RocksEventStore() override { (void)Close(); }
 
   static absl::StatusOr<std::unique_ptr<EventStore>> OpenAt(const std::string& dir,
-                                                            const StoreOptions& options);
+                                                            const StoreOptions& options,
+                                                            rocksdb::Env* env);
 
   absl::StatusOr<AppendResult> Append(const ThreadId& thread, uint64_t expected_last_seq,
                                       std::span<const NewEvent> events,
@@ -259,8 +262,11 @@ class RocksEventStore final : public EventStore {
     }
   };
 
-  RocksEventStore(std::string dir, std::shared_ptr<OpenDb> open, const StoreOptions& options)
+  RocksEventStore(std::string dir, std::shared_ptr<OpenDb> open, const StoreOptions& options,
+                  rocksdb::Env* env)
       : dir_(std::move(dir)),
+        options_(options),
+        env_(env),
         open_(std::move(open)),
         open_db_(open_.get()),
         db_(open_db_->db.get()),
@@ -294,6 +300,9 @@ class RocksEventStore final : public EventStore {
   // flushes every memtable into table files (durable without the log), and when both work lets
   // appends go on. Tried at most every kRecoveryInterval; releases mu_ around the work.
   absl::Status RecoverFromWriteError() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Closes and opens the database again (RecoverFromWriteError); requires no append or sync in
+  // flight. Waits (a little) for readers holding the old database to finish.
+  absl::Status Reopen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) ABSL_LOCKS_EXCLUDED(open_mu_);
   // kResourceExhausted, naming the store's disk, when writing `bytes` more would leave less
   // free than the reserve RocksDB needs for its own work (flushing memtables, compacting):
   // refusing the append is recoverable, RocksDB failing on a full disk much less so.
@@ -302,6 +311,8 @@ class RocksEventStore final : public EventStore {
   rocksdb::Status FlushAllFamilies();
 
   const std::string dir_;
+  const StoreOptions options_;  // to reopen (RecoverFromWriteError)
+  rocksdb::Env* const env_;     // not owned; null: the default
   absl::Mutex open_mu_;
   // Reset by Close(); iterators and readers may keep the database alive.
   std::shared_ptr<OpenDb> open_ ABSL_GUARDED_BY(open_mu_);
@@ -342,11 +353,13 @@ class RocksEventStore final : public EventStore {
 };
 
 absl::StatusOr<std::unique_ptr<EventStore>> RocksEventStore::OpenAt(const std::string& dir,
-                                                                    const StoreOptions& options) {
+                                                                    const StoreOptions& options,
+                                                                    rocksdb::Env* env) {
   bool fresh = false;
-  absl::StatusOr<std::shared_ptr<OpenDb>> open = rocks::OpenDatabase(dir, options, &fresh);
+  absl::StatusOr<std::shared_ptr<OpenDb>> open = rocks::OpenDatabase(
+      dir, options, &fresh, rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords, env);
   if (!open.ok()) return open.status();
-  std::unique_ptr<RocksEventStore> store(new RocksEventStore(dir, *std::move(open), options));
+  std::unique_ptr<RocksEventStore> store(new RocksEventStore(dir, *std::move(open), options, env));
   if (absl::Status st = store->LoadState(fresh); !st.ok()) return st;
   return std::unique_ptr<EventStore>(std::move(store));
 }
@@ -751,8 +764,12 @@ absl::Status RocksEventStore::CheckDiskSpace(size_t bytes) {
 
 absl::Status RocksEventStore::RecoverFromWriteError() {
   const auto now = std::chrono::steady_clock::now();
-  // One appender recovers at a time, and not on every append while the disk stays full.
-  if (sync_running_ || now - last_recovery_ < kRecoveryInterval) return write_error_;
+  // One appender recovers at a time, with no other append or sync in flight, and not on every
+  // append while the disk stays full.
+  if (sync_running_ || !writers_.empty() || sync_waiters_ > 0 ||
+      now - last_recovery_ < kRecoveryInterval) {
+    return write_error_;
+  }
   last_recovery_ = now;
   sync_running_ = true;
   // Resuming on a still-full disk would fail to create the new log and leave RocksDB stuck on
@@ -761,12 +778,20 @@ absl::Status RocksEventStore::RecoverFromWriteError() {
     sync_running_ = false;
     return space;
   }
+  // RocksDB cannot resume from a failed log write (Resume keeps the log's error), so the
+  // database is closed and opened again: recovery replays the log up to the failed write (a
+  // torn last record is dropped; it was never acknowledged), then every memtable is flushed so
+  // that the old log, which ends in that torn record, is no longer needed.
+  if (absl::Status reopened = Reopen(); !reopened.ok()) {
+    sync_running_ = false;
+    return reopened;
+  }
   mu_.Unlock();
-  rocksdb::Status s = db_->Resume();
-  if (s.ok()) s = FlushAllFamilies();
+  rocksdb::Status s = FlushAllFamilies();
   mu_.Lock();
   sync_running_ = false;
   if (!s.ok()) {
+    write_error_ = FromRocks(s, "flushing after reopening the store");
     return write_error_;
   }
   write_error_ = absl::OkStatus();
@@ -774,11 +799,57 @@ absl::Status RocksEventStore::RecoverFromWriteError() {
   return absl::OkStatus();
 }
 
+absl::Status RocksEventStore::Reopen() {
+  absl::MutexLock lock(&open_mu_);
+  // Readers in flight hold the database; new ones wait on open_mu_. A reader that takes a
+  // second reference while holding one would wait forever, so the wait is bounded.
+  const auto deadline = std::chrono::steady_clock::now() + kReopenWait;
+  while (open_.use_count() > 1) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return absl::UnavailableError(
+          "the store is busy with reads; writing resumes after they finish");
+    }
+    open_mu_.Unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    open_mu_.Lock();
+  }
+  open_.reset();  // closes the database
+  open_db_ = nullptr;
+  bool fresh = false;
+  absl::StatusOr<std::shared_ptr<OpenDb>> open = rocks::OpenDatabase(
+      dir_, options_, &fresh, rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords, env_);
+  absl::Status result = absl::OkStatus();
+  if (!open.ok()) {
+    // Still failing (the disk is still full, or broken): open it read-only, so that reads go on
+    // while appends keep failing; the next recovery tries writable again.
+    result = absl::Status(
+        open.status().code(),
+        absl::StrCat("reopening the store after a failed write: ", open.status().message()));
+    StoreOptions read_only = options_;
+    read_only.read_only = true;
+    open = rocks::OpenDatabase(dir_, read_only, &fresh,
+                               rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords, env_);
+    if (!open.ok()) {
+      closed_ = true;  // nothing can be opened: every later read and append fails
+      return result;
+    }
+  }
+  open_ = *std::move(open);
+  open_db_ = open_.get();
+  db_ = open_db_->db.get();
+  events_ = open_db_->events;
+  positions_ = open_db_->positions;
+  meta_ = open_db_->meta;
+  last_seq_.clear();  // re-read from the log as needed
+  return result;
+}
+
 absl::StatusOr<std::vector<ThreadId>> RocksEventStore::ListThreads() {
   std::shared_ptr<OpenDb> open = Opened();
   if (!open) return ClosedError();
   std::vector<ThreadId> threads;
-  std::unique_ptr<rocksdb::Iterator> it(open->db->NewIterator(rocksdb::ReadOptions(), events_));
+  std::unique_ptr<rocksdb::Iterator> it(
+      open->db->NewIterator(rocksdb::ReadOptions(), open->events));
   for (it->SeekToFirst(); it->Valid(); it->Seek(keys::ThreadUpperBound(threads.back()))) {
     if (it->key().size() < ThreadId::kSize) {
       return absl::DataLossError("an event key is shorter than a thread id");
@@ -796,7 +867,7 @@ absl::StatusOr<StoreStats> RocksEventStore::Stats() {
   stats.threads = threads->size();
   uint64_t keys_estimate = 0;
   if (std::shared_ptr<OpenDb> open = Opened()) {
-    open->db->GetIntProperty(events_, "rocksdb.estimate-num-keys", &keys_estimate);
+    open->db->GetIntProperty(open->events, "rocksdb.estimate-num-keys", &keys_estimate);
   }
   stats.events = keys_estimate;
   std::error_code ec;
@@ -813,7 +884,7 @@ absl::Status RocksEventStore::CompactAll() {
   if (!open) return ClosedError();
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (rocksdb::ColumnFamilyHandle* family : {events_, positions_, meta_}) {
+  for (rocksdb::ColumnFamilyHandle* family : {open->events, open->positions, open->meta}) {
     rocksdb::Status s = open->db->CompactRange(options, family, nullptr, nullptr);
     if (!s.ok()) return FromRocks(s, "compacting");
   }
@@ -853,7 +924,18 @@ absl::Status RocksEventStore::Close() {
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const std::string& dir,
                                                              const StoreOptions& options) {
   if (dir.empty()) return absl::InvalidArgumentError("store directory is empty");
-  return RocksEventStore::OpenAt(dir, options);
+  return RocksEventStore::OpenAt(dir, options, nullptr);
 }
+
+namespace rocks {
+
+absl::StatusOr<std::unique_ptr<EventStore>> OpenEventStoreOnEnv(const std::string& dir,
+                                                                const StoreOptions& options,
+                                                                rocksdb::Env* env) {
+  if (dir.empty()) return absl::InvalidArgumentError("store directory is empty");
+  return RocksEventStore::OpenAt(dir, options, env);
+}
+
+}  // namespace rocks
 
 }  // namespace threadlog

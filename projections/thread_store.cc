@@ -440,16 +440,25 @@ absl::StatusOr<std::optional<ThreadFileState>> ThreadStore::FileState(const Thre
   return ThreadFileState{s.rollout_lines, s.name, s.archived, s.created_at_ms, s.updated_at_ms};
 }
 
-absl::StatusOr<std::unique_ptr<ThreadStore>> ThreadStore::Open(const std::string& dir,
-                                                               const ThreadStoreOptions& opts) {
+StoreOptions ThreadStore::LogOptions(const ThreadStoreOptions& opts) {
   StoreOptions options;
   options.bulk_load = opts.bulk_load;
   options.in_memory = opts.in_memory;
   options.read_only = opts.read_only;
   options.state_families = sk::StateFamilyNames();
-  absl::StatusOr<std::unique_ptr<EventStore>> log = EventStore::Open(dir, options);
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<ThreadStore>> ThreadStore::Open(const std::string& dir,
+                                                               const ThreadStoreOptions& opts) {
+  absl::StatusOr<std::unique_ptr<EventStore>> log = EventStore::Open(dir, LogOptions(opts));
   if (!log.ok()) return log.status();
-  auto store = std::make_unique<ProjectedThreadStore>(*std::move(log), opts.read_only);
+  return Open(*std::move(log), opts);
+}
+
+absl::StatusOr<std::unique_ptr<ThreadStore>> ThreadStore::Open(std::unique_ptr<EventStore> log,
+                                                               const ThreadStoreOptions& opts) {
+  auto store = std::make_unique<ProjectedThreadStore>(std::move(log), opts.read_only);
   if (absl::Status s = store->CheckVersion(opts.progress); !s.ok()) return s;
   return std::unique_ptr<ThreadStore>(std::move(store));
 }

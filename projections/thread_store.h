@@ -126,6 +126,11 @@ class ThreadStore : public RolloutStore {
   // binary's, the projections are rebuilt from the log first.
   static absl::StatusOr<std::unique_ptr<ThreadStore>> Open(const std::string& dir,
                                                            const ThreadStoreOptions& options = {});
+  // The same over a log opened by the caller with LogOptions(options) (tests: on a
+  // fault-injecting file system).
+  static absl::StatusOr<std::unique_ptr<ThreadStore>> Open(std::unique_ptr<EventStore> log,
+                                                           const ThreadStoreOptions& options = {});
+  static StoreOptions LogOptions(const ThreadStoreOptions& options);
   ~ThreadStore() override = default;
 
   // The underlying log. Its appends keep the projections current (they observe them), so

@@ -179,7 +179,8 @@ rocksdb::ColumnFamilyOptions SmallRecordsFamilyOptions() {
 
 absl::StatusOr<std::shared_ptr<OpenDb>> OpenDatabase(const std::string& dir,
                                                      const StoreOptions& options, bool* fresh,
-                                                     rocksdb::WALRecoveryMode recovery) {
+                                                     rocksdb::WALRecoveryMode recovery,
+                                                     rocksdb::Env* env) {
   auto open = std::make_shared<OpenDb>();
   open->read_only = options.read_only;
   if (options.in_memory) open->env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
@@ -213,6 +214,7 @@ absl::StatusOr<std::shared_ptr<OpenDb>> OpenDatabase(const std::string& dir,
   // Without a WAL, a crash would otherwise keep whatever families happened to be flushed.
   db_options.atomic_flush = options.bulk_load;
   if (open->env) db_options.env = open->env.get();
+  if (env != nullptr) db_options.env = env;
 
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kEventsFamily,
                                     kPositionsFamily, kMetaFamily};

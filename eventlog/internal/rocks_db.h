@@ -66,9 +66,17 @@ rocksdb::ColumnFamilyOptions SmallRecordsFamilyOptions();
 // write-ahead log damaged in its middle is kDataLoss naming the file and offset (a torn tail
 // from a crash is dropped: those writes were never acknowledged); store repair recovers with
 // kPointInTimeRecovery instead, which keeps the log up to the damage.
+// `env`, when not null (tests: a fault-injecting one), is the Env the database runs on; not
+// owned, must outlive the database.
 absl::StatusOr<std::shared_ptr<OpenDb>> OpenDatabase(
     const std::string& dir, const StoreOptions& options, bool* fresh,
-    rocksdb::WALRecoveryMode recovery = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords);
+    rocksdb::WALRecoveryMode recovery = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords,
+    rocksdb::Env* env = nullptr);
+
+// EventStore::Open on `env` (see OpenDatabase), for tests of I/O failures.
+absl::StatusOr<std::unique_ptr<EventStore>> OpenEventStoreOnEnv(const std::string& dir,
+                                                                const StoreOptions& options,
+                                                                rocksdb::Env* env);
 
 }  // namespace threadlog::rocks
 
