@@ -6,28 +6,28 @@
 namespace threadlog::api {
 
 bool ClientSession::initialized() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return initialized_;
 }
 
 bool ClientSession::experimental_api() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return experimental_api_;
 }
 
 bool ClientSession::WantsNotification(std::string_view method) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return opt_out_.find(method) == opt_out_.end();
 }
 
 std::string ClientSession::client_name() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return client_name_;
 }
 
 bool ClientSession::Initialize(std::string client_name, bool experimental_api,
                                std::set<std::string, std::less<>> opt_out) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (initialized_) return false;
   initialized_ = true;
   client_name_ = std::move(client_name);

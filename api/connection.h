@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace threadlog::api {
 
@@ -30,11 +32,11 @@ class ClientSession {
                   std::set<std::string, std::less<>> opt_out);
 
  private:
-  mutable std::mutex mu_;
-  bool initialized_ = false;
-  bool experimental_api_ = false;
-  std::string client_name_;
-  std::set<std::string, std::less<>> opt_out_;
+  mutable absl::Mutex mu_;
+  bool initialized_ ABSL_GUARDED_BY(mu_) = false;
+  bool experimental_api_ ABSL_GUARDED_BY(mu_) = false;
+  std::string client_name_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string, std::less<>> opt_out_ ABSL_GUARDED_BY(mu_);
 };
 
 class Connection {

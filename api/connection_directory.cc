@@ -9,14 +9,14 @@
 namespace threadlog::api {
 
 void ConnectionDirectory::Add(const std::shared_ptr<Connection>& connection) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   connections_[connection->id()] = connection;
 }
 
 size_t ConnectionDirectory::Broadcast(std::string_view method, const nlohmann::json& params) {
   std::vector<std::shared_ptr<Connection>> live;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (auto it = connections_.begin(); it != connections_.end();) {
       if (std::shared_ptr<Connection> c = it->second.lock()) {
         live.push_back(std::move(c));
@@ -40,7 +40,7 @@ void ConnectionDirectory::Notify(std::span<const session::ClientId> clients,
                                  std::string_view method, const nlohmann::json& params) {
   std::vector<std::shared_ptr<Connection>> targets;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (session::ClientId id : clients) {
       auto it = connections_.find(id);
       if (it == connections_.end()) continue;

@@ -6,9 +6,10 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "api/connection.h"
 #include "api/session/notification_sink.h"
 #include "nlohmann/json.hpp"
@@ -30,8 +31,8 @@ class ConnectionDirectory final : public session::NotificationSink {
               const nlohmann::json& params) override;
 
  private:
-  std::mutex mu_;
-  std::map<uint64_t, std::weak_ptr<Connection>> connections_;
+  absl::Mutex mu_;
+  std::map<uint64_t, std::weak_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace threadlog::api

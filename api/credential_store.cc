@@ -87,6 +87,7 @@ std::unique_ptr<CredentialStore> CredentialStore::Open(std::string threadlog_hom
                                                        std::vector<std::string>* notes) {
   std::unique_ptr<CredentialStore> store(
       new CredentialStore((fs::path(threadlog_home) / "auth.json").string()));
+  absl::MutexLock lock(&store->mu_);  // not shared yet; the lock keeps the rules uniform
   if (std::optional<json> own = ReadAuthFile(store->path_, notes)) {
     store->api_key_ = KeyIn(*own);
     return store;
@@ -157,7 +158,7 @@ absl::Status CredentialStore::Persist(const std::optional<std::string>& key) {
 
 absl::Status CredentialStore::SetApiKey(const std::string& key) {
   if (key.empty()) return absl::InvalidArgumentError("apiKey must not be empty");
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (chatgpt_) {
     return absl::FailedPreconditionError(
         "External auth is active. Use account/login/start (chatgptAuthTokens) to update it or "
@@ -185,20 +186,20 @@ absl::Status CredentialStore::SetChatgptTokens(const std::string& access_token,
     plan = StringClaim((*claims)["https://api.openai.com/auth"], "chatgpt_plan_type");
   }
   tokens.plan_type = plan && IsPlanType(*plan) ? *plan : "unknown";
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   chatgpt_ = std::move(tokens);
   return absl::OkStatus();
 }
 
 absl::Status CredentialStore::Clear() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   api_key_.reset();
   chatgpt_.reset();
   return Persist(std::nullopt);
 }
 
 CredentialStore::Snapshot CredentialStore::Current() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   Snapshot out;
   if (chatgpt_) {
     out.kind = Kind::kChatgptTokens;
@@ -211,19 +212,19 @@ CredentialStore::Snapshot CredentialStore::Current() const {
 }
 
 std::optional<std::string> CredentialStore::ApiKey() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (chatgpt_) return std::nullopt;
   return api_key_;
 }
 
 std::optional<std::string> CredentialStore::ChatgptAccessToken() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!chatgpt_) return std::nullopt;
   return chatgpt_->access_token;
 }
 
 std::optional<std::string> CredentialStore::ChatgptAccountId() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!chatgpt_) return std::nullopt;
   return chatgpt_->account_id;
 }

@@ -4,11 +4,11 @@
 #define THREADLOG_API_CREDENTIAL_STORE_H_
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 
 namespace threadlog::api {
@@ -74,18 +74,18 @@ class CredentialStore {
 
  private:
   explicit CredentialStore(std::string path) : path_(std::move(path)) {}
-  absl::Status Persist(const std::optional<std::string>& key);  // mu_ held
+  absl::Status Persist(const std::optional<std::string>& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
-  mutable std::mutex mu_;
-  std::optional<std::string> api_key_;
+  mutable absl::Mutex mu_;
+  std::optional<std::string> api_key_ ABSL_GUARDED_BY(mu_);
   struct ChatgptTokens {
     std::string access_token;
     std::string account_id;
     std::optional<std::string> email;
     std::string plan_type;
   };
-  std::optional<ChatgptTokens> chatgpt_;
+  std::optional<ChatgptTokens> chatgpt_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace threadlog::api
