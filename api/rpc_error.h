@@ -9,7 +9,7 @@
 
 namespace threadlog::api {
 
-// Codex 0.113.0 answers almost every refusal with -32600 (its serde layer decides); we follow
+// Codex answers almost every refusal with -32600 (its serde layer decides); we follow
 // it so clients matching on codes keep working. -32700 is ours: Codex stays silent on bad JSON.
 inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;

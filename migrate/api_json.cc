@@ -1,4 +1,5 @@
-// The externalAgentConfig/* JSON shapes of the Codex 0.113.0 app-server protocol, from and to
+// The externalAgentConfig/* JSON shapes of the Codex app-server protocol (unchanged from 0.113.0
+// to 0.117.0), from and to
 // the migration library's types (for the future api/ handlers).
 #include "migrate/api_json.h"
 

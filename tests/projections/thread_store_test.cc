@@ -11,6 +11,7 @@
 #include "projections/internal/store_keys.h"
 #include "projections/thread_json.h"
 #include "projections/turn_builder.h"
+#include "rocksdb/db.h"
 #include "tests/testutil/scratch_dir.h"
 
 namespace threadlog {
@@ -500,6 +501,52 @@ TEST_F(ThreadStoreTest, AnotherProjectionVersionIsRebuiltAtOpen) {
   store_ = std::move(*reopened);
   EXPECT_GT(progress_calls, 0u);
   ASSERT_TRUE(store_->GetThread(a)->has_value());
+  EXPECT_EQ(*store_->ReadTurns(a), turns);
+  EXPECT_TRUE(store_->Verify().ok());
+}
+
+TEST_F(ThreadStoreTest, ReadOnlyReadsRefusesWritesAndCannotRebuild) {
+  ThreadId a = MakeThread(1000, 2);
+  ThreadStoreOptions read_only;
+  read_only.read_only = true;
+  // Beside the open writer.
+  auto reader = ThreadStore::Open(dir_.Sub("store"), read_only);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(*(*reader)->ReadTurns(a), *store_->ReadTurns(a));
+  EXPECT_TRUE((*reader)->Verify().ok());
+  EXPECT_EQ((*reader)->Rebuild().code(), absl::StatusCode::kFailedPrecondition);
+  std::vector<NewEvent> more = {Event(EventKind::kThreadRenamed, "", {{"name", "x"}}, 2000)};
+  EXPECT_EQ(
+      (*reader)->Append(a, *store_->log().LastSeq(a), more, Durability::kBuffered).status().code(),
+      absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE((*reader)->Close().ok());
+  // Projections of another version cannot be rebuilt read-only: a clear error, not stale data.
+  Tamper([&](StateWriter& state) {
+    state.Put(store_keys::kProjectionMeta, store_keys::kVersionKey, "0");
+  });
+  ASSERT_TRUE(store_->Close().ok());
+  store_.reset();
+  auto stale = ThreadStore::Open(dir_.Sub("store"), read_only);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(stale.status().message().find("threadlog rebuild"), std::string_view::npos)
+      << stale.status();
+}
+
+TEST_F(ThreadStoreTest, RebuildsSwapGenerationsAndLeaveNothingBehind) {
+  ThreadId a = MakeThread(1000, 3);
+  const Json turns = *store_->ReadTurns(a);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->Rebuild().ok());
+  EXPECT_EQ(*store_->ReadTurns(a), turns);
+  ASSERT_TRUE(store_->Close().ok());
+  // Only the live generation of the three projection families is left.
+  std::vector<std::string> families;
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.Sub("store"), &families).ok());
+  std::sort(families.begin(), families.end());
+  EXPECT_EQ(families, (std::vector<std::string>{"default", "events", "meta", "positions",
+                                                "projection_meta@3", "thread_index@3", "turns@3"}));
+  Open();
   EXPECT_EQ(*store_->ReadTurns(a), turns);
   EXPECT_TRUE(store_->Verify().ok());
 }
