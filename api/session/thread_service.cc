@@ -119,9 +119,8 @@ absl::StatusOr<Written> ThreadService::Write(const ThreadId& thread, const Decid
 
 absl::StatusOr<OpenedThread> ThreadService::Start(const StartRequest& request, ClientId caller,
                                                   NotificationSink& sink) {
-  const ThreadId id = ThreadId::NewV7();
   NewThreadMeta meta;
-  meta.id = id;
+  meta.id = ThreadId::NewV7();
   meta.created_ms = NowMs();
   meta.cwd = request.settings.cwd.value_or("/");
   meta.originator = request.originator;
@@ -135,22 +134,32 @@ absl::StatusOr<OpenedThread> ThreadService::Start(const StartRequest& request, C
   if (request.settings.approvals_reviewer) {
     configured["approvals_reviewer"] = *request.settings.approvals_reviewer;
   }
+  std::vector<NewEvent> after_meta;
+  if (!configured.empty()) {
+    after_meta.push_back(LifecycleEvent(EventKind::kThreadConfigured, configured));
+  }
+  return CreateThread(meta, std::move(after_meta), request.settings, caller, sink);
+}
+
+absl::StatusOr<OpenedThread> ThreadService::CreateThread(const NewThreadMeta& meta,
+                                                         std::vector<NewEvent> after_meta,
+                                                         const SettingsOverrides& overrides,
+                                                         ClientId caller, NotificationSink& sink) {
   Decide decide = [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
     if (state.summary) return absl::AlreadyExistsError("a thread with this id already exists");
     std::vector<NewEvent> events = {SessionMetaEvent(meta)};
-    if (!configured.empty())
-      events.push_back(LifecycleEvent(EventKind::kThreadConfigured, configured));
+    events.insert(events.end(), after_meta.begin(), after_meta.end());
     return events;
   };
-  // The thread is followed before thread/started goes out, so its status reads idle.
   ThreadSummary provisional;
   provisional.cwd = meta.cwd;
   provisional.model_provider = meta.model_provider;
-  ThreadSettings settings = ResolveSettings(request.settings, provisional, nullptr);
-  Follow(id, caller, settings);
-  absl::StatusOr<Written> written = Write(id, decide, Durability::kSync, caller, sink);
+  ThreadSettings settings = ResolveSettings(overrides, provisional, nullptr);
+  // Followed before the append, so that thread/started reads it idle.
+  Follow(meta.id, caller, settings);
+  absl::StatusOr<Written> written = Write(meta.id, decide, Durability::kSync, caller, sink);
   if (!written.ok()) {
-    ClientGoneFrom(id, caller);
+    ClientGoneFrom(meta.id, caller);
     return written.status();
   }
   return OpenedThread{std::move(written->summary), std::move(settings)};
@@ -195,9 +204,8 @@ absl::StatusOr<OpenedThread> ThreadService::Fork(const ThreadId& parent_id,
   if (!parent.ok()) return parent.status();
   if (!parent->summary) return NoRollout(parent_id);
   const ThreadSummary& p = *parent->summary;
-  const ThreadId id = ThreadId::NewV7();
   NewThreadMeta meta;
-  meta.id = id;
+  meta.id = ThreadId::NewV7();
   meta.forked_from = parent_id;
   meta.created_ms = NowMs();
   meta.cwd = overrides.cwd.value_or(p.cwd);
@@ -206,32 +214,17 @@ absl::StatusOr<OpenedThread> ThreadService::Fork(const ThreadId& parent_id,
   meta.model_provider = overrides.model_provider.value_or(p.model_provider);
   meta.base_instructions = overrides.base_instructions;
   meta.git = p.git;
-  const bool extended = overrides.persist_extended || p.mode == PersistenceMode::kExtended;
-  Decide decide = [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
-    if (state.summary) return absl::AlreadyExistsError("a thread with this id already exists");
-    // Copy-on-write: the fork's own session_meta, then one event standing for the parent's
-    // events 1..parent_seq (the parent as this decision saw it).
-    std::vector<NewEvent> events = {
-        SessionMetaEvent(meta),
-        LifecycleEvent(EventKind::kThreadForked, {{"parent_thread_id", parent_id.ToString()},
-                                                  {"parent_seq", parent->last_seq}})};
-    if (extended) {
-      events.push_back(LifecycleEvent(EventKind::kThreadConfigured, {{"persistence", "extended"}}));
-    }
-    return events;
-  };
-  ThreadSummary provisional;
-  provisional.cwd = meta.cwd;
-  provisional.model_provider = meta.model_provider;
-  // A fork, like a new thread, runs with the configured model, not its parent's last one.
-  ThreadSettings settings = ResolveSettings(overrides, provisional, nullptr);
-  Follow(id, caller, settings);
-  absl::StatusOr<Written> written = Write(id, decide, Durability::kSync, caller, sink);
-  if (!written.ok()) {
-    ClientGoneFrom(id, caller);
-    return written.status();
+  // Copy-on-write: after the fork's own session_meta, one event standing for the parent's
+  // events 1..parent_seq (the parent as read above).
+  std::vector<NewEvent> after_meta = {LifecycleEvent(
+      EventKind::kThreadForked,
+      {{"parent_thread_id", parent_id.ToString()}, {"parent_seq", parent->last_seq}})};
+  if (overrides.persist_extended || p.mode == PersistenceMode::kExtended) {
+    after_meta.push_back(
+        LifecycleEvent(EventKind::kThreadConfigured, {{"persistence", "extended"}}));
   }
-  return OpenedThread{std::move(written->summary), std::move(settings)};
+  // A fork, like a new thread, runs with the configured model, not its parent's last one.
+  return CreateThread(meta, std::move(after_meta), overrides, caller, sink);
 }
 
 absl::Status ThreadService::Archive(const ThreadId& thread, ClientId caller,

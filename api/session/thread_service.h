@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "api/session/notification_sink.h"
+#include "api/session/thread_events.h"
 #include "eventlog/event.h"
 #include "nlohmann/json.hpp"
 #include "projections/thread_store.h"
@@ -150,6 +151,13 @@ class ThreadService {
   };
 
   absl::StatusOr<ThreadState> ReadState(const ThreadId& thread);
+  // Start and fork: the thread `meta` describes, with `after_meta` appended after its
+  // session_meta, loaded for and followed by `caller`, its settings from `overrides` or the
+  // configuration.
+  absl::StatusOr<OpenedThread> CreateThread(const NewThreadMeta& meta,
+                                            std::vector<NewEvent> after_meta,
+                                            const SettingsOverrides& overrides, ClientId caller,
+                                            NotificationSink& sink);
   // Write without notifications, for an operation that orders them itself.
   absl::StatusOr<Written> Append(const ThreadId& thread, const Decide& decide,
                                  Durability durability);
