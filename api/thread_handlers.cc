@@ -74,6 +74,7 @@ class ThreadMethods {
     if (!request.settings.cwd) request.settings.cwd = ServerCwd();
     request.dynamic_tools = p.dynamic_tools;
     request.originator = ctx.connection->session().client_name();
+    request.ephemeral = p.ephemeral;
     absl::StatusOr<session::OpenedThread> opened =
         service_.Start(request, ctx.connection->id(), ctx.notifications);
     if (!opened.ok()) return opened.status();
@@ -88,7 +89,7 @@ class ThreadMethods {
     absl::StatusOr<session::OpenedThread> opened =
         service_.Resume(*p.thread, p.session, ctx.connection->id(), ctx.notifications);
     if (!opened.ok()) return opened.status();
-    absl::StatusOr<json> turns = store_.ReadTurns(*p.thread);
+    absl::StatusOr<json> turns = service_.StoreOf(*p.thread).ReadTurns(*p.thread);
     if (!turns.ok()) return turns.status();
     return Answer(*opened, *std::move(turns));
   }
@@ -97,9 +98,9 @@ class ThreadMethods {
     if (!p.thread.ok()) return p.thread.status();
     if (!p.unsupported_field.empty()) return Unsupported("thread/fork", p.unsupported_field);
     absl::StatusOr<session::OpenedThread> opened =
-        service_.Fork(*p.thread, p.session, ctx.connection->id(), ctx.notifications);
+        service_.Fork(*p.thread, p.session, p.ephemeral, ctx.connection->id(), ctx.notifications);
     if (!opened.ok()) return opened.status();
-    absl::StatusOr<json> turns = store_.ReadTurns(opened->summary.id);
+    absl::StatusOr<json> turns = service_.StoreOf(opened->summary.id).ReadTurns(opened->summary.id);
     if (!turns.ok()) return turns.status();
     return Answer(*opened, *std::move(turns));
   }
@@ -110,7 +111,7 @@ class ThreadMethods {
     if (!summary.ok()) return summary.status();
     json turns = json::array();
     if (p.include_turns) {
-      absl::StatusOr<json> read = store_.ReadTurns(*p.thread);
+      absl::StatusOr<json> read = service_.StoreOf(*p.thread).ReadTurns(*p.thread);
       if (!read.ok()) return read.status();
       turns = *std::move(read);
     }
@@ -237,14 +238,15 @@ class ThreadMethods {
     absl::StatusOr<ThreadSummary> summary =
         service_.Rollback(*p.thread, p.num_turns, ctx.connection->id(), ctx.notifications);
     if (!summary.ok()) return summary.status();
-    absl::StatusOr<json> turns = store_.ReadTurns(*p.thread);
+    absl::StatusOr<json> turns = service_.StoreOf(*p.thread).ReadTurns(*p.thread);
     if (!turns.ok()) return turns.status();
     return json{{"thread", ThreadJson(*summary, *std::move(turns))}};
   }
 
  private:
   absl::StatusOr<ThreadSummary> Get(const ThreadId& thread, std::string_view missing) {
-    absl::StatusOr<std::optional<ThreadSummary>> summary = store_.GetThread(thread);
+    absl::StatusOr<std::optional<ThreadSummary>> summary =
+        service_.StoreOf(thread).GetThread(thread);
     if (!summary.ok()) return summary.status();
     if (!*summary) {
       return absl::NotFoundError(absl::StrCat(ToAbsl(missing), thread.ToString()));
@@ -255,6 +257,7 @@ class ThreadMethods {
   json ThreadJson(const ThreadSummary& summary, json turns = json::array()) const {
     ThreadJsonOptions options;
     options.status = service_.IsLoaded(summary.id) ? kIdle : kNotLoaded;
+    options.ephemeral = service_.IsEphemeral(summary.id);
     options.default_model_provider = service_.defaults().model_provider;
     options.turns = std::move(turns);
     return ThreadToJson(summary, options);

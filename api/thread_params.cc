@@ -132,6 +132,9 @@ absl::StatusOr<StartParams> ParseStart(const json& params) {
   if (!session.ok()) return session.status();
   StartParams out;
   out.session = *std::move(session);
+  absl::StatusOr<std::optional<bool>> ephemeral = OptionalBool(params, "ephemeral", "ephemeral");
+  if (!ephemeral.ok()) return ephemeral.status();
+  out.ephemeral = ephemeral->value_or(false);
   if (auto it = params.find("dynamicTools"); it != params.end() && !it->is_null()) {
     if (absl::Status s = CheckDynamicTools(*it); !s.ok()) return s;
     out.dynamic_tools = *it;

@@ -22,6 +22,7 @@ using SessionOverrides = session::SettingsOverrides;
 struct StartParams {
   SessionOverrides session;
   nlohmann::json dynamic_tools = nullptr;  // DynamicToolSpec[] as sent, or null
+  bool ephemeral = false;                  // kept in memory only, gone once unloaded
 };
 
 // `path`/`history` (experimental) name a rollout file or history to resume or fork from;

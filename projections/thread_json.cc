@@ -97,7 +97,7 @@ Json ThreadToJson(const ThreadSummary& summary, const ThreadJsonOptions& options
   Json thread = {
       {"id", summary.id.ToString()},
       {"preview", summary.preview},
-      {"ephemeral", false},
+      {"ephemeral", options.ephemeral},
       {"modelProvider",
        summary.model_provider.empty() ? options.default_model_provider : summary.model_provider},
       {"createdAt", Seconds(summary.created_at_ms)},

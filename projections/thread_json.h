@@ -16,6 +16,8 @@ struct ThreadJsonOptions {
   // v2 ThreadStatus. Codex answers `notLoaded` for a thread its process has not loaded; an API
   // that has it loaded passes ThreadStatusJson(summary.last_status) or its live status.
   nlohmann::json status = {{"type", "notLoaded"}};
+  // A thread the server keeps in memory only (thread/start or fork with ephemeral: true).
+  bool ephemeral = false;
   // `path` ([UNSTABLE] rollout file path); the store keeps no file, so null unless the caller
   // has one (e.g. an export).
   std::optional<std::string> path;
@@ -38,7 +40,7 @@ struct ThreadJsonOptions {
 //                         missing keys null; null when the meta had no git
 //   agentNickname/Role    from a thread_spawn sub-agent source, else null
 //   modelProvider         options.default_model_provider when the meta named none
-//   ephemeral             false: every stored thread is materialized
+//   ephemeral             options.ephemeral
 nlohmann::json ThreadToJson(const ThreadSummary& summary, const ThreadJsonOptions& options = {});
 
 // What Codex's thread/read does to the turns of a thread with no live turn: every `inProgress`

@@ -62,8 +62,34 @@ json StatusChanged(const ThreadId& thread, const json& status) {
 ThreadService::ThreadService(ThreadStore& store, SettingsDefaults defaults)
     : store_(store), defaults_(std::move(defaults)) {}
 
+absl::Status ThreadService::OpenMemory() {
+  // Opened at the first ephemeral thread: it costs a store's start-up, which most servers never
+  // need.
+  absl::MutexLock lock(&mu_);
+  if (memory_ != nullptr) return absl::OkStatus();
+  ThreadStoreOptions options;
+  options.in_memory = true;
+  absl::StatusOr<std::unique_ptr<ThreadStore>> opened = ThreadStore::Open("/ephemeral", options);
+  if (!opened.ok()) return opened.status();
+  memory_ = *std::move(opened);
+  return absl::OkStatus();
+}
+
+bool ThreadService::IsEphemeral(const ThreadId& thread) const {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(thread);
+  return it != loaded_.end() && it->second.ephemeral;
+}
+
+ThreadStore& ThreadService::StoreOf(const ThreadId& thread) {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(thread);
+  // An ephemeral thread is loaded only once memory_ exists, and memory_ never goes away.
+  return it != loaded_.end() && it->second.ephemeral ? *memory_ : store_;
+}
+
 absl::StatusOr<ThreadState> ThreadService::ReadState(const ThreadId& thread) {
-  absl::StatusOr<std::optional<ThreadSummary>> summary = store_.GetThread(thread);
+  absl::StatusOr<std::optional<ThreadSummary>> summary = StoreOf(thread).GetThread(thread);
   if (!summary.ok()) return summary.status();
   ThreadState state;
   state.summary = *std::move(summary);
@@ -94,15 +120,16 @@ absl::StatusOr<Written> ThreadService::Write(const ThreadId& thread, const Decid
     }
     written.stored = kept.size();
     if (!kept.empty()) {
+      ThreadStore& store = StoreOf(thread);
       absl::StatusOr<AppendResult> appended =
-          store_.Append(thread, state->last_seq, kept, durability);
+          store.Append(thread, state->last_seq, kept, durability);
       if (!appended.ok() && appended.status().code() == absl::StatusCode::kAborted) {
         last_conflict = appended.status();  // another writer was first: decide again
         continue;
       }
       if (!appended.ok()) return appended.status();
       written.result = *appended;
-      absl::StatusOr<std::optional<ThreadSummary>> after = store_.GetThread(thread);
+      absl::StatusOr<std::optional<ThreadSummary>> after = store.GetThread(thread);
       if (!after.ok()) return after.status();
       if (!*after) return absl::DataLossError("an appended thread has no summary");
       written.summary = **std::move(after);
@@ -138,13 +165,18 @@ absl::StatusOr<OpenedThread> ThreadService::Start(const StartRequest& request, C
   if (!configured.empty()) {
     after_meta.push_back(LifecycleEvent(EventKind::kThreadConfigured, configured));
   }
-  return CreateThread(meta, std::move(after_meta), request.settings, caller, sink);
+  return CreateThread(meta, std::move(after_meta), request.settings, request.ephemeral, caller,
+                      sink);
 }
 
 absl::StatusOr<OpenedThread> ThreadService::CreateThread(const NewThreadMeta& meta,
                                                          std::vector<NewEvent> after_meta,
                                                          const SettingsOverrides& overrides,
-                                                         ClientId caller, NotificationSink& sink) {
+                                                         bool ephemeral, ClientId caller,
+                                                         NotificationSink& sink) {
+  if (ephemeral) {
+    if (absl::Status s = OpenMemory(); !s.ok()) return s;
+  }
   Decide decide = [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
     if (state.summary) return absl::AlreadyExistsError("a thread with this id already exists");
     std::vector<NewEvent> events = {SessionMetaEvent(meta)};
@@ -155,8 +187,9 @@ absl::StatusOr<OpenedThread> ThreadService::CreateThread(const NewThreadMeta& me
   provisional.cwd = meta.cwd;
   provisional.model_provider = meta.model_provider;
   ThreadSettings settings = ResolveSettings(overrides, provisional, nullptr);
-  // Followed before the append, so that thread/started reads it idle.
-  Follow(meta.id, caller, settings);
+  // Followed before the append, so that thread/started reads it idle (and an ephemeral one is
+  // appended to memory).
+  Follow(meta.id, caller, settings, ephemeral);
   absl::StatusOr<Written> written = Write(meta.id, decide, Durability::kSync, caller, sink);
   if (!written.ok()) {
     ClientGoneFrom(meta.id, caller);
@@ -198,8 +231,10 @@ absl::StatusOr<OpenedThread> ThreadService::Resume(const ThreadId& thread,
 }
 
 absl::StatusOr<OpenedThread> ThreadService::Fork(const ThreadId& parent_id,
-                                                 const SettingsOverrides& overrides,
+                                                 const SettingsOverrides& overrides, bool ephemeral,
                                                  ClientId caller, NotificationSink& sink) {
+  // An ephemeral thread has no rollout to fork from (Codex's answer).
+  if (IsEphemeral(parent_id)) return NoRollout(parent_id);
   absl::StatusOr<ThreadState> parent = ReadState(parent_id);
   if (!parent.ok()) return parent.status();
   if (!parent->summary) return NoRollout(parent_id);
@@ -214,21 +249,41 @@ absl::StatusOr<OpenedThread> ThreadService::Fork(const ThreadId& parent_id,
   meta.model_provider = overrides.model_provider.value_or(p.model_provider);
   meta.base_instructions = overrides.base_instructions;
   meta.git = p.git;
-  // Copy-on-write: after the fork's own session_meta, one event standing for the parent's
-  // events 1..parent_seq (the parent as read above).
-  std::vector<NewEvent> after_meta = {LifecycleEvent(
-      EventKind::kThreadForked,
-      {{"parent_thread_id", parent_id.ToString()}, {"parent_seq", parent->last_seq}})};
+  std::vector<NewEvent> after_meta;
+  if (ephemeral) {
+    // In memory, apart from the parent: a copy of the parent's lines, as Codex's fork file has.
+    std::unique_ptr<EventIterator> lines = store_.ReadRollout(parent_id);
+    for (; lines->Valid(); lines->Next()) {
+      const EventView& e = lines->event();
+      absl::StatusOr<JsonText> payload = JsonText::Parse(std::string(e.payload));
+      if (!payload.ok()) return payload.status();
+      NewEvent copy;
+      copy.kind = e.kind;
+      copy.type = std::string(e.type);
+      copy.payload = *std::move(payload);
+      copy.timestamp_ms = e.timestamp_ms;
+      copy.timestamp_text = std::string(e.timestamp_text);
+      after_meta.push_back(std::move(copy));
+    }
+    if (!lines->status().ok()) return lines->status();
+  } else {
+    // Copy-on-write: after the fork's own session_meta, one event standing for the parent's
+    // events 1..parent_seq (the parent as read above).
+    after_meta.push_back(LifecycleEvent(
+        EventKind::kThreadForked,
+        {{"parent_thread_id", parent_id.ToString()}, {"parent_seq", parent->last_seq}}));
+  }
   if (overrides.persist_extended || p.mode == PersistenceMode::kExtended) {
     after_meta.push_back(
         LifecycleEvent(EventKind::kThreadConfigured, {{"persistence", "extended"}}));
   }
   // A fork, like a new thread, runs with the configured model, not its parent's last one.
-  return CreateThread(meta, std::move(after_meta), overrides, caller, sink);
+  return CreateThread(meta, std::move(after_meta), overrides, ephemeral, caller, sink);
 }
 
 absl::Status ThreadService::Archive(const ThreadId& thread, ClientId caller,
                                     NotificationSink& sink) {
+  if (IsEphemeral(thread)) return NoRollout(thread);  // nothing on disk to archive (Codex)
   absl::StatusOr<Written> written = Append(
       thread,
       [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
@@ -347,11 +402,15 @@ absl::StatusOr<Written> ThreadService::Append(const ThreadId& thread, const Deci
 }
 
 std::pair<ThreadSettings, bool> ThreadService::Follow(const ThreadId& thread, ClientId caller,
-                                                      const ThreadSettings& settings) {
+                                                      const ThreadSettings& settings,
+                                                      bool ephemeral) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = loaded_.try_emplace(thread);
   // A thread already loaded keeps running with its own settings.
-  if (inserted) it->second.settings = settings;
+  if (inserted) {
+    it->second.settings = settings;
+    it->second.ephemeral = ephemeral;
+  }
   it->second.followers.insert(caller);
   following_[caller].insert(thread);
   return {it->second.settings, !inserted};
@@ -423,7 +482,8 @@ absl::StatusOr<json> ThreadService::LastTurnContext(const ThreadSummary& summary
   // The thread index remembers where the newest turn_context is, so resume reads one event
   // whatever the thread's length.
   if (summary.last_turn_context_position == 0) return json(nullptr);
-  std::unique_ptr<EventIterator> it = store_.log().ReadAll(summary.last_turn_context_position);
+  std::unique_ptr<EventIterator> it =
+      StoreOf(summary.id).log().ReadAll(summary.last_turn_context_position);
   if (!it->status().ok()) return it->status();
   if (!it->Valid()) return json(nullptr);
   if (it->event().kind != EventKind::kTurnContext) {
@@ -449,9 +509,10 @@ void ThreadService::NotifyEvents(const ThreadId& thread, const std::vector<NewEv
         // A new thread (start, fork): its followers hear it with its history (a fork's).
         ThreadJsonOptions options;
         options.status = IsLoaded(thread) ? kIdle : kNotLoaded;
+        options.ephemeral = IsEphemeral(thread);
         options.default_model_provider = defaults_.model_provider;
         if (after.forked_from) {
-          absl::StatusOr<json> turns = store_.ReadTurns(thread);
+          absl::StatusOr<json> turns = StoreOf(thread).ReadTurns(thread);
           if (turns.ok()) options.turns = *std::move(turns);
         }
         sink.Notify(audience, "thread/started", {{"thread", ThreadToJson(after, options)}});

@@ -64,6 +64,9 @@ struct StartRequest {
   SettingsOverrides settings;
   nlohmann::json dynamic_tools = nullptr;  // DynamicToolSpec[] as sent, or null
   std::string originator;                  // the client's name, recorded in session_meta
+  // Kept in memory only, as Codex keeps it: never listed, not archivable or forkable, gone once
+  // its last follower leaves.
+  bool ephemeral = false;
 };
 
 // A thread as a client opens it.
@@ -121,9 +124,10 @@ class ThreadService {
   // loaded). kNotFound "no rollout found for thread id X" for an unknown or archived thread.
   absl::StatusOr<OpenedThread> Resume(const ThreadId& thread, const SettingsOverrides& settings,
                                       ClientId caller, NotificationSink& sink);
-  // thread/fork: a new thread reading the parent's history up to now (copy-on-write).
+  // thread/fork: a new thread reading the parent's history up to now (copy-on-write; an
+  // ephemeral fork, which lives in memory, gets a copy).
   absl::StatusOr<OpenedThread> Fork(const ThreadId& parent, const SettingsOverrides& settings,
-                                    ClientId caller, NotificationSink& sink);
+                                    bool ephemeral, ClientId caller, NotificationSink& sink);
   // thread/archive: unloads the thread (its followers hear notLoaded) and archives it.
   absl::Status Archive(const ThreadId& thread, ClientId caller, NotificationSink& sink);
   absl::StatusOr<ThreadSummary> Unarchive(const ThreadId& thread, ClientId caller,
@@ -141,6 +145,11 @@ class ThreadService {
   void ClientGone(ClientId client);
 
   bool IsLoaded(const ThreadId& thread) const;
+  // A loaded thread kept in memory only (StartRequest::ephemeral).
+  bool IsEphemeral(const ThreadId& thread) const;
+  // Where `thread`'s events and projections are read: the in-memory store while it is a loaded
+  // ephemeral thread, the store otherwise. Valid while the service lives.
+  ThreadStore& StoreOf(const ThreadId& thread);
   // The loaded threads, in id order.
   std::vector<ThreadId> LoadedThreads() const;
 
@@ -148,23 +157,27 @@ class ThreadService {
   struct LoadedThread {
     std::set<ClientId> followers;
     ThreadSettings settings;
+    bool ephemeral = false;  // its events are in memory_
   };
 
   absl::StatusOr<ThreadState> ReadState(const ThreadId& thread);
+  // Opens memory_ unless it is open.
+  absl::Status OpenMemory() ABSL_LOCKS_EXCLUDED(mu_);
   // Start and fork: the thread `meta` describes, with `after_meta` appended after its
   // session_meta, loaded for and followed by `caller`, its settings from `overrides` or the
   // configuration.
   absl::StatusOr<OpenedThread> CreateThread(const NewThreadMeta& meta,
                                             std::vector<NewEvent> after_meta,
-                                            const SettingsOverrides& overrides, ClientId caller,
-                                            NotificationSink& sink);
+                                            const SettingsOverrides& overrides, bool ephemeral,
+                                            ClientId caller, NotificationSink& sink);
   // Write without notifications, for an operation that orders them itself.
   absl::StatusOr<Written> Append(const ThreadId& thread, const Decide& decide,
                                  Durability durability);
   // Loads `thread` with `settings` (keeping a loaded thread's own) and adds `caller` to its
   // followers. Returns the settings it runs with and whether it was loaded before.
   std::pair<ThreadSettings, bool> Follow(const ThreadId& thread, ClientId caller,
-                                         const ThreadSettings& settings) ABSL_LOCKS_EXCLUDED(mu_);
+                                         const ThreadSettings& settings, bool ephemeral = false)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Undoes Follow for a thread whose creation failed.
   void ClientGoneFrom(const ThreadId& thread, ClientId caller) ABSL_LOCKS_EXCLUDED(mu_);
   // Unloads `thread` and returns who followed it.
@@ -186,6 +199,9 @@ class ThreadService {
                     NotificationSink& sink);
 
   ThreadStore& store_;
+  // Ephemeral threads' events, in memory. Threads that unloaded stay in it unreachable until
+  // the server stops (the log is append-only), so it grows with what ephemeral threads did.
+  std::unique_ptr<ThreadStore> memory_ ABSL_GUARDED_BY(mu_);
   const SettingsDefaults defaults_;
   mutable absl::Mutex mu_;
   std::map<ThreadId, LoadedThread> loaded_ ABSL_GUARDED_BY(mu_);

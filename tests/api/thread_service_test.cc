@@ -265,17 +265,51 @@ TEST_F(ThreadServiceTest, SettingsComeFromTheRequestElseTheDefaults) {
 
 TEST_F(ThreadServiceTest, ForkReadsTheParentUpToNowAndRollbackNeedsALoadedThread) {
   const ThreadId parent = Start(1);
-  auto fork = service_->Fork(parent, {}, 2, sink_);
+  auto fork = service_->Fork(parent, {}, /*ephemeral=*/false, 2, sink_);
   ASSERT_TRUE(fork.ok()) << fork.status();
   EXPECT_EQ(fork->summary.forked_from, parent);
   EXPECT_EQ(Count(fork->summary.id, EventKind::kThreadForked), 1);
-  EXPECT_EQ(service_->Fork(ThreadId::NewV7(), {}, 2, sink_).status().code(),
+  EXPECT_EQ(service_->Fork(ThreadId::NewV7(), {}, false, 2, sink_).status().code(),
             absl::StatusCode::kNotFound);
   ASSERT_EQ(service_->Unsubscribe(parent, 1, sink_), UnsubscribeOutcome::kUnsubscribed);
   EXPECT_EQ(service_->Rollback(parent, 1, 1, sink_).status().code(), absl::StatusCode::kNotFound);
   auto rolled = service_->Rollback(fork->summary.id, 1, 2, sink_);
   ASSERT_TRUE(rolled.ok()) << rolled.status();
   EXPECT_EQ(Count(fork->summary.id, EventKind::kEventMsg, "thread_rolled_back"), 1);
+}
+
+TEST_F(ThreadServiceTest, AnEphemeralThreadLivesInMemoryWhileLoaded) {
+  StartRequest request;
+  request.settings.cwd = "/work";
+  request.ephemeral = true;
+  auto opened = service_->Start(request, 1, sink_);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const ThreadId id = opened->summary.id;
+  EXPECT_TRUE(service_->IsEphemeral(id));
+  std::vector<Sent> sent = sink_.Take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].params["thread"]["ephemeral"], true);
+  EXPECT_FALSE(*store_->GetThread(id));  // nothing in the store
+  ASSERT_TRUE(service_->StoreOf(id).GetThread(id)->has_value());
+  // Named in memory; neither archived nor forked (no rollout, as Codex answers).
+  EXPECT_TRUE(service_->SetName(id, "scratch", 1, sink_).ok());
+  EXPECT_EQ((*service_->StoreOf(id).GetThread(id))->name, "scratch");
+  EXPECT_EQ(service_->Archive(id, 1, sink_).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(service_->Fork(id, {}, false, 1, sink_).status().code(), absl::StatusCode::kNotFound);
+  // Gone with its last follower.
+  EXPECT_EQ(service_->Unsubscribe(id, 1, sink_), UnsubscribeOutcome::kUnsubscribed);
+  EXPECT_FALSE(service_->IsEphemeral(id));
+  EXPECT_EQ(service_->Resume(id, {}, 1, sink_).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(*store_->GetThread(id));
+
+  // An ephemeral fork of a stored thread copies its history into memory.
+  const ThreadId parent = Start(3);
+  ASSERT_TRUE(service_->SetName(parent, "parent", 3, sink_).ok());
+  auto fork = service_->Fork(parent, {}, /*ephemeral=*/true, 3, sink_);
+  ASSERT_TRUE(fork.ok()) << fork.status();
+  EXPECT_TRUE(service_->IsEphemeral(fork->summary.id));
+  EXPECT_EQ(fork->summary.forked_from, parent);
+  EXPECT_FALSE(*store_->GetThread(fork->summary.id));
 }
 
 }  // namespace

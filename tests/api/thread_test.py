@@ -117,6 +117,41 @@ class ThreadCase(unittest.TestCase):
         return s
 
 
+class EphemeralTest(ThreadCase):
+    """Codex 0.117.0 keeps an ephemeral thread in memory only (answers asked of the binary)."""
+
+    def test_ephemeral_thread_lives_while_loaded_and_is_never_stored(self):
+        s = self.serve().init()
+        result, _ = s.ok("thread/start", {"cwd": "/tmp", "ephemeral": True})
+        thread = result["thread"]
+        self.assertEqual((thread["ephemeral"], thread["path"], thread["status"]),
+                         (True, None, IDLE))
+        started = s.after()
+        self.assertEqual([n["method"] for n in started], ["thread/started"])
+        self.assertTrue(started[0]["params"]["thread"]["ephemeral"])
+        read, _ = s.ok("thread/read", {"threadId": thread["id"]})
+        self.assertTrue(read["thread"]["ephemeral"])
+        listed, _ = s.ok("thread/list", {"modelProviders": []})
+        self.assertEqual(listed["data"], [])
+        self.assertEqual(s.ok("thread/name/set", {"threadId": thread["id"], "name": "x"})[0], {})
+        no_rollout = f"no rollout found for thread id {thread['id']}"
+        for method in ("thread/archive", "thread/fork"):
+            answer, _ = s.call(method, {"threadId": thread["id"]})
+            self.assertEqual(err(answer), (-32600, no_rollout), method)
+        self.assertEqual(s.ok("thread/unsubscribe", {"threadId": thread["id"]})[0],
+                         {"status": "unsubscribed"})
+        answer, _ = s.call("thread/read", {"threadId": thread["id"]})
+        self.assertEqual(err(answer), (-32600, f"thread not loaded: {thread['id']}"))
+        answer, _ = s.call("thread/resume", {"threadId": thread["id"]})
+        self.assertEqual(err(answer), (-32600, no_rollout))
+        s.stop()
+        # Nothing of it reached the store.
+        listed = subprocess.run([BINARY, "--home", self.home, "inspect", "list", "--json"],
+                                capture_output=True, text=True)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertNotIn(thread["id"], listed.stdout)
+
+
 class StartReadListTest(ThreadCase):
     def test_start_answers_then_thread_started(self):
         s = self.serve().init()
