@@ -36,6 +36,22 @@ void SendError(Connection& connection, std::optional<RequestId> id, const absl::
   connection.Send(Encode(ErrorResponse{std::move(id), ErrorFromStatus(status)}));
 }
 
+void LogDropped(const Connection& connection, std::string_view what, std::string_view why) {
+  std::cerr << "threadlog serve: " << connection.Describe() << ": " << what << ": " << why << "\n";
+}
+
+// Runs `work`; an exception it throws is logged (a bug, but no worker thread may die of it).
+template <typename Work>
+void Guarded(const Connection& connection, std::string_view what, Work&& work) {
+  try {
+    work();
+  } catch (const std::exception& e) {
+    LogDropped(connection, what, e.what());
+  } catch (...) {
+    LogDropped(connection, what, "unknown exception");
+  }
+}
+
 std::string ImplementedList(const MethodRegistry& registry) {
   std::vector<std::string> quoted;
   for (const std::string& m : registry.Methods()) quoted.push_back(absl::StrCat("`", m, "`"));
@@ -76,7 +92,7 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
     }
     if (!lane) return connection->Send(std::move(error));  // nothing before it is pending
     boost::asio::post(lane->strand, [this, connection, lane, error = std::move(error)] {
-      connection->Send(error);
+      Guarded(*connection, "sending a parse error", [&] { connection->Send(error); });
       std::lock_guard lock(mu_);
       --lane->queued;
     });
@@ -104,7 +120,7 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
       return;
     }
     if (in_flight_ >= options_.max_in_flight) {
-      SendError(*connection, request->id, absl::UnavailableError("overloaded"));
+      SendError(*connection, request->id, OverloadedError());
       return;
     }
     ++in_flight_;
@@ -117,12 +133,12 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
     if (!run_here) ++lane->queued;
   }
   if (run_here) {
-    Run(connection, *request);
+    Guarded(*connection, request->method, [&] { Run(connection, *request); });
     Finish(nullptr);
     return;
   }
   boost::asio::post(lane->strand, [this, connection, lane, request = std::move(*request)] {
-    Run(connection, request);
+    Guarded(*connection, request.method, [&] { Run(connection, request); });
     Finish(lane.get());
   });
 }
@@ -144,7 +160,11 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
   const MethodRegistry::Parser* parser = registry_.Find(request.method);
   absl::StatusOr<MethodRegistry::Bound> bound = absl::UnimplementedError("");
   if (parser != nullptr) {
-    bound = (*parser)(request.params);
+    try {
+      bound = (*parser)(request.params);
+    } catch (const std::exception& e) {
+      bound = absl::InternalError(absl::StrCat("Internal error: ", e.what()));
+    }
     if (!bound.ok()) return fail(bound.status());
   }
   const bool initialized = connection->session().initialized();
@@ -179,7 +199,10 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
   } else {
     connection->Send(Encode(Response{request.id, std::get<nlohmann::json>(*std::move(result))}));
   }
-  for (const std::function<void()>& then : context.after_response) then();
+  // Each runs even when one before it failed: they are independent follow-ups (notifications).
+  for (const std::function<void()>& then : context.after_response) {
+    Guarded(*connection, absl::StrCat("after answering ", request.method), then);
+  }
 }
 
 void Dispatcher::Finish(Lane* lane) {
@@ -194,7 +217,12 @@ void Dispatcher::OnClosed(uint64_t connection_id) {
     lanes_.erase(connection_id);  // queued work keeps the strand alive through its handler
   }
   for (const std::string& thread_id : subscriptions_.RemoveConnection(connection_id)) {
-    if (options_.on_thread_orphaned) options_.on_thread_orphaned(thread_id);
+    if (!options_.on_thread_orphaned) continue;
+    try {
+      options_.on_thread_orphaned(thread_id);
+    } catch (const std::exception& e) {
+      std::cerr << "threadlog serve: closing thread " << thread_id << ": " << e.what() << "\n";
+    }
   }
 }
 
