@@ -100,9 +100,10 @@ std::string RequestIdToString(const RequestId& id) { return RequestIdToJson(id).
 
 absl::StatusOr<Message> DecodeMessage(std::string_view text) {
   absl::StatusOr<json> j = ParseJson(text);
-  if (j.status().code() == absl::StatusCode::kOutOfRange) {
-    // Valid JSON (RFC 8259 lets a parser limit nesting), so not a parse error: a request the
-    // server refuses, answered with its id (SalvageRequestId reads it at any depth).
+  if (j.status().code() == absl::StatusCode::kOutOfRange ||
+      j.status().code() == absl::StatusCode::kResourceExhausted) {
+    // Valid JSON (RFC 8259 lets a parser limit nesting and size), so not a parse error: a
+    // request the server refuses, answered with its id (SalvageRequestId reads it at any depth).
     return Invalid(ToStd(j.status().message()));
   }
   if (!j.ok()) {

@@ -49,7 +49,8 @@ using Message = std::variant<Request, Notification, Response, ErrorResponse>;
 //   - not JSON (including a NUL byte anywhere): tagged with kParseError, "Parse error: ..."
 //   - JSON but not a message (not an object, bad id type, no method, ...): "Invalid request: ..."
 //   - nested deeper than kMaxJsonDepth (eventlog/json_parse.h), Codex's limit:
-//     "Invalid request: JSON nested deeper than 127 levels" (nothing that deep is built)
+//     "Invalid request: JSON nested deeper than 127 levels" (nothing that deep is built), or
+//     that would take more than kMaxJsonDomBytes once parsed: "Invalid request: JSON too big..."
 // A "jsonrpc" member is accepted when it is "2.0" and ignored; any other value is refused.
 absl::StatusOr<Message> DecodeMessage(std::string_view text);
 

@@ -82,7 +82,16 @@ void ImportNames(ThreadStore& store, const fs::path& index, const std::set<Threa
 
 void CodexHomeAdoption::Start(ThreadStore& store, std::string codex_home) {
   stop_ = false;
-  worker_ = std::thread([this, &store, home = std::move(codex_home)] { Run(store, home); });
+  worker_ = std::thread([this, &store, home = std::move(codex_home)] {
+    // The server goes on without its Codex history rather than terminate with the thread.
+    try {
+      Run(store, home);
+    } catch (const std::exception& e) {
+      Log(absl::StrCat("Codex home import stopped: internal error: ", e.what()));
+    } catch (...) {
+      Log("Codex home import stopped: internal error: unknown exception");
+    }
+  });
 }
 
 void CodexHomeAdoption::Stop() {

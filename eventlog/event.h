@@ -21,7 +21,8 @@ class JsonText {
  public:
   JsonText() : text_("{}") {}
   // kInvalidArgument when `text` is not exactly one JSON value; kOutOfRange when it nests
-  // deeper than `max_depth` (eventlog/json_parse.h).
+  // deeper than `max_depth`, kResourceExhausted when it would take more than kMaxJsonDomBytes
+  // once parsed (eventlog/json_parse.h).
   static absl::StatusOr<JsonText> Parse(std::string text, int max_depth = kMaxJsonDepth);
   template <typename Json>
   static JsonText Serialize(const Json& value) {

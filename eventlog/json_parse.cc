@@ -1,5 +1,6 @@
-// Depth-limited JSON parsing: nlohmann's (iterative) SAX parser feeding a DOM builder that refuses
-// to open a container past the limit, so no deep value ever exists to be copied recursively.
+// Limited JSON parsing: nlohmann's (iterative) SAX parser feeding a DOM builder that refuses to
+// open a container past the depth limit or to grow past the memory limit, so no value too deep
+// to copy recursively, or too big to hold, is ever built.
 #include "eventlog/json_parse.h"
 
 #include <string>
@@ -11,6 +12,8 @@ namespace {
 
 constexpr char kTooDeep[] = "JSON nested deeper than 127 levels";
 static_assert(kMaxJsonDepth == 127, "update kTooDeep");
+constexpr char kTooBig[] = "JSON too big to hold: over 128 MiB once parsed";
+static_assert(kMaxJsonDomBytes == 128 << 20, "update kTooBig");
 
 absl::Status TooDeep(int max_depth) {
   if (max_depth == kMaxJsonDepth) return absl::OutOfRangeError(kTooDeep);
@@ -26,23 +29,44 @@ absl::Status CheckNoNul(std::string_view text) {
       absl::StrCat("syntax error at byte ", nul + 1, ": a NUL byte is not JSON"));
 }
 
-// Counts the containers open around the parser and stops it when one more would pass the limit.
-class DepthGate {
+// Tracks how deep the parser is and about what the value would cost once built, and stops the
+// parser past either limit. The costs are nlohmann's: a 16-byte slot per value (counted twice:
+// vectors grow by doubling), a heap object per container and per string, a tree node and a
+// key string per object member.
+class Limits {
  public:
-  explicit DepthGate(int max_depth) : max_depth_(max_depth) {}
+  enum class Exceeded { kNone, kDepth, kSize };
+  explicit Limits(int max_depth) : max_depth_(max_depth) {}
+
   bool Enter() {
-    if (++depth_ <= max_depth_) return true;
-    too_deep_ = true;
-    return false;
+    if (++depth_ > max_depth_) return Stop(Exceeded::kDepth);
+    return Charge(kValueBytes + kContainerBytes);
   }
   void Leave() { --depth_; }
+  bool Value() { return Charge(kValueBytes); }
+  bool String(size_t size) { return Charge(kValueBytes + kStringBytes + size); }
+  bool Member(size_t key_size) { return Charge(kMemberBytes + key_size); }
   int depth() const { return depth_; }
-  bool too_deep() const { return too_deep_; }
+  Exceeded exceeded() const { return exceeded_; }
 
  private:
+  static constexpr size_t kValueBytes = 32;
+  static constexpr size_t kContainerBytes = 64;
+  static constexpr size_t kStringBytes = 48;
+  static constexpr size_t kMemberBytes = 96;
+  bool Charge(size_t bytes) {
+    cost_ += bytes;
+    return cost_ <= kMaxJsonDomBytes || Stop(Exceeded::kSize);
+  }
+  bool Stop(Exceeded why) {
+    exceeded_ = why;
+    return false;
+  }
+
   const int max_depth_;
   int depth_ = 0;
-  bool too_deep_ = false;
+  size_t cost_ = 0;
+  Exceeded exceeded_ = Exceeded::kNone;
 };
 
 // The parser's message for a syntax error, which SAX handlers receive instead of an exception.
@@ -60,7 +84,7 @@ class ErrorText {
 };
 
 // nlohmann's own DOM builder (the one json::parse uses, so duplicate keys and number handling
-// are the same) behind a depth gate.
+// are the same) behind the limits.
 template <typename Json>
 class LimitedDomBuilder {
  public:
@@ -71,24 +95,26 @@ class LimitedDomBuilder {
   using binary_t = typename Json::binary_t;
 
   LimitedDomBuilder(Json& result, int max_depth)
-      : dom_(result, /*allow_exceptions_=*/false), gate_(max_depth) {}
+      : dom_(result, /*allow_exceptions_=*/false), limits_(max_depth) {}
 
-  bool null() { return dom_.null(); }
-  bool boolean(bool v) { return dom_.boolean(v); }
-  bool number_integer(number_integer_t v) { return dom_.number_integer(v); }
-  bool number_unsigned(number_unsigned_t v) { return dom_.number_unsigned(v); }
-  bool number_float(number_float_t v, const string_t& s) { return dom_.number_float(v, s); }
-  bool string(string_t& v) { return dom_.string(v); }
-  bool binary(binary_t& v) { return dom_.binary(v); }
-  bool start_object(std::size_t n) { return gate_.Enter() && dom_.start_object(n); }
-  bool key(string_t& k) { return dom_.key(k); }
+  bool null() { return limits_.Value() && dom_.null(); }
+  bool boolean(bool v) { return limits_.Value() && dom_.boolean(v); }
+  bool number_integer(number_integer_t v) { return limits_.Value() && dom_.number_integer(v); }
+  bool number_unsigned(number_unsigned_t v) { return limits_.Value() && dom_.number_unsigned(v); }
+  bool number_float(number_float_t v, const string_t& s) {
+    return limits_.Value() && dom_.number_float(v, s);
+  }
+  bool string(string_t& v) { return limits_.String(v.size()) && dom_.string(v); }
+  bool binary(binary_t& v) { return limits_.String(v.size()) && dom_.binary(v); }
+  bool start_object(std::size_t n) { return limits_.Enter() && dom_.start_object(n); }
+  bool key(string_t& k) { return limits_.Member(k.size()) && dom_.key(k); }
   bool end_object() {
-    gate_.Leave();
+    limits_.Leave();
     return dom_.end_object();
   }
-  bool start_array(std::size_t n) { return gate_.Enter() && dom_.start_array(n); }
+  bool start_array(std::size_t n) { return limits_.Enter() && dom_.start_array(n); }
   bool end_array() {
-    gate_.Leave();
+    limits_.Leave();
     return dom_.end_array();
   }
   template <typename Exception>
@@ -96,37 +122,37 @@ class LimitedDomBuilder {
     return error_.Set(e);
   }
 
-  const DepthGate& gate() const { return gate_; }
+  const Limits& limits() const { return limits_; }
   const ErrorText& error() const { return error_; }
 
  private:
   nlohmann::detail::json_sax_dom_parser<Json> dom_;
-  DepthGate gate_;
+  Limits limits_;
   ErrorText error_;
 };
 
-// Builds nothing: nlohmann's acceptor behind a depth gate.
+// Builds nothing: nlohmann's acceptor behind the limits.
 class LimitedValidator {
  public:
   using string_t = std::string;
-  explicit LimitedValidator(int max_depth) : gate_(max_depth) {}
+  explicit LimitedValidator(int max_depth) : limits_(max_depth) {}
 
-  bool null() { return true; }
-  bool boolean(bool) { return true; }
-  bool number_integer(int64_t) { return true; }
-  bool number_unsigned(uint64_t) { return true; }
-  bool number_float(double, const std::string&) { return true; }
-  bool string(std::string&) { return true; }
-  bool binary(nlohmann::json::binary_t&) { return true; }
-  bool start_object(std::size_t) { return gate_.Enter(); }
-  bool key(std::string&) { return true; }
+  bool null() { return limits_.Value(); }
+  bool boolean(bool) { return limits_.Value(); }
+  bool number_integer(int64_t) { return limits_.Value(); }
+  bool number_unsigned(uint64_t) { return limits_.Value(); }
+  bool number_float(double, const std::string&) { return limits_.Value(); }
+  bool string(std::string& v) { return limits_.String(v.size()); }
+  bool binary(nlohmann::json::binary_t& v) { return limits_.String(v.size()); }
+  bool start_object(std::size_t) { return limits_.Enter(); }
+  bool key(std::string& k) { return limits_.Member(k.size()); }
   bool end_object() {
-    gate_.Leave();
+    limits_.Leave();
     return true;
   }
-  bool start_array(std::size_t) { return gate_.Enter(); }
+  bool start_array(std::size_t) { return limits_.Enter(); }
   bool end_array() {
-    gate_.Leave();
+    limits_.Leave();
     return true;
   }
   template <typename Exception>
@@ -134,11 +160,11 @@ class LimitedValidator {
     return error_.Set(e);
   }
 
-  const DepthGate& gate() const { return gate_; }
+  const Limits& limits() const { return limits_; }
   const ErrorText& error() const { return error_; }
 
  private:
-  DepthGate gate_;
+  Limits limits_;
   ErrorText error_;
 };
 
@@ -190,7 +216,10 @@ class TopLevelMemberFinder {
     return error_.Set(e);
   }
 
-  bool too_deep() const { return too_deep_; }
+  // Why the member's value could not be built, if it could not.
+  Limits::Exceeded exceeded() const {
+    return builder_ ? builder_->limits().exceeded() : Limits::Exceeded::kNone;
+  }
   const ErrorText& error() const { return error_; }
   std::optional<Json> TakeResult() { return std::move(result_); }
 
@@ -214,9 +243,7 @@ class TopLevelMemberFinder {
       builder_.emplace(building_, max_depth_ - 1);
     }
     if (!builder_) return true;
-    bool ok = object ? builder_->start_object(n) : builder_->start_array(n);
-    if (!ok && builder_->gate().too_deep()) too_deep_ = true;
-    return ok;
+    return object ? builder_->start_object(n) : builder_->start_array(n);
   }
   bool End(bool object) {
     --depth_;
@@ -237,18 +264,23 @@ class TopLevelMemberFinder {
   Json building_;
   std::optional<LimitedDomBuilder<Json>> builder_;
   std::optional<Json> result_;
-  bool too_deep_ = false;
   ErrorText error_;
 };
 
 // Runs nlohmann's parser over `text` into `handler`; the status says why it stopped.
-template <typename Json, typename Handler, typename StoppedByDepth>
-absl::Status Drive(std::string_view text, Handler& handler, StoppedByDepth too_deep,
-                   int max_depth) {
+template <typename Json, typename Handler, typename WhyStopped>
+absl::Status Drive(std::string_view text, Handler& handler, WhyStopped why_stopped, int max_depth) {
   if (absl::Status s = CheckNoNul(text); !s.ok()) return s;
   const char* begin = text.data();
   if (Json::sax_parse(begin, begin + text.size(), &handler)) return absl::OkStatus();
-  if (too_deep()) return TooDeep(max_depth);
+  switch (why_stopped()) {
+    case Limits::Exceeded::kDepth:
+      return TooDeep(max_depth);
+    case Limits::Exceeded::kSize:
+      return absl::ResourceExhaustedError(kTooBig);
+    case Limits::Exceeded::kNone:
+      break;
+  }
   if (!handler.error().text().empty()) return absl::InvalidArgumentError(handler.error().text());
   return absl::InvalidArgumentError("not valid JSON");
 }
@@ -258,7 +290,7 @@ absl::StatusOr<Json> ParseLimited(std::string_view text, int max_depth) {
   Json result;
   LimitedDomBuilder<Json> builder(result, max_depth);
   absl::Status s = Drive<Json>(
-      text, builder, [&] { return builder.gate().too_deep(); }, max_depth);
+      text, builder, [&] { return builder.limits().exceeded(); }, max_depth);
   if (!s.ok()) return s;
   return result;
 }
@@ -278,7 +310,7 @@ absl::StatusOr<nlohmann::ordered_json> ParseOrderedJson(std::string_view text, i
 absl::Status ValidateJson(std::string_view text, int max_depth) {
   LimitedValidator validator(max_depth);
   return Drive<nlohmann::json>(
-      text, validator, [&] { return validator.gate().too_deep(); }, max_depth);
+      text, validator, [&] { return validator.limits().exceeded(); }, max_depth);
 }
 
 absl::StatusOr<std::optional<nlohmann::json>> ParseTopLevelMember(std::string_view text,
@@ -286,7 +318,7 @@ absl::StatusOr<std::optional<nlohmann::json>> ParseTopLevelMember(std::string_vi
                                                                   int max_depth) {
   TopLevelMemberFinder finder(key, max_depth);
   absl::Status s = Drive<nlohmann::json>(
-      text, finder, [&] { return finder.too_deep(); }, max_depth);
+      text, finder, [&] { return finder.exceeded(); }, max_depth);
   if (!s.ok()) return s;
   return finder.TakeResult();
 }

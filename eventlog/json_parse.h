@@ -2,6 +2,7 @@
 #ifndef THREADLOG_EVENTLOG_JSON_PARSE_H_
 #define THREADLOG_EVENTLOG_JSON_PARSE_H_
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -19,6 +20,14 @@ namespace threadlog {
 // values 150,000 deep are not (SIGSEGV).
 inline constexpr int kMaxJsonDepth = 127;
 
+// The most memory a parsed value may take, about (see Limits in json_parse.cc for the costs
+// counted). nlohmann's DOM costs 16 bytes a value and more per container, string and object
+// member, so small containers ("[{},{},...]") take twenty times their text; a text of strings
+// (a Codex rollout line holding a command's output) about its own size. 128 MiB holds any
+// rollout line up to kMaxRolloutLineBytes of mostly text and any request up to serve's 8 MiB
+// message limit except such container floods.
+inline constexpr size_t kMaxJsonDomBytes = 128 << 20;
+
 // The message of every depth refusal: "JSON nested deeper than 127 levels".
 std::string_view JsonTooDeepMessage();
 
@@ -30,6 +39,8 @@ std::string_view JsonTooDeepMessage();
 //     accept "{}\0junk").
 //   kOutOfRange: the text nests deeper than `max_depth` (message: JsonTooDeepMessage() for the
 //     default). The parser stops there: nothing deeper is ever built.
+//   kResourceExhausted: the value would take more than kMaxJsonDomBytes ("JSON too big to
+//     hold: over 128 MiB once parsed"); the parser stops there.
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, int max_depth = kMaxJsonDepth);
 // The same, keeping the members of each object in their order in the text.
 absl::StatusOr<nlohmann::ordered_json> ParseOrderedJson(std::string_view text,

@@ -93,7 +93,8 @@ std::optional<absl::StatusOr<NewEvent>> ParseFast(std::string_view line) {
 
 absl::StatusOr<NewEvent> ParseSlow(std::string_view line) {
   absl::StatusOr<OrderedJson> parsed = ParseOrderedJson(line);
-  if (parsed.status().code() == absl::StatusCode::kOutOfRange) {
+  if (parsed.status().code() == absl::StatusCode::kOutOfRange ||
+      parsed.status().code() == absl::StatusCode::kResourceExhausted) {
     return absl::InvalidArgumentError(absl::StrCat("line is ", parsed.status().message()));
   }
   if (!parsed.ok()) return absl::InvalidArgumentError("line is not valid JSON");

@@ -39,6 +39,32 @@ TEST(JsonParseTest, TextsFarTooDeepAreRefusedWithoutBuildingThem) {
   EXPECT_EQ(ParseJson(Nested(5), 3).status().message(), "JSON nested deeper than 3 levels");
 }
 
+TEST(JsonParseTest, ValuesTooBigToHoldAreRefusedBeforeTheyAreBuilt) {
+  // 6 million empty objects: 18 MB of text, about 600 MB as nlohmann values.
+  std::string flood = "[";
+  for (int i = 0; i < 6'000'000; ++i) flood += "{},";
+  flood += "{}]";
+  for (const absl::Status& s :
+       {ParseJson(flood).status(), ParseOrderedJson(flood).status(), ValidateJson(flood)}) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(s.message(), "JSON too big to hold: over 128 MiB once parsed");
+  }
+  // The same bytes as one string cost about their own size, and are taken.
+  std::string text = "[\"";
+  text.append(flood.size(), 'x').append("\"]");
+  EXPECT_TRUE(ValidateJson(text).ok());
+  absl::StatusOr<nlohmann::json> parsed = ParseJson(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ((*parsed)[0].get_ref<const std::string&>().size(), flood.size());
+  // So does a realistic structure of that size: objects of a few members with text.
+  std::string rows = "[";
+  for (int i = 0; i < 100'000; ++i) {
+    rows.append(R"({"type":"text","text":")").append(150, 'y').append(R"(","n":1},)");
+  }
+  rows += "{}]";
+  EXPECT_TRUE(ParseJson(rows).ok());
+}
+
 TEST(JsonParseTest, SyntaxErrorsKeepTheParsersMessage) {
   absl::StatusOr<nlohmann::json> bad = ParseJson("{\"a\":tru}");
   ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
