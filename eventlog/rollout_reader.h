@@ -54,9 +54,11 @@ class RolloutReader {
   const std::string& path() const { return path_; }
 
  private:
-  RolloutReader(std::string path, int fd, bool zstd, size_t max_line_bytes);
+  RolloutReader(std::string path, int fd, bool zstd, size_t max_line_bytes, size_t file_size);
   // Appends at least one byte to buf_ (or sets eof_); grows buf_ as needed.
   absl::Status Fill();
+  // Moves the unreturned bytes into a buffer of `capacity` (uninitialized: no zero-fill).
+  void Reallocate(size_t capacity);
   absl::Status FillPlain(char* dst, size_t room, size_t* got);
   absl::Status FillZstd(char* dst, size_t room, size_t* got);
 
@@ -68,7 +70,8 @@ class RolloutReader {
   size_t in_pos_ = 0, in_end_ = 0;
   bool in_eof_ = false;
   bool frame_open_ = false;  // a zstd frame is begun and not finished
-  std::string buf_;          // decoded bytes, [begin_, end_) not yet returned
+  std::unique_ptr<char[]> buf_;  // decoded bytes, [begin_, end_) not yet returned
+  size_t capacity_ = 0;
   size_t begin_ = 0, end_ = 0;
   size_t scanned_ = 0;       // bytes after begin_ already known to hold no '\n'
   bool discarding_ = false;  // inside a line that is too long, up to its '\n'
