@@ -141,26 +141,20 @@ class RolloutImporter::FileFeed {
 
 namespace {
 
-// The files being parsed ahead; whatever happens, no parsing thread outlives the import.
+// A file being parsed ahead, with its parsing thread. Whatever happens (an error, an exception
+// from a sink), the thread is stopped and joined before the feed goes away.
 template <typename Feed>
-class InFlight {
- public:
-  struct File {
-    std::unique_ptr<Feed> feed;
-    std::thread parser;
-  };
-  ~InFlight() {
-    for (File& f : files_) Stop(f);
+struct FileInFlight {
+  FileInFlight(std::unique_ptr<Feed> f, std::thread t) : feed(std::move(f)), parser(std::move(t)) {}
+  FileInFlight(FileInFlight&&) = default;
+  FileInFlight& operator=(FileInFlight&&) = delete;
+  ~FileInFlight() {
+    if (!parser.joinable()) return;
+    feed->Cancel();
+    parser.join();
   }
-  static void Stop(File& f) {
-    if (!f.parser.joinable()) return;
-    f.feed->Cancel();
-    f.parser.join();
-  }
-  std::deque<File>& files() { return files_; }
-
- private:
-  std::deque<File> files_;
+  std::unique_ptr<Feed> feed;
+  std::thread parser;
 };
 
 }  // namespace
@@ -196,24 +190,21 @@ absl::Status RolloutImporter::ImportPath(const std::string& path) {
   // cores: 1 ahead ~127% CPU, 2 ~145%, 4 ~168%, 8 no better); each file's parser runs at most
   // kAheadBytes ahead, which bounds memory.
   const size_t window = 2 * std::max<size_t>(1, std::thread::hardware_concurrency());
-  InFlight<FileFeed> in_flight;
-  std::deque<InFlight<FileFeed>::File>& ahead = in_flight.files();
+  std::deque<FileInFlight<FileFeed>> ahead;
   size_t next = 0;
   auto refill = [&] {
     while (ahead.size() < window && next < files.size()) {
       auto feed = std::make_unique<FileFeed>(files[next++]);
       FileFeed* raw = feed.get();
-      ahead.push_back({std::move(feed), std::thread([raw] { ParseInto(raw->path(), raw); })});
+      ahead.emplace_back(std::move(feed), std::thread([raw] { ParseInto(raw->path(), raw); }));
     }
   };
   refill();
   while (!ahead.empty()) {
-    InFlight<FileFeed>::File current = std::move(ahead.front());
+    FileInFlight<FileFeed> current = std::move(ahead.front());
     ahead.pop_front();
     refill();
-    absl::Status s = StoreFrom(*current.feed);
-    InFlight<FileFeed>::Stop(current);
-    if (!s.ok()) return s;  // in_flight stops the others
+    if (absl::Status s = StoreFrom(*current.feed); !s.ok()) return s;  // the others stop
   }
   return absl::OkStatus();
 }

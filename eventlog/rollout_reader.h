@@ -69,7 +69,7 @@ class RolloutReader {
   std::string in_;               // compressed bytes read, [in_pos_, in_end_) not yet decoded
   size_t in_pos_ = 0, in_end_ = 0;
   bool in_eof_ = false;
-  bool frame_open_ = false;  // a zstd frame is begun and not finished
+  bool frame_open_ = false;      // a zstd frame is begun and not finished
   std::unique_ptr<char[]> buf_;  // decoded bytes, [begin_, end_) not yet returned
   size_t capacity_ = 0;
   size_t begin_ = 0, end_ = 0;
