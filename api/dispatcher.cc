@@ -37,6 +37,22 @@ void SendError(Connection& connection, std::optional<RequestId> id, const absl::
   connection.Send(Encode(ErrorResponse{std::move(id), ErrorFromStatus(status)}));
 }
 
+void LogDropped(const Connection& connection, std::string_view what, std::string_view why) {
+  std::cerr << "threadlog serve: " << connection.Describe() << ": " << what << ": " << why << "\n";
+}
+
+// Runs `work`; an exception it throws is logged (a bug, but no worker thread may die of it).
+template <typename Work>
+void Guarded(const Connection& connection, std::string_view what, Work&& work) {
+  try {
+    work();
+  } catch (const std::exception& e) {
+    LogDropped(connection, what, e.what());
+  } catch (...) {
+    LogDropped(connection, what, "unknown exception");
+  }
+}
+
 std::string ImplementedList(const MethodRegistry& registry) {
   std::vector<std::string> quoted;
   for (const std::string& m : registry.Methods()) quoted.push_back(absl::StrCat("`", m, "`"));
@@ -77,7 +93,7 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
     }
     if (!lane) return connection->Send(std::move(error));  // nothing before it is pending
     boost::asio::post(lane->strand, [this, connection, lane, error = std::move(error)] {
-      connection->Send(error);
+      Guarded(*connection, "sending a parse error", [&] { connection->Send(error); });
       std::lock_guard lock(mu_);
       --lane->queued;
     });
@@ -105,7 +121,7 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
       return;
     }
     if (in_flight_ >= options_.max_in_flight) {
-      SendError(*connection, request->id, absl::UnavailableError("overloaded"));
+      SendError(*connection, request->id, OverloadedError());
       return;
     }
     ++in_flight_;
@@ -118,12 +134,12 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
     if (!run_here) ++lane->queued;
   }
   if (run_here) {
-    Run(connection, *request);
+    Guarded(*connection, request->method, [&] { Run(connection, *request); });
     Finish(nullptr);
     return;
   }
   boost::asio::post(lane->strand, [this, connection, lane, request = std::move(*request)] {
-    Run(connection, request);
+    Guarded(*connection, request.method, [&] { Run(connection, request); });
     Finish(lane.get());
   });
 }
@@ -145,7 +161,11 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
   const MethodRegistry::Parser* parser = registry_.Find(request.method);
   absl::StatusOr<MethodRegistry::Bound> bound = absl::UnimplementedError("");
   if (parser != nullptr) {
-    bound = (*parser)(request.params);
+    try {
+      bound = (*parser)(request.params);
+    } catch (const std::exception& e) {
+      bound = absl::InternalError(absl::StrCat("Internal error: ", e.what()));
+    }
     if (!bound.ok()) return fail(bound.status());
   }
   const bool initialized = connection->session().initialized();
@@ -187,7 +207,10 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
     connection->Send(Encode(Response{request.id, std::get<nlohmann::json>(*std::move(result))}));
   }
   notifications.Flush();
-  for (const std::function<void()>& then : context.after_response) then();
+  // Each runs even when one before it failed: they are independent follow-ups (notifications).
+  for (const std::function<void()>& then : context.after_response) {
+    Guarded(*connection, absl::StrCat("after answering ", request.method), then);
+  }
 }
 
 void Dispatcher::Finish(Lane* lane) {
@@ -201,7 +224,13 @@ void Dispatcher::OnClosed(uint64_t connection_id) {
     std::lock_guard lock(mu_);
     lanes_.erase(connection_id);  // queued work keeps the strand alive through its handler
   }
-  if (options_.on_connection_closed) options_.on_connection_closed(connection_id);
+  if (!options_.on_connection_closed) return;
+  try {
+    options_.on_connection_closed(connection_id);
+  } catch (const std::exception& e) {
+    std::cerr << "threadlog serve: closing connection " << connection_id << ": " << e.what()
+              << "\n";
+  }
 }
 
 void Dispatcher::StopAccepting() {

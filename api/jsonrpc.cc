@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "eventlog/absl_compat.h"
+#include "eventlog/json_parse.h"
 
 namespace threadlog::api {
 namespace {
@@ -47,7 +48,8 @@ absl::StatusOr<RpcError> ReadError(const json& error) {
   return out;
 }
 
-absl::StatusOr<Message> FromJson(const json& j) {
+// `j` is taken apart: params and results move into the message instead of being copied.
+absl::StatusOr<Message> FromJson(json&& j) {
   if (!j.is_object()) return Invalid("a message must be a JSON object");
   if (auto v = j.find("jsonrpc"); v != j.end() && *v != "2.0") {
     return Invalid("`jsonrpc` must be \"2.0\" when present");
@@ -57,18 +59,21 @@ absl::StatusOr<Message> FromJson(const json& j) {
   if (method != j.end()) {
     if (!method->is_string()) return Invalid("`method` must be a string");
     auto params = j.find("params");
-    json params_value = params == j.end() ? json(nullptr) : *params;
-    if (id == j.end()) return Message(Notification{method->get<std::string>(), params_value});
+    const bool has_params = params != j.end();
+    json params_value = has_params ? std::move(*params) : json(nullptr);
+    if (id == j.end()) {
+      return Message(Notification{method->get<std::string>(), std::move(params_value)});
+    }
     absl::StatusOr<RequestId> rid = ReadId(*id);
     if (!rid.ok()) return rid.status();
     return Message(
-        Request{*std::move(rid), method->get<std::string>(), params != j.end(), params_value});
+        Request{*std::move(rid), method->get<std::string>(), has_params, std::move(params_value)});
   }
   if (id == j.end()) return Invalid("a message needs `method` (request, notification) or `id`");
   if (auto result = j.find("result"); result != j.end()) {
     absl::StatusOr<RequestId> rid = ReadId(*id);
     if (!rid.ok()) return rid.status();
-    return Message(Response{*std::move(rid), *result});
+    return Message(Response{*std::move(rid), std::move(*result)});
   }
   if (auto error = j.find("error"); error != j.end()) {
     absl::StatusOr<RpcError> e = ReadError(*error);
@@ -94,15 +99,20 @@ json RequestIdToJson(const RequestId& id) {
 std::string RequestIdToString(const RequestId& id) { return RequestIdToJson(id).dump(); }
 
 absl::StatusOr<Message> DecodeMessage(std::string_view text) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {
-    return WithRpcCode(absl::InvalidArgumentError(absl::StrCat("Parse error: ", e.what())),
-                       kParseError);
+  absl::StatusOr<json> j = ParseJson(text);
+  if (j.status().code() == absl::StatusCode::kOutOfRange ||
+      j.status().code() == absl::StatusCode::kResourceExhausted) {
+    // Valid JSON (RFC 8259 lets a parser limit nesting and size), so not a parse error: a
+    // request the server refuses, answered with its id (SalvageRequestId reads it at any depth).
+    return Invalid(ToStd(j.status().message()));
+  }
+  if (!j.ok()) {
+    return WithRpcCode(
+        absl::InvalidArgumentError(absl::StrCat("Parse error: ", j.status().message())),
+        kParseError);
   }
   try {
-    return FromJson(j);
+    return FromJson(*std::move(j));
   } catch (const std::exception& e) {
     // Defensive: the checks above make accessors safe, but no exception may cross this edge.
     return Invalid(e.what());
@@ -111,11 +121,9 @@ absl::StatusOr<Message> DecodeMessage(std::string_view text) {
 
 std::optional<RequestId> SalvageRequestId(std::string_view text) {
   try {
-    json j = json::parse(text.begin(), text.end(), nullptr, false);
-    if (!j.is_object()) return std::nullopt;
-    auto id = j.find("id");
-    if (id == j.end()) return std::nullopt;
-    absl::StatusOr<RequestId> rid = ReadId(*id);
+    absl::StatusOr<std::optional<json>> id = ParseTopLevelMember(text, "id");
+    if (!id.ok() || !id->has_value()) return std::nullopt;
+    absl::StatusOr<RequestId> rid = ReadId(**id);
     if (!rid.ok()) return std::nullopt;
     return *std::move(rid);
   } catch (const std::exception&) {

@@ -46,13 +46,17 @@ using Message = std::variant<Request, Notification, Response, ErrorResponse>;
 
 // Reads one JSON-RPC message (a line of stdio or one WebSocket frame). Never throws.
 // Errors (both kInvalidArgument):
-//   - not JSON: tagged with kParseError, message "Parse error: ..."
+//   - not JSON (including a NUL byte anywhere): tagged with kParseError, "Parse error: ..."
 //   - JSON but not a message (not an object, bad id type, no method, ...): "Invalid request: ..."
+//   - nested deeper than kMaxJsonDepth (eventlog/json_parse.h), Codex's limit:
+//     "Invalid request: JSON nested deeper than 127 levels" (nothing that deep is built), or
+//     that would take more than kMaxJsonDomBytes once parsed: "Invalid request: JSON too big..."
 // A "jsonrpc" member is accepted when it is "2.0" and ignored; any other value is refused.
 absl::StatusOr<Message> DecodeMessage(std::string_view text);
 
 // When DecodeMessage fails, the id of the offending message if one can still be read (so the
-// error can be correlated); std::nullopt otherwise. Never throws.
+// error can be correlated): the text must be JSON, at any depth, with a valid top-level "id";
+// std::nullopt otherwise. Never throws.
 std::optional<RequestId> SalvageRequestId(std::string_view text);
 
 // One line of output, without the trailing newline and without a "jsonrpc" member.

@@ -24,6 +24,10 @@ std::optional<int> ExplicitCode(const absl::Status& status) {
 
 }  // namespace
 
+absl::Status OverloadedError() {
+  return WithRpcCode(absl::UnavailableError(kOverloadedMessage), kServerOverloaded);
+}
+
 absl::Status WithRpcCode(absl::Status status, int code) {
   assert(!status.ok());
   status.SetPayload(kRpcCodeUrl, absl::Cord(std::to_string(code)));
@@ -49,10 +53,6 @@ RpcError ErrorFromStatus(const absl::Status& status) {
     case absl::StatusCode::kAborted:
     case absl::StatusCode::kUnauthenticated:
       error.code = kInvalidRequest;
-      break;
-    case absl::StatusCode::kUnavailable:
-      error.code = kServerOverloaded;
-      error.message = kOverloadedMessage;
       break;
     default:
       error.code = kInternalError;

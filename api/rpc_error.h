@@ -27,6 +27,9 @@ struct RpcError {
   nlohmann::json data = nullptr;  // omitted from the wire when null
 };
 
+// The refusal of a request that finds the server's queue full: -32001 with Codex's exact text.
+absl::Status OverloadedError();
+
 // Returns `status` (not OK) tagged so that ErrorFromStatus uses exactly `code`. For the few
 // cases where the code is not a function of the StatusCode (a parse error).
 absl::Status WithRpcCode(absl::Status status, int code);
@@ -37,8 +40,10 @@ absl::Status WithRpcCode(absl::Status status, int code);
 //   kInvalidArgument, kNotFound, kFailedPrecondition, kAlreadyExists, kOutOfRange,
 //   kPermissionDenied, kUnimplemented, kAborted,
 //   kUnauthenticated                              -> -32600 (what Codex uses)
-//   kUnavailable                                  -> -32001, "Server overloaded; retry later."
-//   anything else                                 -> -32603
+//   anything else, kUnavailable included          -> -32603, the message kept
+// -32001 is only ever explicit (the dispatcher's own overload refusal, OverloadedError()):
+// Codex's clients read it as "retry later" and back off and retry, which is wrong for a store
+// held by another process or a disk that failed; those keep their own message as -32603.
 RpcError ErrorFromStatus(const absl::Status& status);
 
 }  // namespace threadlog::api

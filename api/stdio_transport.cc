@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,9 +64,14 @@ void StdioTransport::Run() {
   auto handle_line = [&](std::string_view line, bool last) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    dispatcher_.OnMessage(
-        connection, line,
-        last ? Dispatcher::Placement::kHereIfIdle : Dispatcher::Placement::kQueue);
+    try {
+      dispatcher_.OnMessage(
+          connection, line,
+          last ? Dispatcher::Placement::kHereIfIdle : Dispatcher::Placement::kQueue);
+    } catch (const std::exception& e) {
+      // OnMessage does not throw by contract; if memory ran out, the next line may still work.
+      std::cerr << "threadlog serve: stdio: a message was dropped: " << e.what() << std::endl;
+    }
   };
   auto too_long = [&] {
     connection->Send(Encode(ErrorResponse{

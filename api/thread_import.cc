@@ -45,7 +45,16 @@ bool IsRolloutFile(const fs::path& file) {
 
 void CodexHomeAdoption::Start(ThreadStore& store, std::string codex_home) {
   stop_ = false;
-  worker_ = std::thread([this, &store, home = std::move(codex_home)] { Run(store, home); });
+  worker_ = std::thread([this, &store, home = std::move(codex_home)] {
+    // The server goes on without its Codex history rather than terminate with the thread.
+    try {
+      Run(store, home);
+    } catch (const std::exception& e) {
+      Log(absl::StrCat("Codex home import stopped: internal error: ", e.what()));
+    } catch (...) {
+      Log("Codex home import stopped: internal error: unknown exception");
+    }
+  });
 }
 
 void CodexHomeAdoption::Stop() {
@@ -70,7 +79,9 @@ void CodexHomeAdoption::Run(ThreadStore& store, const std::string& codex_home) {
     fs::path root = fs::path(codex_home) / folder;
     if (!fs::is_directory(root, ec)) continue;
     for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-      if (!it->is_regular_file(ec) || !IsRolloutFile(it->path())) continue;
+      // A rollout-named FIFO or socket is handed to the import too, which refuses it without
+      // waiting on it and says so; only folders are passed over.
+      if (!IsRolloutFile(it->path()) || it->is_directory(ec)) continue;
       std::optional<ThreadId> id = IdFromName(it->path());
       if (id) {
         absl::StatusOr<std::optional<ThreadSummary>> summary = store.GetThread(*id);

@@ -53,12 +53,18 @@ Admission Admit(std::optional<std::string_view> origin,
                 const std::optional<std::string>& token) {
   if (origin && !IsLoopbackOrigin(*origin)) return Admission::kForbiddenOrigin;
   if (!token) return Admission::kAccept;
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!authorization || authorization->size() != kBearer.size() + token->size() ||
-      authorization->substr(0, kBearer.size()) != kBearer) {
+  if (!authorization) return Admission::kUnauthorized;
+  // RFC 7235: credentials = auth-scheme 1*SP token68, and the scheme is case-insensitive.
+  constexpr std::string_view kBearer = "bearer";
+  std::string_view given = *authorization;
+  if (given.size() <= kBearer.size() ||
+      !absl::EqualsIgnoreCase(ToAbsl(given.substr(0, kBearer.size())), ToAbsl(kBearer)) ||
+      given[kBearer.size()] != ' ') {
     return Admission::kUnauthorized;
   }
-  std::string_view given = authorization->substr(kBearer.size());
+  given.remove_prefix(kBearer.size());
+  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
+  if (given.size() != token->size()) return Admission::kUnauthorized;
   unsigned char diff = 0;  // constant time: no early exit on the first differing byte
   for (size_t i = 0; i < token->size(); ++i) diff |= given[i] ^ (*token)[i];
   return diff == 0 ? Admission::kAccept : Admission::kUnauthorized;

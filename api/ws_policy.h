@@ -23,6 +23,7 @@ bool IsLoopbackOrigin(std::string_view origin);
 // Decides an upgrade request. `origin`, `authorization`: the header values, if present.
 // `token`: the required bearer token, or std::nullopt when no token is configured.
 // An Origin that is not loopback is refused first; then the token, compared in constant time.
+// The scheme is matched case-insensitively ("bearer", "BEARER"; RFC 7235), the token exactly.
 Admission Admit(std::optional<std::string_view> origin,
                 std::optional<std::string_view> authorization,
                 const std::optional<std::string>& token);

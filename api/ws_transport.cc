@@ -2,6 +2,7 @@
 // bounded write queue. All socket work runs on one io_context thread; handlers run elsewhere.
 #include "api/ws_transport.h"
 
+#include <cerrno>
 #include <chrono>
 #include <deque>
 #include <iostream>
@@ -46,6 +47,7 @@ class WsTransport::Impl {
 
   absl::Status Listen();
   void Accept();
+  void OnAcceptError(const beast::error_code& ec);
   void Forget(WsSession* session);
 
   Dispatcher& dispatcher_;
@@ -56,6 +58,10 @@ class WsTransport::Impl {
   std::set<std::shared_ptr<WsSession>> sessions_;
   bool stopping_ = false;
   std::optional<asio::steady_timer> deadline_;
+  // Out of descriptors (or another accept failure): the acceptor waits on this before trying
+  // again, instead of spinning on a connection it cannot take or, worse, giving up for good.
+  asio::steady_timer accept_retry_{io_};
+  bool accept_failing_ = false;  // said so on stderr; said again once accepting works
 };
 
 class WsSession : public Connection, public std::enable_shared_from_this<WsSession> {
@@ -274,7 +280,12 @@ absl::Status WsTransport::Impl::Listen() {
 
 void WsTransport::Impl::Accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec) return;  // acceptor closed
+    if (!acceptor_.is_open()) return;  // StopAccepting() closed it
+    if (ec) return OnAcceptError(ec);
+    if (accept_failing_) {
+      accept_failing_ = false;
+      std::cerr << "threadlog serve: accepting connections again" << std::endl;
+    }
     // Answers are written as several frames; without TCP_NODELAY, Nagle's algorithm holds the
     // last one back until the client's delayed ACK (~40 ms per answer, measured by bench rpc).
     beast::error_code ignored;
@@ -286,6 +297,27 @@ void WsTransport::Impl::Accept() {
       sessions_.insert(session);
     }
     session->Start();
+    Accept();
+  });
+}
+
+void WsTransport::Impl::OnAcceptError(const beast::error_code& ec) {
+  // A connection reset before it was taken is the peer's business: take the next one now.
+  if (ec == asio::error::connection_aborted || ec == asio::error::connection_reset) {
+    return Accept();
+  }
+  // EMFILE, ENFILE, ENOBUFS, ENOMEM... The pending connection stays in the backlog, so trying
+  // again at once would spin; a closing session frees a descriptor soon enough.
+  if (!accept_failing_) {
+    accept_failing_ = true;
+    const bool descriptors = ec == asio::error::no_descriptors || ec.value() == ENFILE;
+    std::cerr << "threadlog serve: cannot accept connections: " << ec.message()
+              << (descriptors ? " (raise the limit with ulimit -n)" : "")
+              << "; retrying every 100 ms" << std::endl;
+  }
+  accept_retry_.expires_after(std::chrono::milliseconds(100));
+  accept_retry_.async_wait([this](beast::error_code wait_ec) {
+    if (wait_ec || !acceptor_.is_open()) return;  // cancelled by StopAccepting()
     Accept();
   });
 }
@@ -315,12 +347,28 @@ absl::StatusOr<std::unique_ptr<WsTransport>> WsTransport::Listen(Dispatcher& dis
 
 uint16_t WsTransport::port() const { return impl_->acceptor_.local_endpoint().port(); }
 
-void WsTransport::Run() { impl_->io_.run(); }
+void WsTransport::Run() {
+  // A handler that throws unwinds out of run(), which may simply be called again: one
+  // session's bug must not end the server for every other client.
+  for (;;) {
+    try {
+      impl_->io_.run();
+      return;
+    } catch (const std::exception& e) {
+      std::cerr << "threadlog serve: WebSocket transport: " << e.what() << " (serving on)"
+                << std::endl;
+    } catch (...) {
+      std::cerr << "threadlog serve: WebSocket transport: unknown exception (serving on)"
+                << std::endl;
+    }
+  }
+}
 
 void WsTransport::StopAccepting() {
   asio::post(impl_->io_, [impl = impl_.get()] {
     beast::error_code ignored;
     impl->acceptor_.close(ignored);
+    impl->accept_retry_.cancel();
   });
   std::lock_guard lock(impl_->mu_);
   impl_->stopping_ = true;

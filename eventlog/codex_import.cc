@@ -3,10 +3,11 @@
 #include "eventlog/codex_import.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "eventlog/json_parse.h"
+#include "eventlog/rollout_reader.h"
 #include "eventlog/timestamp.h"
 #include "nlohmann/json.hpp"
 
@@ -53,32 +54,47 @@ absl::Status ImportSessionIndex(RolloutStore& store, const std::string& path,
                                 const std::set<ThreadId>* only,
                                 const RolloutImporter::ProblemSink& on_problem,
                                 CodexImportStats* stats) {
-  std::ifstream in(path);
-  if (!in) return absl::OkStatus();
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(path, ec))) return absl::OkStatus();  // a home without names
+  // Read like a rollout: never blocking on a FIFO, a line at a time in bounded memory.
+  absl::StatusOr<std::unique_ptr<RolloutReader>> reader = RolloutReader::Open(path);
+  if (!reader.ok()) {
+    if (on_problem) on_problem({path, 0, std::string(reader.status().message())});
+    return absl::OkStatus();
+  }
   struct Entry {
     std::string name;
     std::string updated_at;  // empty when the line gave none
   };
   std::map<ThreadId, Entry> newest;  // file order: the last line of a thread wins
-  std::string line;
-  for (uint64_t n = 1; std::getline(in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    Json json = Json::parse(line, nullptr, false);
+  while (true) {
+    absl::StatusOr<std::optional<RolloutReader::Line>> line = (*reader)->Next();
+    if (!line.ok()) {
+      if (on_problem) on_problem({path, 0, std::string(line.status().message())});
+      break;  // the entries read before the damage still count
+    }
+    if (!*line) break;
+    const RolloutReader::Line& l = **line;
+    if (!l.too_long && l.text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    absl::StatusOr<Json> json =
+        l.too_long ? absl::OutOfRangeError("line too long") : ParseJson(l.text);
     std::optional<std::string> id_text, name;
-    if (json.is_object()) {
-      id_text = StringMember(json, "id");
-      name = StringMember(json, "thread_name");
+    if (json.ok() && json->is_object()) {
+      id_text = StringMember(*json, "id");
+      name = StringMember(*json, "thread_name");
     }
     absl::StatusOr<ThreadId> id = ThreadId::Parse(id_text.value_or(""));
     if (!id.ok() || !name) {
       ++stats->index_lines_skipped;
       if (on_problem) {
-        on_problem({path, n, "not a session index entry {id, thread_name, updated_at}"});
+        on_problem({path, l.number,
+                    json.ok() ? "not a session index entry {id, thread_name, updated_at}"
+                              : std::string(json.status().message())});
       }
       continue;
     }
     if (only != nullptr && only->count(*id) == 0) continue;
-    newest[*id] = {*std::move(name), StringMember(json, "updated_at").value_or("")};
+    newest[*id] = {*std::move(name), StringMember(*json, "updated_at").value_or("")};
   }
   for (const auto& [thread, entry] : newest) {
     absl::StatusOr<std::optional<ThreadFileState>> state = store.FileState(thread);

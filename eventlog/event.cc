@@ -22,10 +22,13 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 10> kKindNames = {{
 
 }  // namespace
 
-absl::StatusOr<JsonText> JsonText::Parse(std::string text) {
-  if (!nlohmann::json::accept(text)) {
-    return absl::InvalidArgumentError("payload is not valid JSON");
+absl::StatusOr<JsonText> JsonText::Parse(std::string text, int max_depth) {
+  absl::Status valid = ValidateJson(text, max_depth);
+  if (valid.code() == absl::StatusCode::kOutOfRange ||
+      valid.code() == absl::StatusCode::kResourceExhausted) {
+    return valid;
   }
+  if (!valid.ok()) return absl::InvalidArgumentError("payload is not valid JSON");
   return JsonText(std::move(text));
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "eventlog/json_parse.h"
 #include "eventlog/thread_id.h"
 #include "nlohmann/json.hpp"
 
@@ -19,8 +20,10 @@ namespace threadlog {
 class JsonText {
  public:
   JsonText() : text_("{}") {}
-  // kInvalidArgument when `text` is not exactly one JSON value.
-  static absl::StatusOr<JsonText> Parse(std::string text);
+  // kInvalidArgument when `text` is not exactly one JSON value; kOutOfRange when it nests
+  // deeper than `max_depth`, kResourceExhausted when it would take more than kMaxJsonDomBytes
+  // once parsed (eventlog/json_parse.h).
+  static absl::StatusOr<JsonText> Parse(std::string text, int max_depth = kMaxJsonDepth);
   template <typename Json>
   static JsonText Serialize(const Json& value) {
     return JsonText(value.dump());

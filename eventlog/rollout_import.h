@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "eventlog/event_store.h"
+#include "eventlog/rollout_reader.h"
 
 namespace threadlog {
 
@@ -54,22 +55,21 @@ class RolloutImporter {
   // Imports one rollout file, or every rollout-*.jsonl[.zst] below a directory (a Codex home,
   // its sessions/ or archived_sessions/, or any folder), in file-name order. Bad lines and
   // non-rollout files are reported and skipped; only store errors and a missing path fail.
+  // Files are streamed (RolloutReader): a line longer than kMaxRolloutLineBytes is one bad
+  // line, and whatever a file holds, the import holds at most a few tens of MiB of it at a
+  // time. Anything that is not a regular file (a FIFO, a socket, a device; also met in a
+  // folder walk under a rollout name) is reported and skipped, never waited on. A read error
+  // part-way (a truncated .zst) is reported; the lines before it count.
   absl::Status ImportPath(const std::string& path);
 
   const ImportStats& stats() const { return stats_; }
 
  private:
-  // A file read and parsed, not yet stored: parsing runs ahead on another thread.
-  struct ParsedFile {
-    std::string path;
-    std::string unreadable;  // why the file could not be read, if it could not
-    uint64_t bytes = 0;
-    std::optional<ThreadId> thread;
-    std::vector<NewEvent> events;
-    std::vector<ImportProblem> bad_lines;
-  };
-  static ParsedFile ParseFile(const std::string& path);
-  absl::Status StoreFile(ParsedFile file);
+  class FileFeed;
+  // Reads and parses `path` into `feed` (on a parse-ahead thread). Never throws.
+  static void ParseInto(const std::string& path, FileFeed* feed);
+  // Appends what `feed` delivers, in order, as it comes.
+  absl::Status StoreFrom(FileFeed& feed);
 
   EventStore* store_;
   ProblemSink on_problem_;
@@ -78,9 +78,6 @@ class RolloutImporter {
   FileSink on_file_;
   ImportStats stats_;
 };
-
-// Reads a whole rollout file, decompressing .zst. Errors name the file.
-absl::StatusOr<std::string> ReadRolloutFile(const std::string& path);
 
 }  // namespace threadlog
 

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "eventlog/absl_compat.h"
+#include "eventlog/json_parse.h"
 #include "eventlog/timestamp.h"
 #include "nlohmann/json.hpp"
 
@@ -73,7 +74,8 @@ std::optional<absl::StatusOr<NewEvent>> ParseFast(std::string_view line) {
     return std::nullopt;
   }
   std::string_view payload = line.substr(pos, line.size() - 1 - pos);
-  absl::StatusOr<JsonText> json = JsonText::Parse(std::string(payload));
+  // One level less than a line may have: the line's own object is the first.
+  absl::StatusOr<JsonText> json = JsonText::Parse(std::string(payload), kMaxJsonDepth - 1);
   if (!json.ok()) return std::nullopt;
   absl::StatusOr<EventKind> kind = KindOf(kind_name);
   if (!kind.ok()) return kind.status();
@@ -90,8 +92,13 @@ std::optional<absl::StatusOr<NewEvent>> ParseFast(std::string_view line) {
 }
 
 absl::StatusOr<NewEvent> ParseSlow(std::string_view line) {
-  OrderedJson json = OrderedJson::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return absl::InvalidArgumentError("line is not valid JSON");
+  absl::StatusOr<OrderedJson> parsed = ParseOrderedJson(line);
+  if (parsed.status().code() == absl::StatusCode::kOutOfRange ||
+      parsed.status().code() == absl::StatusCode::kResourceExhausted) {
+    return absl::InvalidArgumentError(absl::StrCat("line is ", parsed.status().message()));
+  }
+  if (!parsed.ok()) return absl::InvalidArgumentError("line is not valid JSON");
+  const OrderedJson& json = *parsed;
   if (!json.is_object()) return absl::InvalidArgumentError("line is not a JSON object");
   auto type = json.find("type");
   if (type == json.end() || !type->is_string()) {

@@ -12,8 +12,9 @@ namespace threadlog {
 
 // Parses one line of a rollout file (without its newline). The payload is kept byte for byte
 // when the line has Codex's own layout, else re-serialized (JSON-equal, key order kept).
-// kInvalidArgument explains what is wrong: not JSON, not an object, missing or unknown type,
-// missing payload, bad timestamp.
+// kInvalidArgument explains what is wrong: not JSON, nested deeper than kMaxJsonDepth (Codex
+// cannot read such a line either) or too big to hold once parsed (kMaxJsonDomBytes), not an
+// object, missing or unknown type, missing payload, bad timestamp.
 absl::StatusOr<NewEvent> ParseRolloutLine(std::string_view line);
 
 // The rollout line for a stored event (no trailing newline). Requires IsRolloutKind(kind).

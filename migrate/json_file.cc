@@ -2,6 +2,7 @@
 #include "migrate/json_file.h"
 
 #include "absl/strings/str_cat.h"
+#include "eventlog/json_parse.h"
 #include "migrate/file_io.h"
 
 namespace threadlog::migrate {
@@ -15,12 +16,16 @@ absl::StatusOr<std::optional<nlohmann::json>> ReadJsonObjectFile(const std::stri
   if (!IsValidUtf8(*text)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not valid UTF-8"));
   }
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": invalid JSON: ", e.what()));
+  absl::StatusOr<nlohmann::json> parsed = ParseJson(*text);
+  if (parsed.status().code() == absl::StatusCode::kOutOfRange ||
+      parsed.status().code() == absl::StatusCode::kResourceExhausted) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", parsed.status().message()));
   }
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": invalid JSON: ", parsed.status().message()));
+  }
+  nlohmann::json& value = *parsed;
   if (!value.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": the top level must be a JSON object, but it is ", JsonTypeName(value)));

@@ -12,7 +12,8 @@ namespace threadlog::migrate {
 
 // Reads `path` (following symlinks) as strict JSON (no comments, no trailing commas) whose top
 // level must be an object. std::nullopt when the file does not exist. Errors, all naming `path`:
-// not valid UTF-8, not JSON, top level not an object -> kInvalidArgument; not a regular file ->
+// not valid UTF-8, not JSON, nested deeper than kMaxJsonDepth (eventlog/json_parse.h), top level
+// not an object -> kInvalidArgument; not a regular file ->
 // kFailedPrecondition; read errors -> as ErrnoStatus maps them.
 absl::StatusOr<std::optional<nlohmann::json>> ReadJsonObjectFile(const std::string& path);
 

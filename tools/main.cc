@@ -30,5 +30,14 @@ int main(int argc, char** argv) {
     std::cerr << app.help();
     return 2;
   }
-  return action();
+  // Errors are statuses; an exception reaching here is a bug (or no memory). Say what it was
+  // and exit with EX_SOFTWARE rather than abort with a core dump and half a sentence.
+  try {
+    return action();
+  } catch (const std::exception& e) {
+    std::cerr << "threadlog: internal error: " << e.what() << std::endl;
+  } catch (...) {
+    std::cerr << "threadlog: internal error: unknown exception" << std::endl;
+  }
+  return 70;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "eventlog/json_parse.h"
 #include "projections/thread_json.h"
 #include "tools/rollout_view.h"
 
@@ -28,11 +29,13 @@ absl::StatusOr<std::string> ReadText(const fs::path& path) {
 absl::StatusOr<ThreadId> CaseThread(const std::string& events, const fs::path& file) {
   std::istringstream lines(events);
   for (std::string line; std::getline(lines, line);) {
-    Json parsed = Json::parse(line, nullptr, false);
-    if (parsed.is_object() && parsed.value("type", "") == "session_meta" &&
-        parsed.contains("payload") && parsed["payload"].is_object() &&
-        parsed["payload"].contains("id") && parsed["payload"]["id"].is_string()) {
-      return ThreadId::Parse(parsed["payload"]["id"].get<std::string>());
+    absl::StatusOr<Json> parsed = ParseJson(line);
+    if (!parsed.ok()) continue;
+    const Json& json = *parsed;
+    if (json.is_object() && json.contains("type") && json["type"] == "session_meta" &&
+        json.contains("payload") && json["payload"].is_object() && json["payload"].contains("id") &&
+        json["payload"]["id"].is_string()) {
+      return ThreadId::Parse(json["payload"]["id"].get<std::string>());
     }
   }
   return absl::InvalidArgumentError(absl::StrCat(file.string(), " has no session_meta line"));
@@ -79,11 +82,12 @@ absl::StatusOr<ReplayResult> RunReplayCase(const std::string& case_dir, bool ble
   }
   absl::StatusOr<std::string> expected_text = ReadText(expected_path);
   if (!expected_text.ok()) return expected_text.status();
-  Json expected = Json::parse(*expected_text, nullptr, false);
-  if (expected.is_discarded()) {
-    return absl::InvalidArgumentError(absl::StrCat(expected_path.string(), " is not JSON"));
+  absl::StatusOr<Json> expected = ParseJson(*expected_text);
+  if (!expected.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(expected_path.string(), " is not JSON: ", expected.status().message()));
   }
-  result.differences = DiffJson(expected, result.got, ReplayIgnoredFields(), *events);
+  result.differences = DiffJson(*expected, result.got, ReplayIgnoredFields(), *events);
   return result;
 }
 

@@ -8,8 +8,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "eventlog/rollout_import.h"
+#include "eventlog/json_parse.h"
 #include "eventlog/rollout_line.h"
+#include "eventlog/rollout_reader.h"
 #include "eventlog/timestamp.h"
 #include "nlohmann/json.hpp"
 
@@ -98,16 +99,15 @@ absl::StatusOr<std::vector<SyntheticThread>> MakeSyntheticThreads(const std::str
   }
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
-    absl::StatusOr<std::string> content = ReadRolloutFile(file.string());
-    if (!content.ok()) return content.status();
+    absl::StatusOr<std::unique_ptr<RolloutReader>> reader = RolloutReader::Open(file.string());
+    if (!reader.ok()) return reader.status();
     std::vector<OrderedJson> lines;
-    std::string_view rest(*content);
-    while (!rest.empty()) {
-      size_t end = rest.find('\n');
-      std::string_view line = rest.substr(0, end);
-      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
-      OrderedJson json = OrderedJson::parse(line, nullptr, false);
-      if (json.is_object()) lines.push_back(std::move(json));
+    for (;;) {
+      absl::StatusOr<std::optional<RolloutReader::Line>> line = (*reader)->Next();
+      if (!line.ok()) return line.status();
+      if (!line->has_value()) break;
+      absl::StatusOr<OrderedJson> json = ParseOrderedJson((*line)->text);
+      if (json.ok() && json->is_object()) lines.push_back(*std::move(json));
     }
     if (!lines.empty()) templates.push_back(std::move(lines));
   }

@@ -85,9 +85,14 @@ TEST(ErrorFromStatusTest, OneMappingForEveryCode) {
   EXPECT_EQ(ErrorFromStatus(absl::NotFoundError("thread not found: x")).code, kInvalidRequest);
   EXPECT_EQ(ErrorFromStatus(absl::FailedPreconditionError("Not initialized")).message,
             "Not initialized");
-  RpcError busy = ErrorFromStatus(absl::UnavailableError("queue full"));
+  RpcError busy = ErrorFromStatus(OverloadedError());
   EXPECT_EQ(busy.code, kServerOverloaded);
   EXPECT_EQ(busy.message, "Server overloaded; retry later.");
+  // Any other kUnavailable is not an overload: its own message, as an internal error.
+  RpcError held = ErrorFromStatus(
+      absl::UnavailableError("open: IO error: lock (is another threadlog process using it?)"));
+  EXPECT_EQ(held.code, kInternalError);
+  EXPECT_EQ(held.message, "open: IO error: lock (is another threadlog process using it?)");
   EXPECT_EQ(ErrorFromStatus(absl::InternalError("boom")).code, kInternalError);
   EXPECT_EQ(ErrorFromStatus(absl::DataLossError("torn")).code, kInternalError);
   EXPECT_EQ(ErrorFromStatus(WithRpcCode(absl::InvalidArgumentError("p"), kParseError)).code,
@@ -184,6 +189,15 @@ TEST(WsPolicyTest, OriginAndToken) {
   EXPECT_EQ(Admit(std::nullopt, "Bearer tox", token), Admission::kUnauthorized);
   EXPECT_EQ(Admit(std::nullopt, "Bearer tok2", token), Admission::kUnauthorized);
   EXPECT_EQ(Admit("http://localhost", "Bearer tok", token), Admission::kAccept);
+  // RFC 7235: the scheme is case-insensitive and followed by one or more spaces.
+  EXPECT_EQ(Admit(std::nullopt, "bearer tok", token), Admission::kAccept);
+  EXPECT_EQ(Admit(std::nullopt, "BEARER  tok", token), Admission::kAccept);
+  EXPECT_EQ(Admit(std::nullopt, "bearer TOK", token), Admission::kUnauthorized);
+  EXPECT_EQ(Admit(std::nullopt, "Bearertok", token), Admission::kUnauthorized);
+  EXPECT_EQ(Admit(std::nullopt, "Bearer", token), Admission::kUnauthorized);
+  EXPECT_EQ(Admit(std::nullopt, "Bearer ", token), Admission::kUnauthorized);
+  EXPECT_EQ(Admit(std::nullopt, "Basic tok", token), Admission::kUnauthorized);
+  EXPECT_EQ(Admit(std::nullopt, "Bearer to", token), Admission::kUnauthorized);
 }
 
 TEST(ParseListenTest, StdioAndWs) {

@@ -2,9 +2,11 @@
 // so, else queued in arrival order) and how an encoded result is framed.
 #include "api/dispatcher.h"
 
+#include <atomic>
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -112,6 +114,39 @@ TEST_F(DispatcherTest, AParseErrorKeepsItsPlaceBetweenRequests) {
   // With nothing pending, the error is answered at once.
   dispatcher.OnMessage(connection_, "{not json either");
   EXPECT_EQ(connection_->sent().size(), 4u);
+}
+
+TEST_F(DispatcherTest, ExceptionsInParsersAndAfterResponseCallbacksKillNoThread) {
+  // thread/read's parser throws; thread/list answers, then runs two follow-ups of which the
+  // first throws: the second still runs and the connection keeps being served.
+  registry_.Register<int, EncodedJson>(
+      "thread/read",
+      [](const json& params) -> absl::StatusOr<int> { return params.at("nope").get<int>(); },
+      [](const int&, RequestContext&) -> absl::StatusOr<EncodedJson> { return EncodedJson{"{}"}; });
+  std::atomic<int> followed{0};
+  registry_.Register<int, EncodedJson>(
+      "thread/list", [](const json&) -> absl::StatusOr<int> { return 0; },
+      [&followed](const int&, RequestContext& context) -> absl::StatusOr<EncodedJson> {
+        context.after_response.push_back([] { throw std::runtime_error("follow-up bug"); });
+        context.after_response.push_back([&followed] { ++followed; });
+        return EncodedJson{R"({"data":[]})"};
+      });
+  Dispatcher dispatcher(registry_, clients_, {});
+  for (auto placement : {Dispatcher::Placement::kHereIfIdle, Dispatcher::Placement::kQueue}) {
+    dispatcher.OnMessage(connection_, R"({"id":1,"method":"thread/read","params":{}})", placement);
+    dispatcher.OnMessage(connection_, R"({"id":2,"method":"thread/list","params":{}})", placement);
+    dispatcher.OnMessage(connection_, Request(3, ""), placement);
+  }
+  dispatcher.Drain();
+  const std::vector<std::string> sent = connection_->sent();
+  ASSERT_EQ(sent.size(), 6u);
+  for (size_t i : {0u, 3u}) {
+    EXPECT_EQ(json::parse(sent[i])["error"]["code"], -32603) << sent[i];
+    EXPECT_NE(sent[i].find("Internal error: "), std::string::npos) << sent[i];
+  }
+  EXPECT_EQ(json::parse(sent[1])["result"], json::parse(R"({"data":[]})"));
+  EXPECT_EQ(json::parse(sent[5])["id"], 3);
+  EXPECT_EQ(followed.load(), 2);
 }
 
 }  // namespace

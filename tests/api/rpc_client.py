@@ -192,7 +192,7 @@ class WsClient:
             header += bytes([0x80 | 127]) + struct.pack(">Q", n)
         mask = os.urandom(4)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if n < 65536 else \
-            (int.from_bytes(payload, "big") ^ int.from_bytes(mask * (n // 4 + 1)[:n], "big")).to_bytes(n, "big")
+            (int.from_bytes(payload, "big") ^ int.from_bytes((mask * (n // 4 + 1))[:n], "big")).to_bytes(n, "big")
         self.sock.sendall(header + mask + masked)
 
     def send_raw(self, text):

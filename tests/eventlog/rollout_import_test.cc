@@ -116,5 +116,30 @@ TEST_F(RolloutImportTest, ReadsZstdAndRejectsNonRollouts) {
   EXPECT_EQ(importer.ImportPath(dir_.Sub("missing")).code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(RolloutImportTest, EventsBeforeALateSessionMetaAreKeptInOrderHoweverMany) {
+  // 10 MiB of events before the session_meta (more than the importer holds before it knows the
+  // thread: it reads the file again), then 20 MiB after it (more than a parser runs ahead).
+  std::string content = ReadFileOrDie(kLimited);
+  const size_t first_nl = content.find('\n') + 1;
+  const std::string meta = content.substr(0, first_nl);
+  auto event = [](int i, size_t size) {
+    return absl::StrCat(R"({"timestamp":"2026-11-24T18:41:00.000Z","type":"event_msg",)",
+                        R"("payload":{"type":"agent_message","message":")", i, "-",
+                        std::string(size, 'm'), "\"}}\n");
+  };
+  std::string before, after;
+  for (int i = 0; i < 10; ++i) before += event(i, 1 << 20);
+  for (int i = 0; i < 20; ++i) after += event(100 + i, 1 << 20);
+  const std::string path = dir_.Sub("rollout-late-meta.jsonl");
+  WriteFileOrDie(path, before + "not json\n" + meta + after + content.substr(first_nl));
+  RolloutImporter importer(store_.get(), sink_);
+  ASSERT_TRUE(importer.ImportPath(path).ok());
+  EXPECT_EQ(importer.stats().threads_created, 1u);
+  ASSERT_EQ(problems_.size(), 1u);  // reported once, not once per reading
+  EXPECT_EQ(problems_[0].line, 11u);
+  EXPECT_EQ(Export(*ThreadId::Parse("01a20edc-6c30-77d2-8ea8-b69792e25b0b")),
+            before + meta + after + content.substr(first_nl));
+}
+
 }  // namespace
 }  // namespace threadlog

@@ -163,14 +163,17 @@ TEST_P(BadSettingsTest, IsAClearErrorNamingTheFile) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, BadSettingsTest,
-    ::testing::Values(BadSettings{"Malformed", "{\"env\": {", "invalid JSON"},
-                      BadSettings{"TrailingComma", "{\"env\": {},}", "invalid JSON"},
-                      BadSettings{"Comment", "// c\n{}", "invalid JSON"},
-                      BadSettings{"NotUtf8", "{\"env\": {\"A\": \"\xff\xfe\"}}", "not valid UTF-8"},
-                      BadSettings{"Array", "[{\"env\": {}}]",
-                                  "must be a JSON object, but it is an array"},
-                      BadSettings{"String", "\"x\"", "but it is a string"},
-                      BadSettings{"Empty", "", "invalid JSON"}),
+    ::testing::Values(
+        BadSettings{"Malformed", "{\"env\": {", "invalid JSON"},
+        BadSettings{"TrailingComma", "{\"env\": {},}", "invalid JSON"},
+        BadSettings{"Comment", "// c\n{}", "invalid JSON"},
+        BadSettings{"NotUtf8", "{\"env\": {\"A\": \"\xff\xfe\"}}", "not valid UTF-8"},
+        BadSettings{"Array", "[{\"env\": {}}]", "must be a JSON object, but it is an array"},
+        BadSettings{"String", "\"x\"", "but it is a string"},
+        BadSettings{"Empty", "", "invalid JSON"},
+        BadSettings{"NulAfterTheObject", std::string("{}\0x", 4), "NUL byte"},
+        BadSettings{"TooDeep", "{\"env\":" + std::string(200, '[') + std::string(200, ']') + "}",
+                    "nested deeper than 127 levels"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(PlanConfigTest, SettingsThatIsADirectoryIsUnreadable) {
