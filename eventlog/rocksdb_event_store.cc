@@ -90,13 +90,15 @@ class ThreadEventIterator final : public EventIterator {
       status_ = FromRocks(it_->status(), "reading thread events");
       return;
     }
-    status_ = DecodeEnvelope(it_->key().ToStringView(), it_->value().ToStringView(), &view_);
+    status_ =
+        DecodeEnvelope(it_->key().ToStringView(), it_->value().ToStringView(), &view_, &scratch_);
   }
 
   std::shared_ptr<OpenDb> db_;  // declared first: destroyed after the iterator
   std::string upper_bound_;
   rocksdb::Slice upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
+  std::string scratch_;  // the current envelope when RocksDB's copy is misaligned
   EventView view_;
   absl::Status status_;
 };
@@ -168,8 +170,8 @@ class GlobalEventIterator final : public EventIterator {
                     : FromRocks(events_->status(), "reading events by position");
       return;
     }
-    status_ =
-        DecodeEnvelope(events_->key().ToStringView(), events_->value().ToStringView(), &view_);
+    status_ = DecodeEnvelope(events_->key().ToStringView(), events_->value().ToStringView(), &view_,
+                             &scratch_);
     if (status_.ok() && view_.position != position_) {
       status_ = absl::DataLossError(absl::StrCat("the position index says ", position_,
                                                  " but the event says ", view_.position));
@@ -185,6 +187,7 @@ class GlobalEventIterator final : public EventIterator {
   uint64_t position_ = 0;   // of the current event
   uint64_t remaining_ = 0;  // events left in the current run, the current one included
   bool valid_ = false;
+  std::string scratch_;  // the current envelope when RocksDB's copy is misaligned
   EventView view_;
   absl::Status status_;
 };

@@ -29,7 +29,9 @@ class EventCollector final : public rocksdb::WriteBatch::Handler {
                         const rocksdb::Slice& value) override {
     if (family != events_family_) return rocksdb::Status::OK();
     EventView view;
-    if (absl::Status s = DecodeEnvelope(key.ToStringView(), value.ToStringView(), &view); !s.ok()) {
+    std::string scratch;
+    if (absl::Status s = DecodeEnvelope(key.ToStringView(), value.ToStringView(), &view, &scratch);
+        !s.ok()) {
       return rocksdb::Status::Corruption(std::string(s.message()));
     }
     absl::StatusOr<JsonText> payload = JsonText::Parse(std::string(view.payload));

@@ -122,6 +122,7 @@ class ProjectedThreadStore final : public ThreadStore {
     std::unique_ptr<StateIterator> it = state_->Scan(sk::kIndex, prefix, start);
     size_t taken = 0;
     std::string last_key;  // the cursor continues after the last row looked at, taken or not
+    std::string scratch;   // a row whose stored copy is misaligned
     for (; it->Valid(); it->Next()) {
       if (taken == query.limit) {
         *next_cursor = absl::WebSafeBase64Escape(last_key);
@@ -129,7 +130,7 @@ class ProjectedThreadStore final : public ThreadStore {
       }
       const std::string_view key = it->key();
       last_key.assign(key);
-      absl::StatusOr<ListRowView> row = DecodeListRow(it->value());
+      absl::StatusOr<ListRowView> row = DecodeListRow(it->value(), &scratch);
       if (!row.ok()) return row.status();
       if (!RowMatches(*row, filters)) continue;
       const ThreadId id = sk::ThreadOfOrderKey(key);

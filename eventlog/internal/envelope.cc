@@ -7,7 +7,9 @@
 
 namespace threadlog {
 
-absl::Status DecodeEnvelope(std::string_view key, std::string_view value, EventView* view) {
+absl::Status DecodeEnvelope(std::string_view key, std::string_view value, EventView* view,
+                            std::string* scratch) {
+  value = AlignedForFlatBuffers(value, scratch);
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()), value.size());
   if (key.size() != keys::kEventKeySize || !fb::VerifyEnvelopeBuffer(verifier)) {
     return absl::DataLossError(absl::StrCat("stored event ",

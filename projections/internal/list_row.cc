@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "eventlog/internal/envelope.h"
 #include "flatbuffers/flatbuffers.h"
 #include "projections/list_row_generated.h"
 #include "projections/thread_json.h"
@@ -48,7 +49,8 @@ std::string EncodeListRow(const ThreadSummary& summary) {
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
 
-absl::StatusOr<ListRowView> DecodeListRow(std::string_view value) {
+absl::StatusOr<ListRowView> DecodeListRow(std::string_view value, std::string* scratch) {
+  value = AlignedForFlatBuffers(value, scratch);
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()), value.size());
   if (!fb::VerifyListRowBuffer(verifier)) {
     return absl::DataLossError("a thread listing row fails verification");

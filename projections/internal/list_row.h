@@ -26,8 +26,9 @@ struct ListRowView {
 // The row for `summary` (deterministic: equal summaries give equal bytes).
 std::string EncodeListRow(const ThreadSummary& summary);
 
-// kDataLoss when `value` is not a well-formed row.
-absl::StatusOr<ListRowView> DecodeListRow(std::string_view value);
+// kDataLoss when `value` is not a well-formed row. The views point into `value` or, when it is
+// misaligned for FlatBuffers, into `*scratch` (valid until its next use).
+absl::StatusOr<ListRowView> DecodeListRow(std::string_view value, std::string* scratch);
 
 // Whether the row passes the query's filters (the archived flag and the ordering are the key's).
 // query.cwd must be in PathComponentsForm.

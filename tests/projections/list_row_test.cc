@@ -30,9 +30,10 @@ ThreadSummary Summary() {
 }
 
 TEST(ListRowTest, RoundTripsTheThreadJsonAndItsStatusSpan) {
+  std::string scratch;  // where a misaligned row is decoded
   const ThreadSummary s = Summary();
   const std::string stored = EncodeListRow(s);
-  absl::StatusOr<ListRowView> row = DecodeListRow(stored);
+  absl::StatusOr<ListRowView> row = DecodeListRow(stored, &scratch);
   ASSERT_TRUE(row.ok()) << row.status();
   ThreadSummary listed = s;
   listed.preview = *s.list_preview;
@@ -48,12 +49,13 @@ TEST(ListRowTest, RoundTripsTheThreadJsonAndItsStatusSpan) {
   ThreadSummary unlisted = s;
   unlisted.list_preview.reset();  // no user_message event yet: Codex does not list it
   const std::string unlisted_row = EncodeListRow(unlisted);
-  EXPECT_FALSE(DecodeListRow(unlisted_row)->has_user_message);
+  EXPECT_FALSE(DecodeListRow(unlisted_row, &scratch)->has_user_message);
 }
 
 TEST(ListRowTest, FiltersLikeTheSummary) {
+  std::string scratch;  // where a misaligned row is decoded
   const std::string stored = EncodeListRow(Summary());
-  const ListRowView row = *DecodeListRow(stored);
+  const ListRowView row = *DecodeListRow(stored, &scratch);
   ListQuery q;
   EXPECT_TRUE(RowMatches(row, q));
   q.require_user_message = true;
@@ -72,6 +74,7 @@ TEST(ListRowTest, FiltersLikeTheSummary) {
 }
 
 TEST(ListRowTest, CwdsCompareByComponentsAsCodexDoes) {
+  std::string scratch;  // where a misaligned row is decoded
   EXPECT_EQ(PathComponentsForm("/work/repo"), "/work/repo");
   EXPECT_EQ(PathComponentsForm("/work//repo/"), "/work/repo");
   EXPECT_EQ(PathComponentsForm("/work/./repo/."), "/work/repo");
@@ -82,7 +85,7 @@ TEST(ListRowTest, CwdsCompareByComponentsAsCodexDoes) {
   ThreadSummary s = Summary();
   s.cwd = "/work/repo/";
   const std::string stored = EncodeListRow(s);
-  const ListRowView row = *DecodeListRow(stored);
+  const ListRowView row = *DecodeListRow(stored, &scratch);
   ListQuery q;
   q.cwd = PathComponentsForm("/work/./repo");
   EXPECT_TRUE(RowMatches(row, q));
@@ -92,12 +95,27 @@ TEST(ListRowTest, CwdsCompareByComponentsAsCodexDoes) {
   EXPECT_EQ(nlohmann::json::parse(row.thread_json)["cwd"], "/work/repo/");
 }
 
+TEST(ListRowTest, AMisalignedRowIsReadFromAnAlignedCopy) {
+  std::string scratch;
+  const std::string stored = EncodeListRow(Summary());
+  // RocksDB hands values out at any address: decode one that sits one byte off.
+  std::string shifted = "x" + stored;
+  std::string_view misaligned = std::string_view(shifted).substr(1);
+  absl::StatusOr<ListRowView> row = DecodeListRow(misaligned, &scratch);
+  ASSERT_TRUE(row.ok()) << row.status();
+  std::string other;
+  EXPECT_EQ(row->thread_json, DecodeListRow(stored, &other)->thread_json);
+  EXPECT_FALSE(scratch.empty());  // it was read from the copy
+}
+
 TEST(ListRowTest, DamagedRowsAreDataLoss) {
-  EXPECT_EQ(DecodeListRow("").status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(DecodeListRow("not a flatbuffer at all").status().code(), absl::StatusCode::kDataLoss);
+  std::string scratch;  // where a misaligned row is decoded
+  EXPECT_EQ(DecodeListRow("", &scratch).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeListRow("not a flatbuffer at all", &scratch).status().code(),
+            absl::StatusCode::kDataLoss);
   std::string stored = EncodeListRow(Summary());
   stored.resize(stored.size() / 2);
-  EXPECT_EQ(DecodeListRow(stored).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeListRow(stored, &scratch).status().code(), absl::StatusCode::kDataLoss);
 
   // Well-formed FlatBuffers whose status span points past the JSON.
   flatbuffers::FlatBufferBuilder fbb;
@@ -108,7 +126,7 @@ TEST(ListRowTest, DamagedRowsAreDataLoss) {
   builder.add_status_size(5);
   fbb.Finish(builder.Finish());
   const std::string bad(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
-  EXPECT_EQ(DecodeListRow(bad).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeListRow(bad, &scratch).status().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace
