@@ -28,7 +28,9 @@ struct Dispatcher::Pool {
 struct Dispatcher::Lane {
   explicit Lane(boost::asio::thread_pool& pool) : strand(boost::asio::make_strand(pool)) {}
   boost::asio::strand<boost::asio::thread_pool::executor_type> strand;
-  size_t queued = 0;  // requests and answers posted to the strand, not yet done (under mu_)
+  // Requests and answers posted to the strand, not yet done. Guarded by the dispatcher's mu_
+  // (not expressible as an annotation on a member of another object).
+  size_t queued = 0;
 };
 
 namespace {
@@ -83,7 +85,7 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
         Encode(ErrorResponse{SalvageRequestId(text), ErrorFromStatus(message.status())});
     std::shared_ptr<Lane> lane;
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       auto it = lanes_.find(connection->id());
       // Counted as queued so a request that follows cannot run in place ahead of it.
       if (it != lanes_.end() && it->second->queued > 0) {
@@ -94,7 +96,7 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
     if (!lane) return connection->Send(std::move(error));  // nothing before it is pending
     boost::asio::post(lane->strand, [this, connection, lane, error = std::move(error)] {
       Guarded(*connection, "sending a parse error", [&] { connection->Send(error); });
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       --lane->queued;
     });
     return;
@@ -112,7 +114,7 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
   std::shared_ptr<Lane> lane;
   bool run_here = false;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!accepting_) {
       SendError(
           *connection, request->id,
@@ -214,14 +216,14 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
 }
 
 void Dispatcher::Finish(Lane* lane) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (lane != nullptr) --lane->queued;
-  if (--in_flight_ == 0) idle_.notify_all();
+  --in_flight_;  // Drain() waits on it
 }
 
 void Dispatcher::OnClosed(uint64_t connection_id) {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     lanes_.erase(connection_id);  // queued work keeps the strand alive through its handler
   }
   if (!options_.on_connection_closed) return;
@@ -234,13 +236,15 @@ void Dispatcher::OnClosed(uint64_t connection_id) {
 }
 
 void Dispatcher::StopAccepting() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   accepting_ = false;
 }
 
 void Dispatcher::Drain() {
-  std::unique_lock lock(mu_);
-  idle_.wait(lock, [this] { return in_flight_ == 0; });
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](Dispatcher* d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(d->mu_) { return d->in_flight_ == 0; },
+      this));
 }
 
 }  // namespace threadlog::api

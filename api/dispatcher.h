@@ -4,15 +4,15 @@
 #ifndef THREADLOG_API_DISPATCHER_H_
 #define THREADLOG_API_DISPATCHER_H_
 
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "api/connection.h"
 #include "api/jsonrpc.h"
 #include "api/method_registry.h"
@@ -73,11 +73,11 @@ class Dispatcher {
   struct Pool;
   std::unique_ptr<Pool> pool_;
 
-  std::mutex mu_;
-  std::condition_variable idle_;
-  size_t in_flight_ = 0;
-  bool accepting_ = true;
-  std::map<uint64_t, std::shared_ptr<Lane>> lanes_;
+  // Also guards each Lane's `queued` count.
+  absl::Mutex mu_;
+  size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool accepting_ ABSL_GUARDED_BY(mu_) = true;
+  std::map<uint64_t, std::shared_ptr<Lane>> lanes_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace threadlog::api

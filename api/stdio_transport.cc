@@ -7,11 +7,11 @@
 #include <cerrno>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "api/jsonrpc.h"
 
 namespace threadlog::api {
@@ -25,7 +25,7 @@ class StdioConnection : public Connection {
   // behind its own unread output is the pipe's normal backpressure.
   void Send(std::string text) override {
     text.push_back('\n');
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (broken_) return;
     const char* p = text.data();
     size_t left = text.size();
@@ -44,8 +44,8 @@ class StdioConnection : public Connection {
 
  private:
   const int out_fd_;
-  std::mutex mu_;
-  bool broken_ = false;
+  absl::Mutex mu_;  // one message written whole at a time
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

@@ -6,11 +6,11 @@
 #include <chrono>
 #include <deque>
 #include <iostream>
-#include <mutex>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "api/ws_policy.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -54,10 +54,10 @@ class WsTransport::Impl {
   const WsOptions options_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
-  std::mutex mu_;
-  std::set<std::shared_ptr<WsSession>> sessions_;
-  bool stopping_ = false;
-  std::optional<asio::steady_timer> deadline_;
+  absl::Mutex mu_;
+  std::set<std::shared_ptr<WsSession>> sessions_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<asio::steady_timer> deadline_ ABSL_GUARDED_BY(mu_);
   // Out of descriptors (or another accept failure): the acceptor waits on this before trying
   // again, instead of spinning on a connection it cannot take or, worse, giving up for good.
   asio::steady_timer accept_retry_{io_};
@@ -292,7 +292,7 @@ void WsTransport::Impl::Accept() {
     socket.set_option(tcp::no_delay(true), ignored);
     auto session = std::make_shared<WsSession>(*this, std::move(socket));
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (stopping_) return;
       sessions_.insert(session);
     }
@@ -323,7 +323,7 @@ void WsTransport::Impl::OnAcceptError(const beast::error_code& ec) {
 }
 
 void WsTransport::Impl::Forget(WsSession* session) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
     if (it->get() == session) {
       sessions_.erase(it);
@@ -370,19 +370,19 @@ void WsTransport::StopAccepting() {
     impl->acceptor_.close(ignored);
     impl->accept_retry_.cancel();
   });
-  std::lock_guard lock(impl_->mu_);
+  absl::MutexLock lock(&impl_->mu_);
   impl_->stopping_ = true;
   for (const auto& session : impl_->sessions_) session->StopReading();
 }
 
 void WsTransport::Shutdown() {
   {
-    std::lock_guard lock(impl_->mu_);
+    absl::MutexLock lock(&impl_->mu_);
     for (const auto& session : impl_->sessions_) session->CloseWhenFlushed();
   }
   // A peer that never answers the close handshake must not keep the process alive.
   asio::post(impl_->io_, [impl = impl_.get()] {
-    std::lock_guard lock(impl->mu_);
+    absl::MutexLock lock(&impl->mu_);
     if (impl->sessions_.empty()) return;  // run() ends by itself once the acceptor is closed
     impl->deadline_.emplace(impl->io_, std::chrono::seconds(3));
     impl->deadline_->async_wait([impl](beast::error_code ec) {

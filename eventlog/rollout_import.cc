@@ -3,16 +3,15 @@
 #include "eventlog/rollout_import.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "eventlog/json_parse.h"
 #include "eventlog/rollout_line.h"
 #include "nlohmann/json.hpp"
@@ -81,62 +80,65 @@ class RolloutImporter::FileFeed {
   const std::string& path() const { return path_; }
 
   // Parsing side. Push blocks while kAheadBytes wait; false once the feed is cancelled (stop).
-  bool Push(Batch batch) {
-    std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return queued_bytes_ < kAheadBytes || cancelled_; });
+  bool Push(Batch batch) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](FileFeed* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) {
+          return f->queued_bytes_ < kAheadBytes || f->cancelled_;
+        },
+        this));
     if (cancelled_) return false;
     queued_bytes_ += batch.bytes;
     batches_.push_back(std::move(batch));
-    changed_.notify_all();
     return true;
   }
   // Set before the first batch that holds events.
-  void SetThread(const ThreadId& thread) {
-    std::lock_guard lock(mu_);
+  void SetThread(const ThreadId& thread) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     thread_ = thread;
   }
-  void Finish(End end) {
-    std::lock_guard lock(mu_);
+  void Finish(End end) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     end_ = std::move(end);
     finished_ = true;
-    changed_.notify_all();
   }
 
   // Storing side. The next batch, or nullopt once the parser finished and all was taken.
-  std::optional<Batch> Pop() {
-    std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return !batches_.empty() || finished_; });
+  std::optional<Batch> Pop() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](FileFeed* f)
+             ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) { return !f->batches_.empty() || f->finished_; },
+        this));
     if (batches_.empty()) return std::nullopt;
     Batch batch = std::move(batches_.front());
     batches_.pop_front();
     queued_bytes_ -= batch.bytes;
-    changed_.notify_all();
     return batch;
   }
-  std::optional<ThreadId> thread() const {
-    std::lock_guard lock(mu_);
+  std::optional<ThreadId> thread() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     return thread_;
   }
-  End end() const {  // once Pop() returned nullopt
-    std::lock_guard lock(mu_);
+  End end() const ABSL_LOCKS_EXCLUDED(mu_) {  // once Pop() returned nullopt
+    absl::MutexLock lock(&mu_);
     return end_;
   }
-  void Cancel() {
-    std::lock_guard lock(mu_);
+  void Cancel() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     cancelled_ = true;
-    changed_.notify_all();
   }
 
  private:
   const std::string path_;
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<Batch> batches_;
-  size_t queued_bytes_ = 0;
-  bool finished_ = false;
-  bool cancelled_ = false;
-  std::optional<ThreadId> thread_;
-  End end_;
+  // absl::Mutex wakes the waiters of Push and Pop when their conditions change.
+  mutable absl::Mutex mu_;
+  std::deque<Batch> batches_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<ThreadId> thread_ ABSL_GUARDED_BY(mu_);
+  End end_ ABSL_GUARDED_BY(mu_);
 };
 
 namespace {
