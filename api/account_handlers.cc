@@ -34,33 +34,30 @@ absl::StatusOr<NoParams> ParseNone(const json&) { return NoParams{}; }
 
 absl::StatusOr<ReadParams> ParseRead(const json& params) {
   if (absl::Status s = RequireObject(params, "GetAccountParams"); !s.ok()) return s;
-  absl::StatusOr<std::optional<bool>> refresh =
-      OptionalBool(params, "refreshToken", "refreshToken");
+  absl::StatusOr<std::optional<bool>> refresh = OptionalBool(params, "refreshToken");
   if (!refresh.ok()) return refresh.status();
   return ReadParams{refresh->value_or(false)};
 }
 
 absl::StatusOr<LoginParams> ParseLogin(const json& params) {
   if (absl::Status s = RequireObject(params, "LoginAccountParams"); !s.ok()) return s;
-  absl::StatusOr<std::string> type = RequiredString(params, "type", "type");
+  absl::StatusOr<std::string> type = RequiredString(params, "type");
   if (!type.ok()) return type.status();
   LoginParams out;
   if (*type == "apiKey") {
     out.type = LoginParams::Type::kApiKey;
-    absl::StatusOr<std::string> key = RequiredString(params, "apiKey", "apiKey");
+    absl::StatusOr<std::string> key = RequiredString(params, "apiKey");
     if (!key.ok()) return key.status();
     out.api_key = *std::move(key);
   } else if (*type == "chatgpt") {
     out.type = LoginParams::Type::kChatgpt;
   } else if (*type == "chatgptAuthTokens") {
     out.type = LoginParams::Type::kChatgptAuthTokens;
-    absl::StatusOr<std::string> token = RequiredString(params, "accessToken", "accessToken");
+    absl::StatusOr<std::string> token = RequiredString(params, "accessToken");
     if (!token.ok()) return token.status();
-    absl::StatusOr<std::string> account =
-        RequiredString(params, "chatgptAccountId", "chatgptAccountId");
+    absl::StatusOr<std::string> account = RequiredString(params, "chatgptAccountId");
     if (!account.ok()) return account.status();
-    absl::StatusOr<std::optional<std::string>> plan =
-        OptionalString(params, "chatgptPlanType", "chatgptPlanType");
+    absl::StatusOr<std::optional<std::string>> plan = OptionalString(params, "chatgptPlanType");
     if (!plan.ok()) return plan.status();
     out.access_token = *std::move(token);
     out.account_id = *std::move(account);
@@ -75,7 +72,7 @@ absl::StatusOr<LoginParams> ParseLogin(const json& params) {
 
 absl::StatusOr<CancelParams> ParseCancel(const json& params) {
   if (absl::Status s = RequireObject(params, "CancelLoginAccountParams"); !s.ok()) return s;
-  absl::StatusOr<std::string> id = RequiredString(params, "loginId", "loginId");
+  absl::StatusOr<std::string> id = RequiredString(params, "loginId");
   if (!id.ok()) return id.status();
   return CancelParams{*std::move(id)};
 }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <span>
 #include <sstream>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "toml++/toml.h"
 
 namespace threadlog::api {
@@ -28,11 +30,12 @@ constexpr char kInvalidSummary[] = "Invalid configuration; using defaults.";
 // Providers Codex knows without a [model_providers] entry, and whether they need an OpenAI
 // account (only openai does; the local ones do not).
 constexpr std::pair<const char*, bool> kBuiltinProviders[] = {
-    {"openai", true}, {"oss", false}, {"ollama", false}, {"lmstudio", false}};
+    {"openai", true}, {"ollama", false}, {"lmstudio", false}};
 constexpr const char* kApprovalPolicies[] = {"untrusted", "on-failure", "on-request", "granular",
                                              "never"};
 constexpr const char* kSandboxModes[] = {"read-only", "workspace-write", "danger-full-access"};
 constexpr const char* kApprovalsReviewers[] = {"user", "guardian_subagent"};
+constexpr const char* kReasoningEfforts[] = {"none", "minimal", "low", "medium", "high", "xhigh"};
 
 const json& ConfigKeys() {
   static const json* keys = new json(json::parse(kCodexConfigKeysJson));
@@ -136,6 +139,7 @@ std::optional<KeyProblem> Validate(const toml::table& root) {
   if (auto problem = CheckEnum(root, "approval_policy", kApprovalPolicies)) return problem;
   if (auto problem = CheckEnum(root, "sandbox_mode", kSandboxModes)) return problem;
   if (auto problem = CheckEnum(root, "approvals_reviewer", kApprovalsReviewers)) return problem;
+  if (auto problem = CheckEnum(root, "model_reasoning_effort", kReasoningEfforts)) return problem;
   if (const toml::node* providers = root.get("model_providers")) {
     if (!providers->is_table()) {
       return KeyProblem{"model_providers",
@@ -153,6 +157,10 @@ std::optional<KeyProblem> Validate(const toml::table& root) {
       if (auto problem = CheckBool(*provider.as_table(), "requires_openai_auth",
                                    dotted + ".requires_openai_auth")) {
         return problem;
+      }
+      // serde reports a missing field once the entry's present ones have been read.
+      if (!provider.as_table()->contains("name")) {
+        return KeyProblem{dotted, "missing field `name`", &provider};
       }
     }
   }
@@ -237,6 +245,7 @@ void FillEntries(json& config, const char* key, const json& entry_keys) {
 struct LayerProblem {
   ConfigWarning warning;
   absl::Status read_error;
+  std::string key;  // the key at fault; empty when the file is not TOML
 };
 
 // Parses one layer's TOML and checks the keys threadlog uses; on success `*out` is the layer
@@ -252,7 +261,7 @@ std::optional<LayerProblem> ParseLayer(const std::string& path, std::string_view
     const ConfigWarning::Position at = PositionOf(e.source().begin);
     return LayerProblem{
         ConfigWarning{kInvalidSummary, where, path, std::make_pair(at, at)},
-        absl::InternalError(absl::StrCat("failed to read configuration layers: ", where))};
+        absl::InternalError(absl::StrCat("failed to read configuration layers: ", where)), ""};
   }
   if (std::optional<KeyProblem> problem = Validate(root)) {
     const auto range = RangeOf(problem->node->source());
@@ -261,10 +270,73 @@ std::optional<LayerProblem> ParseLayer(const std::string& path, std::string_view
                                                       range.first.column, problem->what),
                                       path, range},
                         absl::InternalError(absl::StrCat("invalid configuration: ", problem->what,
-                                                         "\nin `", problem->key, "`\n"))};
+                                                         "\nin `", problem->key, "`\n")),
+                        problem->key};
   }
   *out = TomlToJson(root);
   return std::nullopt;
+}
+
+// The keys of a validated layer that set what threads run with.
+void ApplySessionKeys(const json& layer, SessionDefaults* defaults) {
+  if (layer.contains("model")) defaults->model = layer["model"];
+  if (layer.contains("model_provider")) defaults->model_provider = layer["model_provider"];
+  if (layer.contains("approval_policy")) defaults->approval_policy = layer["approval_policy"];
+  if (layer.contains("sandbox_mode")) defaults->sandbox_mode = layer["sandbox_mode"];
+  if (layer.contains("approvals_reviewer")) {
+    defaults->approvals_reviewer = layer["approvals_reviewer"];
+  }
+  if (layer.contains("model_reasoning_effort")) {
+    defaults->reasoning_effort = layer["model_reasoning_effort"].get<std::string>();
+  }
+}
+
+// A request's `config` ({"model": "o3", "model_providers.foo.base_url": ...}) as one nested
+// layer: dotted keys split into tables, nulls left out (TOML has none).
+json NestOverrides(const json& overrides) {
+  json layer = json::object();
+  for (const auto& [key, value] : overrides.items()) {
+    if (value.is_null()) continue;
+    json nested = value;
+    std::vector<std::string> parts = absl::StrSplit(key, '.');
+    for (auto part = parts.rbegin(); part != parts.rend(); ++part) {
+      nested = json{{*part, std::move(nested)}};
+    }
+    Overlay(layer, nested);
+  }
+  return layer;
+}
+
+// JSON as TOML, for the checks config.toml gets; nulls inside are left out.
+std::unique_ptr<toml::node> JsonToToml(const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: {
+      auto table = std::make_unique<toml::table>();
+      for (const auto& [key, item] : value.items()) {
+        if (item.is_null()) continue;
+        std::unique_ptr<toml::node> node = JsonToToml(item);
+        table->insert_or_assign(key, std::move(*node));
+      }
+      return table;
+    }
+    case json::value_t::array: {
+      auto array = std::make_unique<toml::array>();
+      for (const json& item : value) {
+        if (item.is_null()) continue;
+        std::unique_ptr<toml::node> node = JsonToToml(item);
+        array->push_back(std::move(*node));
+      }
+      return array;
+    }
+    case json::value_t::string:
+      return std::make_unique<toml::value<std::string>>(value.get<std::string>());
+    case json::value_t::boolean:
+      return std::make_unique<toml::value<bool>>(value.get<bool>());
+    case json::value_t::number_float:
+      return std::make_unique<toml::value<double>>(value.get<double>());
+    default:  // integers (a u64 beyond i64 wraps, as it could not be TOML anyway)
+      return std::make_unique<toml::value<int64_t>>(value.get<int64_t>());
+  }
 }
 
 }  // namespace
@@ -299,6 +371,7 @@ CodexConfig CodexConfig::Load(const Options& options) {
     if (std::optional<LayerProblem> problem =
             ParseLayer(options.system_config, *system_text, &config.system_layer_)) {
       config.warning_ = problem->warning;
+      config.SetLoadError(problem->warning, problem->key);
     }
   }
   absl::StatusOr<std::string> text = ReadFile(config.path_, &exists);
@@ -307,10 +380,52 @@ CodexConfig CodexConfig::Load(const Options& options) {
         ConfigWarning{kInvalidSummary, std::string(text.status().message()), config.path_, {}};
     config.read_error_ = absl::InternalError(
         absl::StrCat("failed to read configuration layers: ", text.status().message()));
+    config.SetLoadError(*config.warning_, "");
     return config;
   }
   config.LoadUserLayer(*text);
   return config;
+}
+
+void CodexConfig::SetLoadError(const ConfigWarning& warning, std::string key) {
+  load_error_ = absl::InvalidArgumentError(
+      absl::StrCat("failed to load configuration: ", warning.details.value_or(warning.summary)));
+  load_error_key_ = std::move(key);
+}
+
+absl::StatusOr<SessionDefaults> CodexConfig::ApplyRequestOverrides(const json& overrides,
+                                                                   SessionDefaults base) const {
+  const json layer = overrides.is_object() ? NestOverrides(overrides) : json::object();
+  if (!load_error_.ok()) {
+    // A request that sets the very key at fault loads; anything else fails as Codex fails.
+    bool replaced = !load_error_key_.empty();
+    const json* at = &layer;
+    for (absl::string_view part : absl::StrSplit(load_error_key_, '.')) {
+      if (!replaced) break;
+      auto it = at->find(std::string(part));
+      replaced = it != at->end();
+      if (replaced) at = &*it;
+    }
+    if (!replaced) return load_error_;
+  }
+  if (layer.empty()) return base;
+  std::unique_ptr<toml::node> table = JsonToToml(layer);
+  if (std::optional<KeyProblem> problem = Validate(*table->as_table())) {
+    return absl::InvalidArgumentError(absl::StrCat("failed to load configuration: ", problem->what,
+                                                   "\nin `", problem->key, "`\n"));
+  }
+  ApplySessionKeys(layer, &base);
+  if (layer.contains("model_provider")) {
+    const bool defined_here =
+        layer.contains("model_providers") && layer["model_providers"].contains(base.model_provider);
+    bool built_in = false;
+    for (const auto& [id, needs_account] : kBuiltinProviders) built_in |= base.model_provider == id;
+    if (!defined_here && !built_in && !provider_auth_.contains(base.model_provider)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "failed to load configuration: Model provider `", base.model_provider, "` not found"));
+    }
+  }
+  return base;
 }
 
 CodexConfig CodexConfig::FromText(std::string path, std::string_view text) {
@@ -324,20 +439,14 @@ void CodexConfig::LoadUserLayer(std::string_view text) {
   if (std::optional<LayerProblem> problem = ParseLayer(path_, text, &user_layer_)) {
     warning_ = problem->warning;
     read_error_ = problem->read_error;
+    SetLoadError(problem->warning, problem->key);
     return;
   }
 
   json effective = system_layer_;
   Overlay(effective, user_layer_);
   SessionDefaults defaults;
-  if (effective.contains("model")) defaults.model = effective["model"];
-  if (effective.contains("model_provider")) defaults.model_provider = effective["model_provider"];
-  if (effective.contains("approval_policy"))
-    defaults.approval_policy = effective["approval_policy"];
-  if (effective.contains("sandbox_mode")) defaults.sandbox_mode = effective["sandbox_mode"];
-  if (effective.contains("approvals_reviewer")) {
-    defaults.approvals_reviewer = effective["approvals_reviewer"];
-  }
+  ApplySessionKeys(effective, &defaults);
   // The provider must be built in or defined; Codex otherwise runs on its defaults.
   const json providers = effective.value("model_providers", json::object());
   bool known = false;
@@ -362,6 +471,7 @@ void CodexConfig::LoadUserLayer(std::string_view text) {
                       absl::StrCat("Model provider `", defaults.model_provider, "` not found"),
                       {},
                       {}};
+    SetLoadError(*warning_, "model_provider");
     return;  // defaults_ stays at Codex's built-ins
   }
   defaults_ = std::move(defaults);

@@ -69,6 +69,18 @@ class CodexConfig {
   // the skill at `skill_md_path`, if one names it.
   std::optional<bool> SkillEnabled(const std::string& skill_md_path) const;
 
+  // What thread/start, resume and fork run with: `base` with the request's `config` overrides
+  // (null or {"model": "o3", "model_providers.foo.base_url": "..."}, dotted keys naming nested
+  // tables) laid over it. As in Codex, these methods fail while config.toml is unusable:
+  // kInvalidArgument "failed to load configuration: <path>:<line>:<column>: <what>" (or "...:
+  // Model provider `x` not found"), unless the request sets the key at fault. The override keys
+  // threadlog resolves (model, model_provider, approval_policy, sandbox_mode,
+  // approvals_reviewer, model_reasoning_effort, model_providers) get config.toml's checks, a
+  // problem being "failed to load configuration: <what>\nin `<key>`\n"; other keys are
+  // accepted and have no effect.
+  absl::StatusOr<SessionDefaults> ApplyRequestOverrides(const nlohmann::json& overrides,
+                                                        SessionDefaults base) const;
+
   // The ConfigReadResponse (config, origins, and layers when `include_layers`), or the error
   // Codex answers while config.toml is broken: kInternal "failed to read configuration layers:
   // <path>:<line>:<column>: <what>" for a file that is not TOML, kInternal "invalid
@@ -79,13 +91,17 @@ class CodexConfig {
   CodexConfig() = default;
   // Parses and validates one layer's text; on failure records warning_/read_error_.
   void LoadUserLayer(std::string_view text);
+  // Records what the thread methods answer while the configuration is unusable.
+  void SetLoadError(const ConfigWarning& warning, std::string key);
 
   std::string path_;
   std::string system_path_;
   nlohmann::json user_layer_ = nlohmann::json::object();    // the file as JSON, as written
   nlohmann::json system_layer_ = nlohmann::json::object();  // /etc/codex/config.toml, if any
   std::optional<ConfigWarning> warning_;
-  absl::Status read_error_;  // what config/read answers instead of a config
+  absl::Status read_error_;     // what config/read answers instead of a config
+  absl::Status load_error_;     // what thread/start, resume and fork answer instead of starting
+  std::string load_error_key_;  // the dotted key at fault, if one is
   SessionDefaults defaults_;
   bool requires_openai_auth_ = true;
   std::map<std::string, bool> skill_switches_;

@@ -15,11 +15,11 @@ struct NoParams {};
 
 absl::StatusOr<ReadParams> ParseRead(const json& params) {
   if (absl::Status s = RequireObject(params, "ConfigReadParams"); !s.ok()) return s;
-  absl::StatusOr<std::optional<std::string>> cwd = OptionalString(params, "cwd", "cwd");
+  // `cwd` selects project layers, which threadlog does not read (only the user and system
+  // layers); its type is still checked.
+  absl::StatusOr<std::optional<std::string>> cwd = OptionalString(params, "cwd");
   if (!cwd.ok()) return cwd.status();
-  if (*cwd && (*cwd)->rfind('/', 0) != 0) return NotAbsolute(**cwd, "cwd");
-  absl::StatusOr<std::optional<bool>> layers =
-      OptionalBool(params, "includeLayers", "includeLayers");
+  absl::StatusOr<std::optional<bool>> layers = OptionalBool(params, "includeLayers");
   if (!layers.ok()) return layers.status();
   return ReadParams{layers->value_or(false)};
 }

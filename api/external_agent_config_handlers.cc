@@ -26,19 +26,15 @@ absl::StatusOr<migrate::DetectOptions> ParseDetect(const json& params) {
     return s;
   }
   migrate::DetectOptions options;
-  absl::StatusOr<std::optional<bool>> home = OptionalBool(params, "includeHome", "includeHome");
+  absl::StatusOr<std::optional<bool>> home = OptionalBool(params, "includeHome");
   if (!home.ok()) return home.status();
   options.include_home = home->value_or(false);
   absl::StatusOr<std::optional<std::vector<std::string>>> cwds =
-      OptionalStringArray(params, "cwds", "cwds");
+      OptionalStringArray(params, "cwds");
   if (!cwds.ok()) return cwds.status();
   if (*cwds) options.cwds = **cwds;
-  for (size_t i = 0; i < options.cwds.size(); ++i) {
-    // Codex resolves a relative cwd against its own cwd and finds nothing; we say why instead.
-    if (options.cwds[i].empty() || options.cwds[i][0] != '/') {
-      return NotAbsolute(options.cwds[i], absl::StrCat("cwds[", i, "]"));
-    }
-  }
+  // Codex resolves a relative cwd against its own working directory; so do we.
+  for (std::string& cwd : options.cwds) cwd = ResolveAgainstServerCwd(cwd);
   return options;
 }
 
@@ -48,32 +44,29 @@ absl::StatusOr<std::vector<migrate::MigrationItem>> ParseImport(const json& para
   }
   auto list = params.find("migrationItems");
   if (list == params.end()) return MissingField("migrationItems");
-  if (!list->is_array()) return WrongType(*list, "a sequence", "migrationItems");
+  if (!list->is_array()) return WrongType(*list, "a sequence");
   std::vector<migrate::MigrationItem> items;
   for (size_t i = 0; i < list->size(); ++i) {
     const json& entry = (*list)[i];
-    const std::string path = absl::StrCat("migrationItems[", i, "]");
     if (!entry.is_object()) {
-      return WrongType(entry, "struct ExternalAgentConfigMigrationItem", path);
+      return WrongType(entry, "struct ExternalAgentConfigMigrationItem");
     }
-    absl::StatusOr<std::string> type = RequiredString(entry, "itemType", path + ".itemType");
+    absl::StatusOr<std::string> type = RequiredString(entry, "itemType");
     if (!type.ok()) return type.status();
     std::optional<migrate::ItemType> parsed = migrate::ParseItemType(*type);
     if (!parsed) {
       return absl::InvalidArgumentError(absl::StrCat("Invalid request: unknown variant `", *type,
-                                                     "`, expected one of ", kItemTypes, " (at `",
-                                                     path, ".itemType`)"));
+                                                     "`, expected one of ", kItemTypes));
     }
-    absl::StatusOr<std::string> description =
-        RequiredString(entry, "description", path + ".description");
+    absl::StatusOr<std::string> description = RequiredString(entry, "description");
     if (!description.ok()) return description.status();
-    absl::StatusOr<std::optional<std::string>> cwd = OptionalString(entry, "cwd", path + ".cwd");
+    absl::StatusOr<std::optional<std::string>> cwd = OptionalString(entry, "cwd");
     if (!cwd.ok()) return cwd.status();
     migrate::MigrationItem item;
     item.type = *parsed;
     item.description = *std::move(description);
     item.cwd = cwd->value_or("");
-    if (!item.cwd.empty() && item.cwd[0] != '/') return NotAbsolute(item.cwd, path + ".cwd");
+    if (!item.cwd.empty()) item.cwd = ResolveAgainstServerCwd(item.cwd);
     items.push_back(std::move(item));
   }
   return items;

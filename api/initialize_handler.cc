@@ -39,13 +39,12 @@ absl::StatusOr<InitializeParams> Parse(const json& params) {
   InitializeParams out;
   auto info = params.find("clientInfo");
   if (info == params.end()) return MissingField("clientInfo");
-  if (!info->is_object()) return WrongType(*info, "struct ClientInfo", "clientInfo");
-  absl::StatusOr<std::string> name = RequiredString(*info, "name", "clientInfo.name");
+  if (!info->is_object()) return WrongType(*info, "struct ClientInfo");
+  absl::StatusOr<std::string> name = RequiredString(*info, "name");
   if (!name.ok()) return name.status();
-  absl::StatusOr<std::string> version = RequiredString(*info, "version", "clientInfo.version");
+  absl::StatusOr<std::string> version = RequiredString(*info, "version");
   if (!version.ok()) return version.status();
-  if (absl::StatusOr<std::optional<std::string>> title =
-          OptionalString(*info, "title", "clientInfo.title");
+  if (absl::StatusOr<std::optional<std::string>> title = OptionalString(*info, "title");
       !title.ok()) {
     return title.status();
   }
@@ -54,14 +53,13 @@ absl::StatusOr<InitializeParams> Parse(const json& params) {
   auto caps = params.find("capabilities");
   if (caps != params.end() && !caps->is_null()) {
     if (!caps->is_object()) {
-      return WrongType(*caps, "struct InitializeCapabilities", "capabilities");
+      return WrongType(*caps, "struct InitializeCapabilities");
     }
-    absl::StatusOr<std::optional<bool>> experimental =
-        OptionalBool(*caps, "experimentalApi", "capabilities.experimentalApi");
+    absl::StatusOr<std::optional<bool>> experimental = OptionalBool(*caps, "experimentalApi");
     if (!experimental.ok()) return experimental.status();
     out.experimental_api = experimental->value_or(false);
-    absl::StatusOr<std::optional<std::vector<std::string>>> opt_out = OptionalStringArray(
-        *caps, "optOutNotificationMethods", "capabilities.optOutNotificationMethods");
+    absl::StatusOr<std::optional<std::vector<std::string>>> opt_out =
+        OptionalStringArray(*caps, "optOutNotificationMethods");
     if (!opt_out.ok()) return opt_out.status();
     if (*opt_out) out.opt_out.insert((*opt_out)->begin(), (*opt_out)->end());
   }

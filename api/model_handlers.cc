@@ -22,27 +22,15 @@ struct ListParams {
 absl::StatusOr<ListParams> Parse(const json& params) {
   if (absl::Status s = RequireObject(params, "ModelListParams"); !s.ok()) return s;
   ListParams out;
-  absl::StatusOr<std::optional<std::string>> cursor = OptionalString(params, "cursor", "cursor");
+  absl::StatusOr<std::optional<std::string>> cursor = OptionalString(params, "cursor");
   if (!cursor.ok()) return cursor.status();
   out.cursor = *std::move(cursor);
-  absl::StatusOr<std::optional<bool>> hidden =
-      OptionalBool(params, "includeHidden", "includeHidden");
+  absl::StatusOr<std::optional<bool>> hidden = OptionalBool(params, "includeHidden");
   if (!hidden.ok()) return hidden.status();
   out.include_hidden = hidden->value_or(false);
-  auto limit = params.find("limit");
-  if (limit != params.end() && !limit->is_null()) {
-    if (limit->is_number_integer() && !limit->is_number_unsigned()) {
-      return absl::InvalidArgumentError(absl::StrCat("Invalid request: invalid value: integer `",
-                                                     limit->dump(), "`, expected u32"));
-    }
-    if (!limit->is_number_unsigned()) return WrongType(*limit, "u32", "limit");
-    const uint64_t value = limit->get<uint64_t>();
-    if (value > std::numeric_limits<uint32_t>::max()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Invalid request: invalid value: integer `", value, "`, expected u32"));
-    }
-    out.limit = static_cast<uint32_t>(value);
-  }
+  absl::StatusOr<std::optional<uint32_t>> limit = OptionalU32(params, "limit");
+  if (!limit.ok()) return limit.status();
+  out.limit = *limit;
   return out;
 }
 

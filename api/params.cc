@@ -1,8 +1,13 @@
 // Params readers that produce Codex's serde-style messages and name the offending field.
 #include "api/params.h"
 
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/session/serde_wording.h"
 #include "eventlog/absl_compat.h"
 
 namespace threadlog::api {
@@ -10,89 +15,80 @@ namespace {
 
 using nlohmann::json;
 
-// serde's description of an unexpected value: `string "x"`, `integer `5``, `map`, ...
-std::string Unexpected(const json& value) {
-  switch (value.type()) {
-    case json::value_t::string:
-      return absl::StrCat("string ", value.dump());
-    case json::value_t::boolean:
-      return absl::StrCat("boolean `", value.dump(), "`");
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return absl::StrCat("integer `", value.dump(), "`");
-    case json::value_t::number_float:
-      return absl::StrCat("floating point `", value.dump(), "`");
-    case json::value_t::array:
-      return "sequence";
-    case json::value_t::object:
-      return "map";
-    case json::value_t::null:
-      return "null";
-    default:
-      return "value";
+absl::Status InvalidRequest(std::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("Invalid request: ", ToAbsl(what)));
+}
+
+// serde's u32: negative or too large integers are an "invalid value", anything else an
+// "invalid type".
+absl::StatusOr<uint32_t> ReadU32(const json& value) {
+  if (value.is_number_integer()) {
+    const bool negative = !value.is_number_unsigned() && value.get<int64_t>() < 0;
+    if (negative || value.get<uint64_t>() > std::numeric_limits<uint32_t>::max()) {
+      return InvalidRequest(
+          absl::StrCat("invalid value: integer `", value.dump(), "`, expected u32"));
+    }
+    return static_cast<uint32_t>(value.get<uint64_t>());
   }
+  return WrongType(value, "u32");
 }
 
 }  // namespace
 
 absl::Status MissingField(std::string_view name) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("Invalid request: missing field `", ToAbsl(name), "`"));
+  return InvalidRequest(absl::StrCat("missing field `", ToAbsl(name), "`"));
 }
 
-absl::Status WrongType(const json& value, std::string_view expected, std::string_view path) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("Invalid request: invalid type: ", Unexpected(value), ", expected ",
-                   ToAbsl(expected), " (at `", ToAbsl(path), "`)"));
+absl::Status WrongType(const json& value, std::string_view expected) {
+  return InvalidRequest(absl::StrCat("invalid type: ", session::SerdeUnexpected(value),
+                                     ", expected ", ToAbsl(expected)));
 }
 
-absl::Status NotAbsolute(std::string_view value, std::string_view path) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "Invalid request: ", ToAbsl(path), " must be an absolute path, got \"", ToAbsl(value), "\""));
+std::string ResolveAgainstServerCwd(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (ec) return path;
+  return absolute.lexically_normal().string();
 }
 
 absl::Status RequireObject(const json& params, std::string_view type_name) {
   if (params.is_object()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("Invalid request: invalid type: ", Unexpected(params), ", expected struct ",
-                   ToAbsl(type_name)));
+  return InvalidRequest(absl::StrCat("invalid type: ", session::SerdeUnexpected(params),
+                                     ", expected struct ", ToAbsl(type_name)));
 }
 
-absl::StatusOr<std::optional<bool>> OptionalBool(const json& object, std::string_view name,
-                                                 std::string_view path) {
+absl::StatusOr<std::optional<bool>> OptionalBool(const json& object, std::string_view name) {
   auto it = object.find(std::string(name));
   if (it == object.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean()) return WrongType(*it, "a boolean", path);
+  if (!it->is_boolean()) return WrongType(*it, "a boolean");
   return std::optional<bool>(it->get<bool>());
 }
 
-absl::StatusOr<std::optional<std::string>> OptionalString(const json& object, std::string_view name,
-                                                          std::string_view path) {
+absl::StatusOr<std::optional<std::string>> OptionalString(const json& object,
+                                                          std::string_view name) {
   auto it = object.find(std::string(name));
   if (it == object.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) return WrongType(*it, "a string", path);
+  if (!it->is_string()) return WrongType(*it, "a string");
   return std::optional<std::string>(it->get<std::string>());
 }
 
 absl::StatusOr<std::optional<std::vector<std::string>>> OptionalStringArray(const json& object,
-                                                                            std::string_view name,
-                                                                            std::string_view path) {
+                                                                            std::string_view name) {
   auto it = object.find(std::string(name));
   if (it == object.end() || it->is_null()) return std::optional<std::vector<std::string>>();
-  if (!it->is_array()) return WrongType(*it, "a sequence", path);
+  if (!it->is_array()) return WrongType(*it, "a sequence");
   std::vector<std::string> out;
   for (size_t i = 0; i < it->size(); ++i) {
     const json& item = (*it)[i];
     if (!item.is_string()) {
-      return WrongType(item, "a string", absl::StrCat(ToAbsl(path), "[", i, "]"));
+      return WrongType(item, "a string");
     }
     out.push_back(item.get<std::string>());
   }
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
-absl::Status CheckVariant(std::string_view value, std::span<const std::string_view> allowed,
-                          std::string_view path) {
+absl::Status CheckVariant(std::string_view value, std::span<const std::string_view> allowed) {
   for (std::string_view a : allowed) {
     if (a == value) return absl::OkStatus();
   }
@@ -100,56 +96,82 @@ absl::Status CheckVariant(std::string_view value, std::span<const std::string_vi
   for (std::string_view a : allowed) quoted.push_back(absl::StrCat("`", ToAbsl(a), "`"));
   std::string expected = quoted.size() == 2 ? absl::StrCat(quoted[0], " or ", quoted[1])
                                             : absl::StrCat("one of ", absl::StrJoin(quoted, ", "));
-  return absl::InvalidArgumentError(absl::StrCat("Invalid request: unknown variant `",
-                                                 ToAbsl(value), "`, expected ", expected, " (at `",
-                                                 ToAbsl(path), "`)"));
+  return InvalidRequest(absl::StrCat("unknown variant `", ToAbsl(value), "`, expected ", expected));
 }
 
-absl::StatusOr<json> ParseAskForApproval(const json& value, std::string_view path) {
+absl::StatusOr<json> ParseAskForApproval(const json& value) {
   // serde lists the unit variants and the granular one in declaration order.
   static constexpr std::string_view kVariants[] = {"untrusted", "on-failure", "on-request",
                                                    "granular", "never"};
   if (value.is_string()) {
     const std::string text = value.get<std::string>();
-    if (text == "granular") return WrongType(value, "map", path);  // a struct variant
-    if (absl::Status s = CheckVariant(text, kVariants, path); !s.ok()) return s;
+    if (text == "granular") {  // a struct variant written as a unit one
+      return InvalidRequest("invalid type: unit variant, expected struct variant");
+    }
+    if (absl::Status s = CheckVariant(text, kVariants); !s.ok()) return s;
     return value;
   }
-  if (!value.is_object()) return WrongType(value, "string or map", path);
+  if (!value.is_object()) return WrongType(value, "string or map");
   if (value.size() != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Invalid request: invalid type: map, expected map with a single key (at `",
-                     ToAbsl(path), "`)"));
+    return InvalidRequest("invalid value: map, expected map with a single key");
   }
   const std::string& key = value.begin().key();
   if (key != "granular") {
-    if (absl::Status s = CheckVariant(key, kVariants, path); !s.ok()) return s;
-    return WrongType(value, "string", path);  // a unit variant written as a map
+    if (absl::Status s = CheckVariant(key, kVariants); !s.ok()) return s;
+    // A unit variant written as {"never": null}; serde takes it, with nothing but null inside.
+    if (!value.begin().value().is_null()) return WrongType(value.begin().value(), "unit");
+    return json(key);
   }
   const json& granular = value.begin().value();
-  const std::string inner = absl::StrCat(ToAbsl(path), ".granular");
-  if (!granular.is_object()) return WrongType(granular, "struct GranularApprovalConfig", inner);
+  if (!granular.is_object()) return WrongType(granular, "struct variant");
   json out = json::object();
   for (const char* name : {"sandbox_approval", "rules", "mcp_elicitations"}) {
     auto it = granular.find(name);
     if (it == granular.end()) return MissingField(name);
-    if (!it->is_boolean()) return WrongType(*it, "a boolean", absl::StrCat(inner, ".", name));
+    if (!it->is_boolean()) return WrongType(*it, "a boolean");
     out[name] = *it;
   }
   for (const char* name : {"request_permissions", "skill_approval"}) {
-    absl::StatusOr<std::optional<bool>> flag =
-        OptionalBool(granular, name, absl::StrCat(inner, ".", name));
+    absl::StatusOr<std::optional<bool>> flag = OptionalBool(granular, name);
     if (!flag.ok()) return flag.status();
     out[name] = flag->value_or(false);
   }
   return json{{"granular", std::move(out)}};
 }
 
-absl::StatusOr<std::string> RequiredString(const json& object, std::string_view name,
-                                           std::string_view path) {
+absl::StatusOr<std::string> ParseUnitEnum(const json& value,
+                                          std::span<const std::string_view> variants) {
+  if (value.is_string()) {
+    if (absl::Status s = CheckVariant(value.get<std::string>(), variants); !s.ok()) return s;
+    return value.get<std::string>();
+  }
+  if (!value.is_object()) return WrongType(value, "string or map");
+  if (value.size() != 1)
+    return InvalidRequest("invalid value: map, expected map with a single key");
+  const std::string& key = value.begin().key();
+  if (absl::Status s = CheckVariant(key, variants); !s.ok()) return s;
+  if (!value.begin().value().is_null()) return WrongType(value.begin().value(), "unit");
+  return key;
+}
+
+absl::StatusOr<std::optional<uint32_t>> OptionalU32(const json& object, std::string_view name) {
+  auto it = object.find(std::string(name));
+  if (it == object.end() || it->is_null()) return std::optional<uint32_t>();
+  absl::StatusOr<uint32_t> value = ReadU32(*it);
+  if (!value.ok()) return value.status();
+  return std::optional<uint32_t>(*value);
+}
+
+absl::StatusOr<uint32_t> RequiredU32(const json& object, std::string_view name) {
   auto it = object.find(std::string(name));
   if (it == object.end()) return MissingField(name);
-  if (!it->is_string()) return WrongType(*it, "a string", path);
+  return ReadU32(*it);
+}
+
+absl::StatusOr<std::string> RequiredString(const json& object, std::string_view name) {
+  auto it = object.find(std::string(name));
+  if (it == object.end()) return MissingField(name);
+  if (!it->is_string()) return WrongType(*it, "a string");
   return it->get<std::string>();
 }
 

@@ -129,7 +129,7 @@ absl::Status Serve(const ServeOptions& options) {
   std::optional<session::ThreadService> threads;
   if (options.store != nullptr) {
     threads.emplace(*options.store, bootstrap.session_defaults());
-    RegisterThreadHandlers(registry, *options.store, *threads);
+    RegisterThreadHandlers(registry, *options.store, *threads, bootstrap.config());
   }
   // Declared before the dispatcher so that it stops (and joins) after the last request is done.
   CodexHomeAdoption adoption;

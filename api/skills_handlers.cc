@@ -21,26 +21,24 @@ absl::StatusOr<ListParams> Parse(const json& params) {
   if (absl::Status s = RequireObject(params, "SkillsListParams"); !s.ok()) return s;
   ListParams out;
   absl::StatusOr<std::optional<std::vector<std::string>>> cwds =
-      OptionalStringArray(params, "cwds", "cwds");
+      OptionalStringArray(params, "cwds");
   if (!cwds.ok()) return cwds.status();
   if (*cwds) out.cwds = **cwds;
-  if (absl::StatusOr<std::optional<bool>> reload =
-          OptionalBool(params, "forceReload", "forceReload");
+  if (absl::StatusOr<std::optional<bool>> reload = OptionalBool(params, "forceReload");
       !reload.ok()) {
     return reload.status();
   }
   auto extra = params.find("perCwdExtraUserRoots");
   if (extra != params.end() && !extra->is_null()) {
-    if (!extra->is_array()) return WrongType(*extra, "a sequence", "perCwdExtraUserRoots");
+    if (!extra->is_array()) return WrongType(*extra, "a sequence");
     for (size_t i = 0; i < extra->size(); ++i) {
       const json& entry = (*extra)[i];
-      const std::string path = absl::StrCat("perCwdExtraUserRoots[", i, "]");
-      if (!entry.is_object()) return WrongType(entry, "struct SkillsListExtraRootsForCwd", path);
-      absl::StatusOr<std::string> cwd = RequiredString(entry, "cwd", path + ".cwd");
+      if (!entry.is_object()) return WrongType(entry, "struct SkillsListExtraRootsForCwd");
+      absl::StatusOr<std::string> cwd = RequiredString(entry, "cwd");
       if (!cwd.ok()) return cwd.status();
       if (!entry.contains("extraUserRoots")) return MissingField("extraUserRoots");
       absl::StatusOr<std::optional<std::vector<std::string>>> roots =
-          OptionalStringArray(entry, "extraUserRoots", path + ".extraUserRoots");
+          OptionalStringArray(entry, "extraUserRoots");
       if (!roots.ok()) return roots.status();
       for (const std::string& root : roots->value_or(std::vector<std::string>{})) {
         out.extra_roots[*cwd].push_back(root);

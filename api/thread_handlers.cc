@@ -65,12 +65,13 @@ absl::Status Unsupported(const char* method, const std::string& field) {
 // service (writes, loaded threads) or reads the projections, and shapes Codex's answer.
 class ThreadMethods {
  public:
-  ThreadMethods(ThreadStore& store, session::ThreadService& service)
-      : store_(store), service_(service) {}
+  ThreadMethods(ThreadStore& store, session::ThreadService& service, const CodexConfig& config)
+      : store_(store), service_(service), config_(config) {}
 
   absl::StatusOr<json> Start(const StartParams& p, RequestContext& ctx) {
     session::StartRequest request;
     request.settings = p.session;
+    if (absl::Status s = ApplyConfig(p.config_overrides, request.settings); !s.ok()) return s;
     if (!request.settings.cwd) request.settings.cwd = ServerCwd();
     request.dynamic_tools = p.dynamic_tools;
     request.originator = ctx.connection->session().client_name();
@@ -84,10 +85,14 @@ class ThreadMethods {
   absl::StatusOr<json> Resume(const ResumeParams& p, RequestContext& ctx) {
     if (!p.thread.ok()) return p.thread.status();
     if (!p.unsupported_field.empty()) return Unsupported("thread/resume", p.unsupported_field);
+    session::SettingsOverrides settings = p.session;
+    if (absl::Status s = ApplyConfig(p.config_overrides, settings); !s.ok()) {
+      return MissingThreadOr(*p.thread, s);
+    }
     // Codex announces notLoaded -> idle before its answer.
     ctx.notifications.SendBeforeAnswer({"thread/status/changed"});
     absl::StatusOr<session::OpenedThread> opened =
-        service_.Resume(*p.thread, p.session, ctx.connection->id(), ctx.notifications);
+        service_.Resume(*p.thread, settings, ctx.connection->id(), ctx.notifications);
     if (!opened.ok()) return opened.status();
     absl::StatusOr<json> turns = service_.StoreOf(*p.thread).ReadTurns(*p.thread);
     if (!turns.ok()) return turns.status();
@@ -97,8 +102,12 @@ class ThreadMethods {
   absl::StatusOr<json> Fork(const ForkParams& p, RequestContext& ctx) {
     if (!p.thread.ok()) return p.thread.status();
     if (!p.unsupported_field.empty()) return Unsupported("thread/fork", p.unsupported_field);
+    session::SettingsOverrides settings = p.session;
+    if (absl::Status s = ApplyConfig(p.config_overrides, settings); !s.ok()) {
+      return MissingThreadOr(*p.thread, s);
+    }
     absl::StatusOr<session::OpenedThread> opened =
-        service_.Fork(*p.thread, p.session, p.ephemeral, ctx.connection->id(), ctx.notifications);
+        service_.Fork(*p.thread, settings, p.ephemeral, ctx.connection->id(), ctx.notifications);
     if (!opened.ok()) return opened.status();
     absl::StatusOr<json> turns = service_.StoreOf(opened->summary.id).ReadTurns(opened->summary.id);
     if (!turns.ok()) return turns.status();
@@ -263,6 +272,23 @@ class ThreadMethods {
     return ThreadToJson(summary, options);
   }
 
+  // The request's `config` overrides, checked and laid over the server's configuration (which
+  // fails while config.toml is unusable, as Codex's thread methods do).
+  absl::Status ApplyConfig(const json& overrides, session::SettingsOverrides& settings) const {
+    absl::StatusOr<session::SettingsDefaults> configured =
+        config_.ApplyRequestOverrides(overrides, service_.defaults());
+    if (!configured.ok()) return configured.status();
+    settings.configured = *std::move(configured);
+    return absl::OkStatus();
+  }
+
+  // Codex looks the thread up before it loads the configuration: an unknown thread is "no
+  // rollout found" whatever the configuration's state.
+  absl::Status MissingThreadOr(const ThreadId& thread, absl::Status otherwise) {
+    absl::StatusOr<ThreadSummary> summary = Get(thread, "no rollout found for thread id ");
+    return summary.ok() ? otherwise : summary.status();
+  }
+
   // The answer of start, resume and fork.
   json Answer(const session::OpenedThread& opened, json turns) const {
     json result = SettingsJson(opened.settings);
@@ -272,6 +298,7 @@ class ThreadMethods {
 
   ThreadStore& store_;
   session::ThreadService& service_;
+  const CodexConfig& config_;
 };
 
 // Binds a ThreadMethods member as a registry handler.
@@ -296,8 +323,8 @@ std::function<absl::StatusOr<ThreadRef>(const json&)> RefParser(const char* type
 }  // namespace
 
 void RegisterThreadHandlers(MethodRegistry& registry, ThreadStore& store,
-                            session::ThreadService& service) {
-  auto m = std::make_shared<ThreadMethods>(store, service);
+                            session::ThreadService& service, const CodexConfig& config) {
+  auto m = std::make_shared<ThreadMethods>(store, service, config);
   registry.Register<StartParams>("thread/start", Parser(ParseStart),
                                  Bind(m, &ThreadMethods::Start));
   registry.Register<ResumeParams>("thread/resume", Parser(ParseResume),

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/params.h"
+#include "api/session/dynamic_tools.h"
 #include "eventlog/absl_compat.h"
 
 namespace threadlog::api {
@@ -38,18 +39,10 @@ constexpr std::array<std::string_view, 10> kSourceKinds = {"cli",
                                                            "subAgentOther",
                                                            "unknown"};
 
-// Codex takes a relative cwd relative to its own working directory; so do we.
-std::string Absolute(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
-  if (ec) return path;
-  return absolute.lexically_normal().string();
-}
-
 // The outer status is the deserializer's (missing, not a string); the inner one the
 // handler's ("invalid thread id: ...").
 absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadIdField(const json& params) {
-  absl::StatusOr<std::string> text = RequiredString(params, "threadId", "threadId");
+  absl::StatusOr<std::string> text = RequiredString(params, "threadId");
   if (!text.ok()) return text.status();
   absl::StatusOr<ThreadId> id = ThreadId::Parse(*text);
   if (!id.ok()) {
@@ -60,11 +53,11 @@ absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadIdField(const json& params) 
 }
 
 // Assigns an optional string member, or returns its type error.
-#define THREADLOG_OPTIONAL_STRING(target, object, name)                                    \
-  do {                                                                                     \
-    absl::StatusOr<std::optional<std::string>> value = OptionalString(object, name, name); \
-    if (!value.ok()) return value.status();                                                \
-    target = *std::move(value);                                                            \
+#define THREADLOG_OPTIONAL_STRING(target, object, name)                              \
+  do {                                                                               \
+    absl::StatusOr<std::optional<std::string>> value = OptionalString(object, name); \
+    if (!value.ok()) return value.status();                                          \
+    target = *std::move(value);                                                      \
   } while (0)
 
 absl::StatusOr<SessionOverrides> ParseSession(const json& params) {
@@ -73,52 +66,67 @@ absl::StatusOr<SessionOverrides> ParseSession(const json& params) {
   THREADLOG_OPTIONAL_STRING(s.model_provider, params, "modelProvider");
   THREADLOG_OPTIONAL_STRING(s.service_tier, params, "serviceTier");
   if (s.service_tier) {
-    if (absl::Status st = CheckVariant(*s.service_tier, kServiceTiers, "serviceTier"); !st.ok()) {
+    if (absl::Status st = CheckVariant(*s.service_tier, kServiceTiers); !st.ok()) {
       return st;
     }
   }
   THREADLOG_OPTIONAL_STRING(s.cwd, params, "cwd");
-  if (s.cwd) s.cwd = Absolute(*s.cwd);
+  if (s.cwd) s.cwd = ResolveAgainstServerCwd(*s.cwd);
   THREADLOG_OPTIONAL_STRING(s.sandbox_mode, params, "sandbox");
   if (s.sandbox_mode) {
-    if (absl::Status st = CheckVariant(*s.sandbox_mode, kSandboxModes, "sandbox"); !st.ok()) {
+    if (absl::Status st = CheckVariant(*s.sandbox_mode, kSandboxModes); !st.ok()) {
       return st;
     }
   }
   THREADLOG_OPTIONAL_STRING(s.base_instructions, params, "baseInstructions");
   if (auto it = params.find("approvalPolicy"); it != params.end() && !it->is_null()) {
-    absl::StatusOr<json> policy = ParseAskForApproval(*it, "approvalPolicy");
+    absl::StatusOr<json> policy = ParseAskForApproval(*it);
     if (!policy.ok()) return policy.status();
     s.approval_policy = *std::move(policy);
   }
   THREADLOG_OPTIONAL_STRING(s.approvals_reviewer, params, "approvalsReviewer");
   if (s.approvals_reviewer) {
-    if (absl::Status st =
-            CheckVariant(*s.approvals_reviewer, kApprovalsReviewers, "approvalsReviewer");
-        !st.ok()) {
+    if (absl::Status st = CheckVariant(*s.approvals_reviewer, kApprovalsReviewers); !st.ok()) {
       return st;
     }
   }
-  absl::StatusOr<std::optional<bool>> extended =
-      OptionalBool(params, "persistExtendedHistory", "persistExtendedHistory");
+  absl::StatusOr<std::optional<bool>> extended = OptionalBool(params, "persistExtendedHistory");
   if (!extended.ok()) return extended.status();
   s.persist_extended = extended->value_or(false);
+  // Read for their types only until the turn engine uses them.
+  std::optional<std::string> developer_instructions;
+  THREADLOG_OPTIONAL_STRING(developer_instructions, params, "developerInstructions");
+  if (auto it = params.find("config"); it != params.end() && !it->is_null() && !it->is_object()) {
+    return WrongType(*it, "a map");
+  }
   return s;
 }
 
+// `config` once ParseSession has checked it is a map: the object, or null.
+json ConfigOverrides(const json& params) {
+  auto it = params.find("config");
+  return it != params.end() && it->is_object() ? *it : json();
+}
+
+// Personality (thread/start and thread/resume): none, friendly or pragmatic.
+absl::Status CheckPersonality(const json& params) {
+  auto it = params.find("personality");
+  if (it == params.end() || it->is_null()) return absl::OkStatus();
+  constexpr std::array<std::string_view, 3> kPersonalities = {"none", "friendly", "pragmatic"};
+  return ParseUnitEnum(*it, kPersonalities).status();
+}
+
 absl::Status CheckDynamicTools(const json& tools) {
-  if (!tools.is_array()) return WrongType(tools, "a sequence", "dynamicTools");
+  if (!tools.is_array()) return WrongType(tools, "a sequence");
   for (size_t i = 0; i < tools.size(); ++i) {
     const json& tool = tools[i];
-    const std::string path = absl::StrCat("dynamicTools[", i, "]");
-    if (!tool.is_object()) return WrongType(tool, "struct DynamicToolSpec", path);
+    if (!tool.is_object()) return WrongType(tool, "struct DynamicToolSpec");
     for (const char* field : {"name", "description"}) {
-      absl::StatusOr<std::string> s = RequiredString(tool, field, absl::StrCat(path, ".", field));
+      absl::StatusOr<std::string> s = RequiredString(tool, field);
       if (!s.ok()) return s.status();
     }
     if (!tool.contains("inputSchema")) return MissingField("inputSchema");
-    absl::StatusOr<std::optional<bool>> defer =
-        OptionalBool(tool, "deferLoading", absl::StrCat(path, ".deferLoading"));
+    absl::StatusOr<std::optional<bool>> defer = OptionalBool(tool, "deferLoading");
     if (!defer.ok()) return defer.status();
   }
   return absl::OkStatus();
@@ -132,23 +140,36 @@ absl::StatusOr<StartParams> ParseStart(const json& params) {
   if (!session.ok()) return session.status();
   StartParams out;
   out.session = *std::move(session);
-  absl::StatusOr<std::optional<bool>> ephemeral = OptionalBool(params, "ephemeral", "ephemeral");
+  out.config_overrides = ConfigOverrides(params);
+  if (absl::Status s = CheckPersonality(params); !s.ok()) return s;
+  absl::StatusOr<std::optional<bool>> ephemeral = OptionalBool(params, "ephemeral");
   if (!ephemeral.ok()) return ephemeral.status();
   out.ephemeral = ephemeral->value_or(false);
+  // Accepted as Codex accepts them; nothing threadlog does depends on them.
+  std::optional<std::string> unused;
+  THREADLOG_OPTIONAL_STRING(unused, params, "serviceName");
+  THREADLOG_OPTIONAL_STRING(unused, params, "mockExperimentalField");
+  absl::StatusOr<std::optional<bool>> raw_events = OptionalBool(params, "experimentalRawEvents");
+  if (!raw_events.ok()) return raw_events.status();
   if (auto it = params.find("dynamicTools"); it != params.end() && !it->is_null()) {
     if (absl::Status s = CheckDynamicTools(*it); !s.ok()) return s;
     out.dynamic_tools = *it;
+  }
+  // Codex's own checks come once the params have been read.
+  if (out.dynamic_tools.is_array()) {
+    if (absl::Status s = session::ValidateDynamicTools(out.dynamic_tools); !s.ok()) return s;
   }
   return out;
 }
 
 absl::StatusOr<ResumeParams> ParseResume(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadResumeParams"); !s.ok()) return s;
-  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
-  if (!id.ok()) return id.status();
   absl::StatusOr<SessionOverrides> session = ParseSession(params);
   if (!session.ok()) return session.status();
-  ResumeParams out{*id, *std::move(session), ""};
+  if (absl::Status s = CheckPersonality(params); !s.ok()) return s;
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
+  if (!id.ok()) return id.status();
+  ResumeParams out{*id, *std::move(session), ConfigOverrides(params), ""};
   // Codex lets `history` and `path` stand in for threadId (history first).
   for (const char* field : {"history", "path"}) {
     auto it = params.find(field);
@@ -161,16 +182,16 @@ absl::StatusOr<ResumeParams> ParseResume(const json& params) {
 
 absl::StatusOr<ForkParams> ParseFork(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadForkParams"); !s.ok()) return s;
-  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
-  if (!id.ok()) return id.status();
   absl::StatusOr<SessionOverrides> session = ParseSession(params);
   if (!session.ok()) return session.status();
-  ForkParams out{*id, *std::move(session), ""};
+  absl::StatusOr<std::optional<bool>> ephemeral = OptionalBool(params, "ephemeral");
+  if (!ephemeral.ok()) return ephemeral.status();
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
+  if (!id.ok()) return id.status();
+  ForkParams out{*id, *std::move(session), ConfigOverrides(params), ""};
   if (auto it = params.find("path"); it != params.end() && !it->is_null()) {
     out.unsupported_field = "path";
   }
-  absl::StatusOr<std::optional<bool>> ephemeral = OptionalBool(params, "ephemeral", "ephemeral");
-  if (!ephemeral.ok()) return ephemeral.status();
   out.ephemeral = ephemeral->value_or(false);
   return out;
 }
@@ -183,10 +204,11 @@ absl::StatusOr<ThreadRef> ParseThreadRef(const json& params, const char* type_na
 }
 
 absl::StatusOr<ThreadRef> ParseRead(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadReadParams"); !s.ok()) return s;
+  absl::StatusOr<std::optional<bool>> turns = OptionalBool(params, "includeTurns");
+  if (!turns.ok()) return turns.status();
   absl::StatusOr<ThreadRef> ref = ParseThreadRef(params, "ThreadReadParams");
   if (!ref.ok()) return ref.status();
-  absl::StatusOr<std::optional<bool>> turns = OptionalBool(params, "includeTurns", "includeTurns");
-  if (!turns.ok()) return turns.status();
   ref->include_turns = turns->value_or(false);
   return ref;
 }
@@ -202,7 +224,7 @@ absl::StatusOr<ListParams> ParseList(const json& params) {
   THREADLOG_OPTIONAL_STRING(text, params, "sortKey");
   if (text) {
     constexpr std::array<std::string_view, 2> kSortKeys = {"created_at", "updated_at"};
-    if (absl::Status s = CheckVariant(*text, kSortKeys, "sortKey"); !s.ok()) return s;
+    if (absl::Status s = CheckVariant(*text, kSortKeys); !s.ok()) return s;
     q.sort = *text == "updated_at" ? SortKey::kUpdatedAt : SortKey::kCreatedAt;
   }
   THREADLOG_OPTIONAL_STRING(text, params, "cwd");
@@ -217,16 +239,15 @@ absl::StatusOr<ListParams> ParseList(const json& params) {
   if (text) {
     return absl::UnimplementedError("thread/list.searchTerm is not supported by threadlog yet");
   }
-  absl::StatusOr<std::optional<bool>> archived = OptionalBool(params, "archived", "archived");
+  absl::StatusOr<std::optional<bool>> archived = OptionalBool(params, "archived");
   if (!archived.ok()) return archived.status();
   q.archived = archived->value_or(false);
   q.limit = kDefaultListLimit;
-  if (auto it = params.find("limit"); it != params.end() && !it->is_null()) {
-    if (!it->is_number_unsigned()) return WrongType(*it, "u32", "limit");
-    q.limit = std::clamp<uint64_t>(it->get<uint64_t>(), 1, kMaxListLimit);
-  }
+  absl::StatusOr<std::optional<uint32_t>> limit = OptionalU32(params, "limit");
+  if (!limit.ok()) return limit.status();
+  if (*limit) q.limit = std::clamp<size_t>(**limit, 1, kMaxListLimit);
   absl::StatusOr<std::optional<std::vector<std::string>>> providers =
-      OptionalStringArray(params, "modelProviders", "modelProviders");
+      OptionalStringArray(params, "modelProviders");
   if (!providers.ok()) return providers.status();
   if (*providers) {
     q.model_providers = **providers;
@@ -234,13 +255,11 @@ absl::StatusOr<ListParams> ParseList(const json& params) {
     out.default_model_providers = true;
   }
   absl::StatusOr<std::optional<std::vector<std::string>>> kinds =
-      OptionalStringArray(params, "sourceKinds", "sourceKinds");
+      OptionalStringArray(params, "sourceKinds");
   if (!kinds.ok()) return kinds.status();
   if (*kinds) {
     for (size_t i = 0; i < (*kinds)->size(); ++i) {
-      if (absl::Status s =
-              CheckVariant((**kinds)[i], kSourceKinds, absl::StrCat("sourceKinds[", i, "]"));
-          !s.ok()) {
+      if (absl::Status s = CheckVariant((**kinds)[i], kSourceKinds); !s.ok()) {
         return s;
       }
     }
@@ -257,34 +276,34 @@ absl::StatusOr<LoadedListParams> ParseLoadedList(const json& params) {
   std::optional<std::string> cursor;
   THREADLOG_OPTIONAL_STRING(cursor, params, "cursor");
   out.cursor = cursor.value_or("");
-  if (auto it = params.find("limit"); it != params.end() && !it->is_null()) {
-    if (!it->is_number_unsigned() || it->get<uint64_t>() > UINT32_MAX) {
-      return WrongType(*it, "u32", "limit");
-    }
-    out.limit = it->get<uint32_t>();
-  }
+  absl::StatusOr<std::optional<uint32_t>> limit = OptionalU32(params, "limit");
+  if (!limit.ok()) return limit.status();
+  out.limit = *limit;
   return out;
 }
 
 absl::StatusOr<SetNameParams> ParseSetName(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadSetNameParams"); !s.ok()) return s;
+  if (auto it = params.find("name"); it != params.end() && !it->is_string()) {
+    return WrongType(*it, "a string");
+  }
   absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
-  absl::StatusOr<std::string> name = RequiredString(params, "name", "name");
+  absl::StatusOr<std::string> name = RequiredString(params, "name");
   if (!name.ok()) return name.status();
   return SetNameParams{*id, *std::move(name)};
 }
 
 absl::StatusOr<RollbackParams> ParseRollback(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadRollbackParams"); !s.ok()) return s;
+  if (params.contains("numTurns")) {
+    if (absl::Status s = RequiredU32(params, "numTurns").status(); !s.ok()) return s;
+  }
   absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
-  auto it = params.find("numTurns");
-  if (it == params.end()) return MissingField("numTurns");
-  if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > UINT32_MAX) {
-    return WrongType(*it, "u32", "numTurns");
-  }
-  return RollbackParams{*id, it->get<uint32_t>()};
+  absl::StatusOr<uint32_t> turns = RequiredU32(params, "numTurns");
+  if (!turns.ok()) return turns.status();
+  return RollbackParams{*id, *turns};
 }
 
 }  // namespace threadlog::api

@@ -21,8 +21,9 @@ using SessionOverrides = session::SettingsOverrides;
 
 struct StartParams {
   SessionOverrides session;
-  nlohmann::json dynamic_tools = nullptr;  // DynamicToolSpec[] as sent, or null
-  bool ephemeral = false;                  // kept in memory only, gone once unloaded
+  nlohmann::json config_overrides = nullptr;  // `config` as sent (an object), or null
+  nlohmann::json dynamic_tools = nullptr;     // DynamicToolSpec[] as sent, or null
+  bool ephemeral = false;                     // kept in memory only, gone once unloaded
 };
 
 // `path`/`history` (experimental) name a rollout file or history to resume or fork from;
@@ -31,12 +32,14 @@ struct StartParams {
 struct ResumeParams {
   absl::StatusOr<ThreadId> thread;
   SessionOverrides session;
+  nlohmann::json config_overrides = nullptr;
   std::string unsupported_field;  // "path" or "history" when given
 };
 
 struct ForkParams {
   absl::StatusOr<ThreadId> thread;
   SessionOverrides session;
+  nlohmann::json config_overrides = nullptr;
   std::string unsupported_field;  // "path" when given
   bool ephemeral = false;
 };

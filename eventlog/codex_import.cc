@@ -84,7 +84,7 @@ absl::Status ImportSessionIndex(RolloutStore& store, const std::string& path,
       name = StringMember(*json, "thread_name");
     }
     absl::StatusOr<ThreadId> id = ThreadId::Parse(id_text.value_or(""));
-    if (!id.ok() || !name) {
+    if (!id.ok() || id->IsNil() || !name) {
       ++stats->index_lines_skipped;
       if (on_problem) {
         on_problem({path, l.number,

@@ -43,7 +43,11 @@ absl::StatusOr<ThreadId> ThreadIdOfSessionMeta(std::string_view payload) {
   if (!id.ok() || !id->has_value() || !(*id)->is_string()) {
     return absl::InvalidArgumentError("session_meta has no string id");
   }
-  return ThreadId::Parse((*id)->get<std::string>());
+  absl::StatusOr<ThreadId> thread = ThreadId::Parse((*id)->get<std::string>());
+  if (thread.ok() && thread->IsNil()) {
+    return absl::InvalidArgumentError("session_meta id is the nil UUID");
+  }
+  return thread;
 }
 
 size_t CostOf(const NewEvent& e) {

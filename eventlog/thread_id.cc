@@ -1,9 +1,12 @@
 // ThreadId parsing, formatting and UUIDv7 generation.
 #include "eventlog/thread_id.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <span>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "eventlog/absl_compat.h"
@@ -18,33 +21,112 @@ int HexValue(char c) {
   return -1;
 }
 
-}  // namespace
+constexpr std::string_view kUrnPrefix = "urn:uuid:";
 
-absl::StatusOr<ThreadId> ThreadId::Parse(std::string_view text) {
-  if (text.empty()) return absl::InvalidArgumentError("thread id is empty");
-  constexpr size_t kCanonicalLength = 36;
-  auto invalid = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "thread id '", ToAbsl(text), "' is not a UUID (expected 8-4-4-4-12 hex digits)"));
-  };
-  if (text.size() != kCanonicalLength) return invalid();
-  std::array<uint8_t, kSize> bytes{};
+// Reads 32 hex digits from `text`, which has a hyphen exactly at each of `hyphens` and nowhere
+// else.
+bool ReadHex(std::string_view text, std::span<const size_t> hyphens,
+             std::array<uint8_t, ThreadId::kSize>* bytes) {
   size_t out = 0;
+  size_t next_hyphen = 0;
   for (size_t i = 0; i < text.size();) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return invalid();
+    if (next_hyphen < hyphens.size() && i == hyphens[next_hyphen]) {
+      if (text[i] != '-') return false;
+      ++next_hyphen;
       ++i;
       continue;
     }
+    if (i + 1 >= text.size() || out == ThreadId::kSize) return false;
     int hi = HexValue(text[i]);
     int lo = HexValue(text[i + 1]);
-    if (hi < 0 || lo < 0) return invalid();
-    bytes[out++] = static_cast<uint8_t>(hi << 4 | lo);
+    if (hi < 0 || lo < 0) return false;
+    (*bytes)[out++] = static_cast<uint8_t>(hi << 4 | lo);
     i += 2;
   }
-  ThreadId id(bytes);
-  if (id.IsNil()) return absl::InvalidArgumentError("thread id is the nil UUID");
-  return id;
+  return out == ThreadId::kSize;
+}
+
+// The length of the UTF-8 sequence starting with `lead` (1 for a stray continuation byte).
+size_t Utf8Length(unsigned char lead) {
+  if (lead >= 0xf0) return 4;
+  if (lead >= 0xe0) return 3;
+  if (lead >= 0xc0) return 2;
+  return 1;
+}
+
+// Why `input` is not a UUID, worded as the uuid crate words it (Codex shows that text): the
+// first character that cannot appear (1-based byte position), then the hyphen count, then the
+// first group of the wrong length. The crate measures the last group against the whole input,
+// braces or prefix included, and so do we.
+std::string Diagnose(std::string_view input) {
+  std::string_view body = input;
+  size_t offset = 0;
+  bool simple = true;
+  if (body.size() >= 2 && body.front() == '{' && body.back() == '}') {
+    body = body.substr(1, body.size() - 2);
+    offset = 1;
+    simple = false;
+  } else if (body.starts_with(kUrnPrefix)) {
+    body.remove_prefix(kUrnPrefix.size());
+    offset = kUrnPrefix.size();
+    simple = false;
+  }
+  size_t hyphens = 0;
+  std::array<size_t, 4> bounds{};
+  for (size_t i = 0; i < body.size();) {
+    const unsigned char c = static_cast<unsigned char>(body[i]);
+    if (c >= 0x80) {
+      const size_t n = std::min(Utf8Length(c), body.size() - i);
+      return absl::StrCat(
+          "invalid character: expected an optional prefix of `urn:uuid:` followed by "
+          "[0-9a-fA-F-], found `",
+          ToAbsl(body.substr(i, n)), "` at ", i + offset + 1);
+    }
+    if (c == '-') {
+      if (hyphens < bounds.size()) bounds[hyphens] = i;
+      ++hyphens;
+    } else if (HexValue(static_cast<char>(c)) < 0) {
+      return absl::StrCat(
+          "invalid character: expected an optional prefix of `urn:uuid:` followed by "
+          "[0-9a-fA-F-], found `",
+          ToAbsl(body.substr(i, 1)), "` at ", i + offset + 1);
+    }
+    ++i;
+  }
+  if (hyphens == 0 && simple) {
+    return absl::StrCat("invalid length: expected length 32 for simple format, found ",
+                        input.size());
+  }
+  if (hyphens != 4) return absl::StrCat("invalid group count: expected 5, found ", hyphens + 1);
+  static constexpr size_t kGroupStarts[] = {0, 9, 14, 19, 24};
+  static constexpr size_t kGroupLengths[] = {8, 4, 4, 4, 12};
+  for (size_t group = 0; group < 4; ++group) {
+    if (bounds[group] != kGroupStarts[group + 1] - 1) {
+      return absl::StrCat("invalid group length in group ", group, ": expected ",
+                          kGroupLengths[group], ", found ", bounds[group] - kGroupStarts[group]);
+    }
+  }
+  return absl::StrCat("invalid group length in group 4: expected 12, found ",
+                      input.size() - kGroupStarts[4]);
+}
+
+}  // namespace
+
+absl::StatusOr<ThreadId> ThreadId::Parse(std::string_view text) {
+  static constexpr size_t kHyphens[] = {8, 13, 18, 23};
+  std::array<uint8_t, kSize> bytes{};
+  bool parsed = false;
+  if (text.size() == 32) {
+    parsed = ReadHex(text, {}, &bytes);
+  } else if (text.size() == 36) {
+    parsed = ReadHex(text, kHyphens, &bytes);
+  } else if (text.size() == 38 && text.front() == '{' && text.back() == '}') {
+    parsed = ReadHex(text.substr(1, 36), kHyphens, &bytes);
+  } else if (text.size() == 45 && text.starts_with(kUrnPrefix)) {
+    parsed = ReadHex(text.substr(kUrnPrefix.size()), kHyphens, &bytes);
+  }
+  if (!parsed) return absl::InvalidArgumentError(Diagnose(text));
+  return ThreadId(bytes);
 }
 
 ThreadId ThreadId::FromBytes(std::string_view bytes) {

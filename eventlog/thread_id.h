@@ -20,8 +20,10 @@ class ThreadId {
   ThreadId() : bytes_{} {}
   explicit ThreadId(const std::array<uint8_t, kSize>& bytes) : bytes_(bytes) {}
 
-  // Parses the canonical 8-4-4-4-12 hex form (either case). Anything else, including the
-  // empty string and the nil UUID, is kInvalidArgument with the offending text in the message.
+  // Parses what Codex's UUID parser accepts: 8-4-4-4-12 hex (either case), the 32-digit simple
+  // form, `{...}` braces and the `urn:uuid:` prefix. Anything else is kInvalidArgument with that
+  // parser's wording ("invalid length: expected length 32 for simple format, found 3"). The nil
+  // UUID parses (Codex answers "not found" for it); the store never holds a thread under it.
   static absl::StatusOr<ThreadId> Parse(std::string_view text);
   // Reads the 16-byte binary form; requires bytes.size() >= kSize.
   static ThreadId FromBytes(std::string_view bytes);

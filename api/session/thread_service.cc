@@ -151,7 +151,8 @@ absl::StatusOr<OpenedThread> ThreadService::Start(const StartRequest& request, C
   meta.created_ms = NowMs();
   meta.cwd = request.settings.cwd.value_or("/");
   meta.originator = request.originator;
-  meta.model_provider = request.settings.model_provider.value_or(defaults_.model_provider);
+  meta.model_provider = request.settings.model_provider.value_or(
+      request.settings.configured.value_or(defaults_).model_provider);
   meta.base_instructions = request.settings.base_instructions;
   meta.dynamic_tools = request.dynamic_tools;
   json configured = json::object();
@@ -463,18 +464,22 @@ ThreadSettings ThreadService::ResolveSettings(const SettingsOverrides& overrides
                                               const json& last_turn_context) const {
   // Codex's rules: approvals, reviewer and sandbox come from the request, else the
   // configuration (never from what the thread ran with before); the model and effort from the
-  // request, else the resumed thread's last turn, else the configuration.
+  // request, else the resumed thread's last turn, else the configuration. The configuration is
+  // the request's `config` laid over the server's.
+  const SettingsDefaults& configured = overrides.configured ? *overrides.configured : defaults_;
   ThreadSettings s;
   s.model =
-      overrides.model.value_or(StringAt(last_turn_context, "model").value_or(defaults_.model));
+      overrides.model.value_or(StringAt(last_turn_context, "model").value_or(configured.model));
   s.model_provider = overrides.model_provider.value_or(
-      summary.model_provider.empty() ? defaults_.model_provider : summary.model_provider);
+      summary.model_provider.empty() ? configured.model_provider : summary.model_provider);
   s.service_tier = overrides.service_tier;
   s.cwd = overrides.cwd.value_or(summary.cwd);
-  s.approval_policy = overrides.approval_policy.value_or(defaults_.approval_policy);
-  s.approvals_reviewer = overrides.approvals_reviewer.value_or(defaults_.approvals_reviewer);
-  s.sandbox_mode = overrides.sandbox_mode.value_or(defaults_.sandbox_mode);
-  if (!overrides.model) s.reasoning_effort = StringAt(last_turn_context, "effort");
+  s.approval_policy = overrides.approval_policy.value_or(configured.approval_policy);
+  s.approvals_reviewer = overrides.approvals_reviewer.value_or(configured.approvals_reviewer);
+  s.sandbox_mode = overrides.sandbox_mode.value_or(configured.sandbox_mode);
+  std::optional<std::string> last_effort =
+      overrides.model ? std::nullopt : StringAt(last_turn_context, "effort");
+  s.reasoning_effort = last_effort ? last_effort : configured.reasoning_effort;
   return s;
 }
 

@@ -37,6 +37,17 @@ struct ThreadSettings {
   std::optional<std::string> reasoning_effort;
 };
 
+// The configured settings (config.toml, else Codex's defaults): what a thread runs with where
+// neither the request nor the thread itself says otherwise.
+struct SettingsDefaults {
+  std::string model = "gpt-5.3-codex";
+  std::string model_provider = "openai";
+  nlohmann::json approval_policy = "on-request";
+  std::string approvals_reviewer = "user";
+  std::string sandbox_mode = "read-only";
+  std::optional<std::string> reasoning_effort;  // model_reasoning_effort; none: the model's own
+};
+
 // What a client asked for (each unset when absent): start, resume and fork take these.
 struct SettingsOverrides {
   std::optional<std::string> model;
@@ -48,16 +59,8 @@ struct SettingsOverrides {
   std::optional<std::string> sandbox_mode;
   std::optional<std::string> base_instructions;
   bool persist_extended = false;  // persistExtendedHistory: keep the thread's history in full
-};
-
-// The configured settings (config.toml, else Codex's defaults): what a thread runs with where
-// neither the request nor the thread itself says otherwise.
-struct SettingsDefaults {
-  std::string model = "gpt-5.3-codex";
-  std::string model_provider = "openai";
-  nlohmann::json approval_policy = "on-request";
-  std::string approvals_reviewer = "user";
-  std::string sandbox_mode = "read-only";
+  // The configuration as this request's `config` overrides leave it; unset: the service's.
+  std::optional<SettingsDefaults> configured;
 };
 
 struct StartRequest {

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "tests/testutil/scratch_dir.h"
 
@@ -44,8 +46,10 @@ model_provider = "mock"
 approval_policy = "never"
 sandbox_mode = "danger-full-access"
 [model_providers.mock]
+name = "mock"
 base_url = "http://127.0.0.1:1/v1"
 [model_providers.needs]
+name = "needs"
 requires_openai_auth = true
 )");
   EXPECT_FALSE(config.warning());
@@ -176,6 +180,89 @@ TEST(CodexConfigTest, ABrokenSystemLayerIsLeftOutWithAWarning) {
   EXPECT_EQ(config.defaults().approval_policy, "never");   // the user layer still applies
   WriteFileOrDie(dir.Sub("system.toml"), "model = [\n");
   EXPECT_TRUE(CodexConfig::Load({dir.path(), dir.Sub("system.toml")}).warning());
+}
+
+// Codex 0.117.0 checks a provider entry for its name (the answers below are its own).
+TEST(CodexConfigTest, AProviderWithoutANameIsAnInvalidConfiguration) {
+  CodexConfig config = CodexConfig::FromText(
+      kPath, "model_provider = \"foo\"\n[model_providers.foo]\nbase_url = \"x\"\n");
+  ASSERT_TRUE(config.warning());
+  EXPECT_EQ(config.warning()->details, "/h/config.toml:2:1: missing field `name`");
+  EXPECT_EQ(config.ReadResponse(false).status().message(),
+            "invalid configuration: missing field `name`\nin `model_providers.foo`\n");
+  EXPECT_EQ(config.defaults().model_provider, "openai");
+}
+
+TEST(CodexConfigTest, RequestOverridesLaidOverTheConfiguration) {
+  CodexConfig config = CodexConfig::FromText(kPath, "model = \"m\"\n");
+  const SessionDefaults base = config.defaults();
+  absl::StatusOr<SessionDefaults> none = config.ApplyRequestOverrides(nullptr, base);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->model, "m");
+  absl::StatusOr<SessionDefaults> applied =
+      config.ApplyRequestOverrides({{"model", "o3"},
+                                    {"approval_policy", "never"},
+                                    {"sandbox_mode", "workspace-write"},
+                                    {"approvals_reviewer", "guardian_subagent"},
+                                    {"model_reasoning_effort", "high"},
+                                    {"model_providers.foo.name", "Foo"},
+                                    {"model_provider", "foo"},
+                                    {"unknown.key", 5}},
+                                   base);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->model, "o3");
+  EXPECT_EQ(applied->approval_policy, "never");
+  EXPECT_EQ(applied->sandbox_mode, "workspace-write");
+  EXPECT_EQ(applied->approvals_reviewer, "guardian_subagent");
+  EXPECT_EQ(applied->reasoning_effort, "high");
+  EXPECT_EQ(applied->model_provider, "foo");
+  EXPECT_EQ(config.ApplyRequestOverrides({{"model_provider", "ollama"}}, base)->model_provider,
+            "ollama");
+  const std::pair<json, std::string> refused[] = {
+      {{{"model", 5}},
+       "failed to load configuration: invalid type: integer `5`, expected a string\nin `model`\n"},
+      {{{"model_reasoning_effort", "zzz"}},
+       "failed to load configuration: unknown variant `zzz`, expected one of `none`, `minimal`, "
+       "`low`, `medium`, `high`, `xhigh`\nin `model_reasoning_effort`\n"},
+      {{{"model_provider", "zz"}}, "failed to load configuration: Model provider `zz` not found"},
+      {{{"model_providers.foo.base_url", "x"}},
+       "failed to load configuration: missing field `name`\nin `model_providers.foo`\n"},
+  };
+  for (const auto& [overrides, message] : refused) {
+    absl::StatusOr<SessionDefaults> result = config.ApplyRequestOverrides(overrides, base);
+    ASSERT_FALSE(result.ok()) << overrides;
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(result.status().message(), message) << overrides;
+  }
+}
+
+TEST(CodexConfigTest, AnUnusableConfigurationRefusesNewSessionsUnlessTheRequestFixesIt) {
+  CodexConfig typed = CodexConfig::FromText(kPath, "model = 5\n");
+  absl::StatusOr<SessionDefaults> refused = typed.ApplyRequestOverrides(nullptr, typed.defaults());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            "failed to load configuration: /h/config.toml:1:9: invalid type: integer `5`, expected "
+            "a string");
+  // Codex takes a request that sets the key at fault.
+  absl::StatusOr<SessionDefaults> fixed =
+      typed.ApplyRequestOverrides({{"model", "x"}}, typed.defaults());
+  ASSERT_TRUE(fixed.ok()) << fixed.status();
+  EXPECT_EQ(fixed->model, "x");
+  EXPECT_FALSE(typed.ApplyRequestOverrides({{"approval_policy", "never"}}, typed.defaults()).ok());
+
+  CodexConfig unknown = CodexConfig::FromText(kPath, "model_provider = \"zz\"\n");
+  EXPECT_EQ(unknown.ApplyRequestOverrides(nullptr, unknown.defaults()).status().message(),
+            "failed to load configuration: Model provider `zz` not found");
+  EXPECT_TRUE(
+      unknown.ApplyRequestOverrides({{"model_provider", "openai"}}, unknown.defaults()).ok());
+
+  CodexConfig syntax = CodexConfig::FromText(kPath, "this is not toml\n");
+  absl::StatusOr<SessionDefaults> broken =
+      syntax.ApplyRequestOverrides({{"model", "x"}}, syntax.defaults());
+  ASSERT_FALSE(broken.ok());
+  EXPECT_TRUE(absl::StartsWith(broken.status().message(),
+                               "failed to load configuration: /h/config.toml:1:"))
+      << broken.status();
 }
 
 }  // namespace

@@ -268,9 +268,10 @@ class CodexHomeTest(ThreadCase):
                          "mock")
         self.assertEqual(s.ok("thread/list", {"modelProviders": ["openai"]})[0]["data"], [])
 
-    def test_a_broken_config_toml_is_reported_and_the_defaults_used(self):
+    def test_a_broken_config_toml_is_reported_and_refuses_new_sessions(self):
         # Codex 0.117.0: "Invalid configuration; using defaults." as a configWarning after the
-        # initialize answer; the server keeps serving (a dead server helps nobody).
+        # initialize answer; the server keeps serving (a dead server helps nobody), but
+        # thread/start, resume and fork answer "failed to load configuration: <where>: <what>".
         codex_home = os.path.join(self.root, "broken")
         os.makedirs(codex_home)
         with open(os.path.join(codex_home, "config.toml"), "w") as f:
@@ -284,10 +285,41 @@ class CodexHomeTest(ThreadCase):
         self.assertTrue(warning["params"]["details"].startswith(
             os.path.join(codex_home, "config.toml") + ":1:"))
         s.client.send({"method": "initialized"})
-        started = s.ok("thread/start", {})[0]
-        self.assertEqual((started["modelProvider"], started["model"]), ("openai", "gpt-5.3-codex"))
+        code, message = err(s.call("thread/start", {})[0])
+        self.assertEqual(code, -32600)
+        self.assertEqual(message, "failed to load configuration: " + warning["params"]["details"])
+        self.assertEqual(err(s.call("thread/resume", {"threadId": UNKNOWN})[0])[1],
+                         f"no rollout found for thread id {UNKNOWN}")
+        self.assertIn("data", s.ok("thread/list", {})[0])
         self.assertTrue(any(os.path.join(codex_home, "config.toml") in line
                             for line in s.client.stderr))
+
+    def test_config_overrides_of_a_request(self):
+        # What Codex 0.117.0 answered for the same `config` params.
+        s = self.serve().init()
+        started = s.ok("thread/start", {"config": {"model": "o3", "approval_policy": "never",
+                                                   "model_reasoning_effort": "high"}})[0]
+        self.assertEqual((started["model"], started["approvalPolicy"], started["reasoningEffort"]),
+                         ("o3", "never", "high"))
+        # The typed params win over `config`.
+        started = s.ok("thread/start", {"config": {"model": "o3"}, "model": "o4"})[0]
+        self.assertEqual(started["model"], "o4")
+        started = s.ok("thread/start", {"config": {
+            "model_providers": {"foo": {"name": "Foo", "base_url": "http://x"}},
+            "model_provider": "foo"}})[0]
+        self.assertEqual(started["modelProvider"], "foo")
+        cases = [
+            ({"model": 5}, "failed to load configuration: invalid type: integer `5`, expected a "
+             "string\nin `model`\n"),
+            ({"approval_policy": "zz"}, "failed to load configuration: unknown variant `zz`, "
+             "expected one of `untrusted`, `on-failure`, `on-request`, `granular`, `never`\n"
+             "in `approval_policy`\n"),
+            ({"model_provider": "zz"}, "failed to load configuration: Model provider `zz` not found"),
+            ({"model_providers.foo.base_url": "http://x", "model_provider": "foo"},
+             "failed to load configuration: missing field `name`\nin `model_providers.foo`\n"),
+        ]
+        for config, message in cases:
+            self.assertEqual(err(s.call("thread/start", {"config": config})[0]), (-32600, message))
 
     def test_list_reports_the_live_status_of_loaded_threads(self):
         s = self.adopt_fixture()
@@ -489,7 +521,8 @@ class ErrorTest(ThreadCase):
             ("thread/name/set", {"threadId": tid, "name": ""}, "thread name must not be empty"),
             ("thread/name/set", {"threadId": tid}, "Invalid request: missing field `name`"),
             ("thread/rollback", {"threadId": tid, "numTurns": 0}, "numTurns must be >= 1"),
-            ("thread/rollback", {"threadId": tid, "numTurns": -1}, "Invalid request: invalid type"),
+            ("thread/rollback", {"threadId": tid, "numTurns": -1},
+             "Invalid request: invalid value: integer `-1`, expected u32"),
             ("thread/rollback", {"threadId": UNKNOWN, "numTurns": 1},
              f"thread not found: {UNKNOWN}"),
             ("thread/list", {"sortKey": "bogus"},
@@ -500,6 +533,35 @@ class ErrorTest(ThreadCase):
             ("thread/start", {"sandbox": "bogus"}, "Invalid request: unknown variant `bogus`"),
             ("thread/start", {"cwd": 5}, "Invalid request: invalid type: integer `5`"),
             ("thread/resume", {"threadId": tid, "path": "/x.jsonl"}, "thread/resume.path"),
+            # Codex 0.117.0's answers to the same params, word for word.
+            ("thread/read", {"threadId": "bad"},
+             "invalid thread id: invalid length: expected length 32 for simple format, found 3"),
+            ("thread/read", {"threadId": tid[:-1] + "x"},
+             "invalid thread id: invalid character: expected an optional prefix of `urn:uuid:` "
+             "followed by [0-9a-fA-F-], found `x` at 36"),
+            ("thread/read", {"includeTurns": "x"},  # a type error comes before a missing field
+             'Invalid request: invalid type: string "x", expected a boolean'),
+            ("thread/read", {"threadId": "00000000-0000-0000-0000-000000000000"},
+             "thread not loaded: 00000000-0000-0000-0000-000000000000"),
+            ("thread/list", {"limit": 4294967296},
+             "Invalid request: invalid value: integer `4294967296`, expected u32"),
+            ("thread/start", {"personality": "grumpy"},
+             "Invalid request: unknown variant `grumpy`, expected one of `none`, `friendly`, "
+             "`pragmatic`"),
+            ("thread/start", {"config": 5}, "Invalid request: invalid type: integer `5`, expected a map"),
+            ("thread/start", {"developerInstructions": 5},
+             "Invalid request: invalid type: integer `5`, expected a string"),
+            ("thread/start", {"approvalPolicy": {}},
+             "Invalid request: invalid value: map, expected map with a single key"),
+            ("thread/start", {"dynamicTools": [{"name": "a", "description": "d",
+                                                "inputSchema": {"type": "foo"}}]},
+             "dynamic tool input schema is not supported for a: unknown variant `foo`, expected "
+             "one of `boolean`, `string`, `integer`, `number`, `array`, `object`"),
+            ("thread/start", {"dynamicTools": [{"name": "mcp", "description": "d",
+                                                "inputSchema": {}}]},
+             "dynamic tool name is reserved: mcp"),
+            ("thread/resume", {"threadId": "bad", "personality": 5},
+             "Invalid request: invalid type: integer `5`, expected string or map"),
         ]
         for method, params, message in cases:
             code, text = err(s.call(method, params)[0])
@@ -507,6 +569,9 @@ class ErrorTest(ThreadCase):
             self.assertTrue(text.startswith(message), (method, params, text))
         # The connection stays usable.
         self.assertEqual(s.ok("thread/read", {"threadId": tid})[0]["thread"]["id"], tid)
+        # Every form of the id Codex's parser takes names the same thread.
+        for form in [tid.replace("-", ""), "{" + tid + "}", "urn:uuid:" + tid, tid.upper()]:
+            self.assertEqual(s.ok("thread/read", {"threadId": form})[0]["thread"]["id"], tid, form)
 
     def test_experimental_fields_gated(self):
         s = self.serve().init(INIT)

@@ -235,8 +235,12 @@ class DeepJsonOverStdioTest(HostileCase):
         c.send_raw('{"id":2,"method":"thread/start","params":{"dynamicTools":[{"name":"t",'
                    '"description":"d","inputSchema":' + schema + "}]}}")
         self.assertEqual(c.recv()["error"]["message"], "Invalid request: " + TOO_DEEP)
-        # One within the limit is taken, and the thread works.
-        ok = {"name": "t", "description": "d", "inputSchema": json.loads(nested(100))}
+        # One within the limit is taken, and the thread works: objects nested in `properties`,
+        # two JSON levels each.
+        schema = {"type": "string"}
+        for _ in range(55):
+            schema = {"type": "object", "properties": {"a": schema}}
+        ok = {"name": "t", "description": "d", "inputSchema": schema}
         thread = call_ok(c, 3, "thread/start", {"dynamicTools": [ok]})["thread"]
         self.assertEqual(call_ok(c, 4, "thread/read", {"threadId": thread["id"]})["thread"]["id"],
                          thread["id"])
