@@ -178,11 +178,19 @@ SCENARIOS = {
     "builtin_ollama": dict(steps=[OK], provider_id="ollama", env={"CODEX_OSS_BASE_URL": "{mock}"}),
     "builtin_lmstudio": dict(steps=[OK], provider_id="lmstudio",
                              env={"CODEX_OSS_BASE_URL": "{mock}"}),
+    "builtin_oss": dict(steps=[OK], provider_id="oss", env={"CODEX_OSS_BASE_URL": "{mock}"}),
+    "no_env_key_with_login": dict(steps=[OK], provider={"env_key": None},
+                                  auth_json={"OPENAI_API_KEY": "sk-probe-from-auth-json"}),
+    "env_key_and_login": dict(steps=[OK], provider={"requires_openai_auth": True},
+                              auth_json={"OPENAI_API_KEY": "sk-probe-from-auth-json"}),
+    "bearer_token_config": dict(steps=[OK], provider={"env_key": None,
+                                                      "experimental_bearer_token": "tok-probe"}),
     # --- configuration errors -----------------------------------------------------------------
     "unknown_provider": dict(steps=[OK], provider_id="nope"),
     "wire_api_chat": dict(steps=[OK], provider={"wire_api": "chat"}),
     "builtin_provider_override": dict(steps=[OK], provider_id="openai", top="",
                                       extra_provider_table="openai"),
+    "builtin_provider_override_ollama": dict(steps=[OK], extra_provider_table="ollama"),
     # --- HTTP errors --------------------------------------------------------------------------
     "defaults_http_500": dict(steps=[http(500)] * 40,
                               provider={"request_max_retries": None, "stream_max_retries": None},
@@ -434,9 +442,14 @@ def run(codex, name, spec, certs):
     if spec.get("auth_json"):
         with open(os.path.join(home, "auth.json"), "w") as f:
             json.dump(spec["auth_json"], f)
-    # (codex_driver.AppServer sets MOCK_API_KEY=x itself.)
-    env = {"SSL_CERT_FILE": None, "SSL_CERT_DIR": None,
-           "CODEX_CA_CERTIFICATE": None}
+    # (codex_driver.AppServer sets MOCK_API_KEY=x itself.) Anything Codex would fetch from the
+    # network (it syncs plugins when a broken config.toml leaves the defaults in force) goes to
+    # a dead loopback proxy instead; the mock itself is reached directly.
+    dead = "http://127.0.0.1:9"
+    env = {"SSL_CERT_FILE": None, "SSL_CERT_DIR": None, "CODEX_CA_CERTIFICATE": None,
+           "HTTPS_PROXY": dead, "HTTP_PROXY": dead, "ALL_PROXY": dead, "https_proxy": dead,
+           "http_proxy": dead, "all_proxy": dead, "NO_PROXY": "127.0.0.1,localhost",
+           "no_proxy": "127.0.0.1,localhost"}
     if tls in ("trusted", "wrong_host"):
         env["SSL_CERT_FILE"] = certs["ca"]
     env.update({k: (v.replace("{mock}", mock.base_url) if isinstance(v, str) else v)
@@ -455,7 +468,7 @@ def run(codex, name, spec, certs):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    record = {"config": open(os.path.join(home, "config.toml")).read()}
+    record = {"spec": spec, "config": open(os.path.join(home, "config.toml")).read()}
     try:
         server.initialize()
         start = server.request("thread/start", {"cwd": cwd})
@@ -542,7 +555,8 @@ def finish(record, mock, root, server):
         headers.pop("content-length", None)
         body = r.get("body") or {}
         entry = {"at_ms": round((r["time"] - t0) * 1000) if t0 else None,
-                 "path": r["path"], "query": r["query"], "tls": r.get("tls", False)}
+                 "path": r["path"], "query": r["query"], "tls": r.get("tls", False),
+                 "input_items": len(body.get("input", []))}
         if first_headers is None:
             first_headers = headers
             entry.update(headers=dict(sorted(headers.items())), body_keys=sorted(body),

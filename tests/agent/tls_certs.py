@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Throwaway TLS material for tests, made with the `openssl` command-line tool: a CA, a server
 certificate it signed (for 127.0.0.1 and localhost), one it signed for another host name only
-(wrong-host.test), and a self-signed certificate that no test trusts. Python 3 standard library only.
+(wrong-host.test), and a self-signed certificate that no test trusts. Python 3 standard library
+only.
 
     make_certs(dir) -> {"ca": ca.pem, "cert": server.pem, "key": server.key,
                         "untrusted_cert": self.pem, "untrusted_key": self.key,
@@ -14,6 +15,9 @@ import subprocess
 import sys
 
 
+NEW_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]  # quick to make
+
+
 def _openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.PIPE)
@@ -24,10 +28,10 @@ def make_certs(directory, names=("127.0.0.1", "localhost")):
     san = ",".join(("IP:" if n.replace(".", "").isdigit() else "DNS:") + n for n in names)
     with open(os.path.join(directory, "server.ext"), "w") as f:
         f.write(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n"
-                "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+                "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n")
+    _openssl("req", "-x509", *NEW_KEY, "-nodes", "-keyout", "ca.key", "-out",
              "ca.pem", "-days", "2", "-subj", "/CN=threadlog test CA", cwd=directory)
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+    _openssl("req", *NEW_KEY, "-nodes", "-keyout", "server.key", "-out",
              "server.csr", "-subj", "/CN=127.0.0.1", cwd=directory)
     _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
              "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext",
@@ -35,12 +39,12 @@ def make_certs(directory, names=("127.0.0.1", "localhost")):
     with open(os.path.join(directory, "other.ext"), "w") as f:
         f.write("subjectAltName=DNS:wrong-host.test\nbasicConstraints=CA:FALSE\n"
                 "extendedKeyUsage=serverAuth\n")
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "other.key", "-out",
+    _openssl("req", *NEW_KEY, "-nodes", "-keyout", "other.key", "-out",
              "other.csr", "-subj", "/CN=wrong-host.test", cwd=directory)
     _openssl("x509", "-req", "-in", "other.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
              "-CAcreateserial", "-out", "other.pem", "-days", "2", "-extfile", "other.ext",
              cwd=directory)
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out",
+    _openssl("req", "-x509", *NEW_KEY, "-nodes", "-keyout", "self.key", "-out",
              "self.pem", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
              f"subjectAltName={san}", cwd=directory)
     p = lambda name: os.path.join(directory, name)  # noqa: E731

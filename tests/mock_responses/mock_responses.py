@@ -476,7 +476,9 @@ def _make_handler(mock):
             if path == "/_mock/state":
                 mock._log(entry)
                 return self._send_json(200, {"requests": len(mock.requests),
-                                             "violations": mock.violations})
+                                             "violations": mock.violations,
+                                             "hangups": [h[1] for h in mock.hangups],
+                                             "stalled": len(mock._stalled)})
             mock._log(entry)
             if path == "/v1/models":
                 # The real API lists models here; Codex's own catalog does not depend on it.
@@ -646,6 +648,8 @@ def main():
     ap.add_argument("--default-text", help="the answer once the script is exhausted")
     ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
     ap.add_argument("--tls-key", help="the certificate's PEM private key")
+    ap.add_argument("--show-authorization", action="store_true",
+                    help="log the Authorization header as sent instead of <redacted>")
     args = ap.parse_args()
     context = None
     if args.tls_cert:
@@ -654,7 +658,8 @@ def main():
     steps, default_text = (load_script(args.script) if args.script else ([], None))
     mock = MockResponses(steps, log_path=args.log,
                          default_text=args.default_text or default_text or "Done.",
-                         port=args.port, ssl_context=context)
+                         port=args.port, ssl_context=context,
+                         redact_authorization=not args.show_authorization)
     print(f"listening on {mock.scheme}://127.0.0.1:{mock.port}", flush=True)
     try:
         mock._httpd.serve_forever()
