@@ -172,7 +172,9 @@ absl::StatusOr<std::unique_ptr<HttpStream>> HttpStream::Open(const HttpRequest& 
                                 });
     impl.ioc.restart();
     impl.ioc.run();
-    if (timed_out) return impl.Fail(beast::error::timeout, {}, "resolving");
+    if (timed_out) {
+      return impl.Fail(beast::error::timeout, absl::StatusCode::kDeadlineExceeded, "resolving");
+    }
     if (result) return impl.Fail(result, absl::StatusCode::kUnavailable, "resolving");
   }
 

@@ -167,6 +167,41 @@ bool IsInvalidImage(absl::string_view body, const json& parsed) {
          absl::EndsWith(StringAt(error, "param").value_or(""), ".image_url");
 }
 
+// `text` with every byte that does not belong to a well-formed UTF-8 sequence replaced by
+// U+FFFD, as Codex's HTTP library reads a body as text (and as JSON output needs).
+std::string ValidUtf8(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = text[i];
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (ok && len > 1) {
+      // No overlong forms, no surrogates, nothing above U+10FFFF.
+      uint32_t cp = c & (0xFF >> (len + 1));
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (text[i + k] & 0x3F);
+      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (ok) {
+      out.append(text.data() + i, len);
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -259,7 +294,8 @@ std::string CanonicalReason(int status) {
 
 ModelError ClassifyHttpError(int status, const std::vector<HttpHeader>& headers,
                              std::string_view std_body, std::string_view std_url) {
-  const absl::string_view body = ToAbsl(std_body);
+  const std::string body_text = ValidUtf8(ToAbsl(std_body));
+  const absl::string_view body = body_text;
   const absl::string_view url = ToAbsl(std_url);
   const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   const json error = parsed.is_object() ? parsed.value("error", json()) : json();

@@ -62,7 +62,8 @@ struct ModelError {
 
 // --- classification: how Codex 0.117.0 words and treats each case -----------------------------
 
-// A response whose status is not 2xx: `body` (possibly truncated), its headers, the URL asked.
+// A response whose status is not 2xx: `body` (possibly truncated; bytes that are not UTF-8
+// become U+FFFD in the message), its headers, the URL asked.
 //   400                → the body text verbatim, other, not retried; an invalid-image body
 //                        → "Invalid image in your last message. ...", badRequest
 //   429                → "exceeded retry limit, last status: 429 Too Many Requests[, request

@@ -290,7 +290,7 @@ ProviderCatalog ProviderCatalog::BuiltIn(const EnvLookup& env,
 
 absl::StatusOr<ProviderCatalog> ProviderCatalog::FromConfig(std::string_view config_text,
                                                             std::string_view config_path,
-                                                            const EnvLookup& env) {
+                                                            const EnvLookup& env) try {
   const Problems problems(ToAbsl(config_path));
   toml::table root;
   try {
@@ -364,6 +364,8 @@ absl::StatusOr<ProviderCatalog> ProviderCatalog::FromConfig(std::string_view con
   }
   if (absl::Status s = catalog.Find(selection.provider_id).status(); !s.ok()) return s;
   return catalog;
+} catch (const std::exception& e) {  // toml++'s parse errors are caught above; this is the rest
+  return absl::InternalError(absl::StrCat("reading ", ToAbsl(config_path), ": ", e.what()));
 }
 
 absl::StatusOr<ProviderCatalog> ProviderCatalog::Load(const std::string& codex_home,

@@ -91,6 +91,16 @@ TEST(ClassifyHttpErrorTest, UsageLimits) {
             "https://chatgpt.com/explore/plus.");
 }
 
+TEST(ClassifyHttpErrorTest, BodiesThatAreNotUtf8BecomeText) {
+  // The message must survive being written as JSON: bad bytes become U+FFFD, good ones stay.
+  ModelError e =
+      ClassifyHttpError(400, {}, "caf\xC3\xA9 \xFF\xC3 \xED\xA0\x80 \xF0\x9F\x98\x80", kUrl);
+  EXPECT_EQ(e.message,
+            "caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
+            "\xF0\x9F\x98\x80");
+  EXPECT_NO_THROW(e.TurnErrorJson().dump());
+}
+
 TEST(ClassifyHttpErrorTest, BadRequestAndOverload) {
   const std::string body = Body("Invalid 'input[2].content': bad value.", "invalid_value");
   ModelError e = ClassifyHttpError(400, {}, body, kUrl);
