@@ -10,6 +10,7 @@ import argparse
 import json
 import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -119,7 +120,8 @@ DEFAULT_USAGE = {"input_tokens": 100, "input_tokens_details": {"cached_tokens": 
 
 STEP_KEYS = {"text", "reasoning", "function_call", "custom_tool_call", "apply_patch",
              "local_shell_call", "raw_item", "items", "raw", "failed", "http_error", "cut",
-             "stall", "after_release", "usage", "response_id", "delay_ms", "match"}
+             "stall", "after_release", "usage", "response_id", "delay_ms", "match",
+             "raw_sse", "split", "hold_open", "headers", "no_chunking"}
 
 
 class Step:
@@ -145,7 +147,25 @@ class Step:
             self.http_error = {"status": self.http_error}
         self.stall = bool(spec.get("stall"))
         self.cut = bool(spec.get("cut"))
+        self.hold_open = bool(spec.get("hold_open"))
+        self.split = int(spec.get("split", 0))
+        if self.split < 0:
+            raise ScriptError(f"step {index}: split must be a byte count")
+        self.no_chunking = bool(spec.get("no_chunking"))
+        self.headers = spec.get("headers", {})
+        if not isinstance(self.headers, dict):
+            raise ScriptError(f"step {index}: headers must be an object")
+        self.raw_sse = spec.get("raw_sse")
+        if isinstance(self.raw_sse, str):
+            self.raw_sse = [self.raw_sse]
+        if self.raw_sse is not None and not (
+                isinstance(self.raw_sse, list) and all(isinstance(x, str) for x in self.raw_sse)):
+            raise ScriptError(f"step {index}: raw_sse must be a string or a list of strings")
         self.release = threading.Event()
+        self.after_release = None
+        if self.raw_sse is not None:
+            self.events = []
+            return
         if "raw" in spec:
             if not isinstance(spec["raw"], list):
                 raise ScriptError(f"step {index}: raw must be a list of events")
@@ -240,7 +260,8 @@ class MockResponses:
     steps: list of script entries (see README.md); default_text: the answer once they run out.
     """
 
-    def __init__(self, steps=(), log_path=None, default_text="Done.", host="127.0.0.1", port=0):
+    def __init__(self, steps=(), log_path=None, default_text="Done.", host="127.0.0.1", port=0,
+                 ssl_context=None, redact_authorization=True):
         self._lock = threading.Lock()
         self._steps = [_script_entry(s, i) for i, s in enumerate(steps)]
         self._used = [False] * len(self._steps)
@@ -250,10 +271,13 @@ class MockResponses:
         self.requests = []      # every logged request (dicts, as written to the log)
         self.violations = []    # (request number, problem)
         self._stalled = []      # steps currently stalling
+        self.hangups = []       # (time, step index): a client closed a held stream
+        self.redact_authorization = redact_authorization
         self._arrived = threading.Condition(self._lock)
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._httpd = _Server((host, port), _make_handler(self), ssl_context)
         self._httpd.daemon_threads = True
         self._thread = None
+        self.scheme = "https" if ssl_context is not None else "http"
 
     # --- control -------------------------------------------------------------------------
     @property
@@ -262,7 +286,7 @@ class MockResponses:
 
     @property
     def base_url(self):
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.scheme}://127.0.0.1:{self.port}/v1"
 
     def start(self):
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -311,8 +335,20 @@ class MockResponses:
                     raise TimeoutError("no stream stalled")
                 self._arrived.wait(left)
 
+    def wait_hangup(self, count=1, timeout=30):
+        """Blocks until `count` held streams (stall, hold_open) saw their client hang up;
+        returns the (time, step index) pairs."""
+        deadline = time.time() + timeout
+        with self._arrived:
+            while len(self.hangups) < count:
+                left = deadline - time.time()
+                if left <= 0:
+                    raise TimeoutError(f"{len(self.hangups)} of {count} hang-ups")
+                self._arrived.wait(left)
+            return list(self.hangups)
+
     def responses_requests(self):
-        return [r for r in self.requests if r["path"] == "/v1/responses"]
+        return [r for r in self.requests if r["path"].endswith("/responses")]
 
     # --- used by the handler ---------------------------------------------------------------
     def _take_step(self, body, raw):
@@ -339,6 +375,11 @@ class MockResponses:
             n = len(self._steps) + self._answered
         return Step({"text": self.default_text}, n)
 
+    def _hung_up(self, step):
+        with self._arrived:
+            self.hangups.append((time.time(), step.index))
+            self._arrived.notify_all()
+
     def _stalling(self, step, on):
         with self._arrived:
             if on:
@@ -357,6 +398,26 @@ class MockResponses:
                 with open(self.log_path, "a") as f:
                     f.write(json.dumps(entry, ensure_ascii=False) + "\n")
             self._arrived.notify_all()
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, or HTTPS when given an ssl.SSLContext: the handshake runs in the
+    request's own thread, so a client that fails it (an untrusted certificate) harms nothing."""
+
+    def __init__(self, address, handler, ssl_context):
+        self.ssl_context = ssl_context
+        super().__init__(address, handler)
+
+    def finish_request(self, request, client_address):
+        if self.ssl_context is not None:
+            try:
+                request.settimeout(10)
+                request = self.ssl_context.wrap_socket(request, server_side=True)
+                request.settimeout(None)
+            except (ssl.SSLError, OSError):
+                return
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.RequestHandlerClass(request, client_address, self)
 
 
 def _make_handler(mock):
@@ -386,7 +447,8 @@ def _make_handler(mock):
                 return b""
 
         def _entry(self, raw):
-            headers = {k: ("<redacted>" if k.lower() == "authorization" else v)
+            headers = {k: ("<redacted>" if k.lower() == "authorization" and
+                           mock.redact_authorization else v)
                        for k, v in self.headers.items()}
             entry = {"time": time.time(), "method": self.command, "path": self.path.split("?")[0],
                      "query": self.path.partition("?")[2], "headers": headers}
@@ -414,7 +476,9 @@ def _make_handler(mock):
             if path == "/_mock/state":
                 mock._log(entry)
                 return self._send_json(200, {"requests": len(mock.requests),
-                                             "violations": mock.violations})
+                                             "violations": mock.violations,
+                                             "hangups": [h[1] for h in mock.hangups],
+                                             "stalled": len(mock._stalled)})
             mock._log(entry)
             if path == "/v1/models":
                 # The real API lists models here; Codex's own catalog does not depend on it.
@@ -446,6 +510,7 @@ def _make_handler(mock):
             if not path.endswith("/responses"):
                 mock._log(entry)
                 return self._send_json(404, {"error": {"message": f"no route {path}"}})
+            entry["tls"] = mock.scheme == "https"
             entry["violations"] = history_violations(entry.get("body"))
             step = mock._take_step(entry.get("body"), raw.decode("utf-8", "replace"))
             entry["step"] = step.index
@@ -456,30 +521,51 @@ def _make_handler(mock):
             if step.http_error:
                 err = step.http_error
                 status = int(err.get("status", 500))
-                headers = []
+                headers = list(step.headers.items())
                 if "retry_after" in err:
                     headers.append(("Retry-After", str(err["retry_after"])))
                 body = err.get("body", {"error": {
                     "message": err.get("message", f"scripted HTTP {status}"),
                     "type": "rate_limit_exceeded" if status == 429 else "server_error",
                     "code": err.get("code")}})
+                if isinstance(body, str):  # a body that is not JSON, sent as is
+                    data = body.encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(data)))
+                    for k, v in headers:
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 return self._send_json(status, body, headers)
+            self._chunked = not step.no_chunking
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
-            self.send_header("Transfer-Encoding", "chunked")
+            for k, v in step.headers.items():
+                self.send_header(k, v)
+            if self._chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:  # the body ends when the connection closes
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             try:
+                for piece in step.raw_sse or []:
+                    if step.delay:
+                        time.sleep(step.delay)
+                    self._body(step, piece.encode())
                 for event in step.events:
                     if step.delay:
                         time.sleep(step.delay)
-                    self._chunk(sse_frame(event))
+                    self._body(step, sse_frame(event))
                 if step.stall:
                     released = self._hang(step)
                     if released and step.after_release is not None:
                         for event in step.after_release:
-                            self._chunk(sse_frame(event))
-                        self._chunk(b"")
+                            self._body(step, sse_frame(event))
+                        self._end()
                         return
                     self.close_connection = True
                     return
@@ -487,11 +573,32 @@ def _make_handler(mock):
                     self.wfile.flush()
                     self.close_connection = True
                     return
-                self._chunk(b"")
+                if step.hold_open:
+                    self._hang(step)
+                    self.close_connection = True
+                    return
+                self._end()
             except (BrokenPipeError, ConnectionResetError, OSError):
                 self.close_connection = True
 
+        def _body(self, step, data):
+            """Writes body bytes: in `split`-byte writes (each flushed) when the step asks."""
+            if step.split <= 0:
+                return self._chunk(data)
+            for i in range(0, len(data), step.split):
+                self._chunk(data[i:i + step.split])
+                time.sleep(0.001)
+
+        def _end(self):
+            if self._chunked:
+                self._chunk(b"")
+
         def _chunk(self, data):
+            if not self._chunked:
+                if data:
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                return
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
 
@@ -499,13 +606,24 @@ def _make_handler(mock):
             """Holds the stream open until released (True) or the client goes away (False)."""
             mock._stalling(step, True)
             try:
-                while not step.release.wait(0.2):
-                    readable, _, _ = select.select([self.connection], [], [], 0)
+                while not step.release.is_set():
+                    # A short select so that a hang-up is seen (and logged) at once.
+                    readable, _, _ = select.select([self.connection], [], [], 0.02)
                     if readable:
                         try:
-                            if not self.connection.recv(1, socket.MSG_PEEK):
+                            # TLS cannot peek; the client sends nothing more on a held
+                            # stream, so a read there only ever sees the close.
+                            if isinstance(self.connection, ssl.SSLSocket):
+                                got = self.connection.recv(1)
+                            else:
+                                got = self.connection.recv(1, socket.MSG_PEEK)
+                            if not got:
+                                mock._hung_up(step)
                                 return False  # client closed
+                        except ssl.SSLWantReadError:
+                            continue  # TLS bytes that are not application data yet
                         except OSError:
+                            mock._hung_up(step)
                             return False
                 return True
             finally:
@@ -528,12 +646,21 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--log", help="append every request as one JSON line here")
     ap.add_argument("--default-text", help="the answer once the script is exhausted")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    ap.add_argument("--tls-key", help="the certificate's PEM private key")
+    ap.add_argument("--show-authorization", action="store_true",
+                    help="log the Authorization header as sent instead of <redacted>")
     args = ap.parse_args()
+    context = None
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
     steps, default_text = (load_script(args.script) if args.script else ([], None))
     mock = MockResponses(steps, log_path=args.log,
                          default_text=args.default_text or default_text or "Done.",
-                         port=args.port)
-    print(f"listening on http://127.0.0.1:{mock.port}", flush=True)
+                         port=args.port, ssl_context=context,
+                         redact_authorization=not args.show_authorization)
+    print(f"listening on {mock.scheme}://127.0.0.1:{mock.port}", flush=True)
     try:
         mock._httpd.serve_forever()
     except KeyboardInterrupt:

@@ -154,6 +154,84 @@ class MockTest(unittest.TestCase):
         _, data = self.post({})
         self.assertEqual(parse_sse(data)[-1][0], "response.completed")
 
+    def test_raw_bodies_tiny_writes_and_response_framing(self):
+        raw = ": ping\r\n\r\nevent: x\r\ndata: {\"type\":\"x\"}\r\n\r\n"
+        self.start([{"raw_sse": raw},
+                    {"raw_sse": ["data: 1\n\n", "data: 2\n\n"], "delay_ms": 20},
+                    {"text": "tiny", "split": 1, "headers": {"x-request-id": "req_1"}},
+                    {"text": "closed", "no_chunking": True},
+                    {"http_error": {"status": 404, "body": "plain words"},
+                     "headers": {"cf-ray": "ray"}}])
+        _, data = self.post({})
+        self.assertEqual(data.decode(), raw)  # verbatim, CRLF and comment included
+        start = time.time()
+        _, data = self.post({})
+        self.assertEqual(data, b"data: 1\n\ndata: 2\n\n")
+        self.assertGreaterEqual(time.time() - start, 0.04)
+        # One byte per chunk: the same stream as an unsplit one.
+        conn = http.client.HTTPConnection("127.0.0.1", self.mock.port, timeout=10)
+        conn.request("POST", "/v1/responses", body=b"{}")
+        resp = conn.getresponse()
+        self.assertEqual(resp.getheader("x-request-id"), "req_1")
+        self.assertEqual([e[0] for e in parse_sse(resp.read())][-1], "response.completed")
+        conn.close()
+        # Without chunking the body runs until the server closes the connection.
+        resp, data = self.post({})
+        self.assertIsNone(resp.getheader("Transfer-Encoding"))
+        self.assertEqual(resp.getheader("Connection"), "close")
+        self.assertEqual(parse_sse(data)[-1][0], "response.completed")
+        resp, data = self.post({})
+        self.assertEqual((resp.status, data, resp.getheader("cf-ray")), (404, b"plain words", "ray"))
+        with self.assertRaises(Exception):
+            self.start([{"raw_sse": 5}])
+        with self.assertRaises(Exception):
+            self.start([{"split": -1}])
+
+    def test_hold_open_and_hangups_are_recorded(self):
+        mock = self.start([{"text": "held", "hold_open": True}])
+        sock = socket.create_connection(("127.0.0.1", mock.port), timeout=10)
+        sock.sendall(b"POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        got = b""
+        while b"response.completed" not in got:
+            got += sock.recv(65536)
+        mock.wait_stalled(timeout=10)  # completed, yet the stream is held open
+        self.assertEqual(mock.hangups, [])
+        sock.close()
+        hangups = mock.wait_hangup(timeout=10)
+        self.assertEqual([h[1] for h in hangups], [0])
+        conn = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=10)
+        conn.request("GET", "/_mock/state")
+        state = json.loads(conn.getresponse().read())
+        conn.close()
+        self.assertEqual((state["hangups"], state["stalled"]), ([0], 0))
+
+    def test_https_and_the_authorization_header(self):
+        import ssl
+        sys.path.insert(0, os.path.join(HERE, "..", "agent"))
+        from tls_certs import make_certs, server_context
+        tmp = tempfile.mkdtemp(prefix="mock-tls-")
+        certs = make_certs(tmp)
+        mock = self.start([{"text": "secure"}], ssl_context=server_context(certs["cert"],
+                                                                           certs["key"]),
+                          redact_authorization=False)
+        self.assertTrue(mock.base_url.startswith("https://127.0.0.1:"))
+        context = ssl.create_default_context(cafile=certs["ca"])
+        conn = http.client.HTTPSConnection("127.0.0.1", mock.port, timeout=10, context=context)
+        conn.request("POST", "/v1/responses", body=b"{}", headers={"Authorization": "Bearer k"})
+        self.assertEqual(parse_sse(conn.getresponse().read())[-1][0], "response.completed")
+        conn.close()
+        self.assertEqual(mock.requests[0]["headers"]["Authorization"], "Bearer k")
+        self.assertTrue(mock.requests[0]["tls"])
+        # A client that refuses the certificate harms nothing; the server goes on.
+        with self.assertRaises(ssl.SSLError):
+            bad = http.client.HTTPSConnection("127.0.0.1", mock.port, timeout=10,
+                                              context=ssl.create_default_context())
+            bad.request("POST", "/v1/responses", body=b"{}")
+        conn = http.client.HTTPSConnection("127.0.0.1", mock.port, timeout=10, context=context)
+        conn.request("POST", "/v1/responses", body=b"{}")
+        self.assertEqual(conn.getresponse().status, 200)
+        conn.close()
+
     def test_match_and_callable_steps_pick_their_request(self):
         # Concurrent threads (a parent and its sub-agent) ask in no fixed order: a step can
         # name a substring of the request body it is for, or be a function of the body.
