@@ -16,7 +16,8 @@ namespace threadlog::api {
 BootstrapServices::BootstrapServices(BootstrapOptions options)
     : options_(std::move(options)),
       config_(CodexConfig::Load({options_.codex_home, options_.system_config})),
-      defaults_(config_.defaults()) {
+      defaults_(config_.defaults()),
+      models_(ModelCatalog::Bundled().WithConfiguredModel(config_.defaults().model)) {
   if (config_.warning()) {
     std::cerr << "threadlog serve: " << config_.warning()->summary << " "
               << config_.warning()->details.value_or("") << std::endl;
@@ -39,7 +40,7 @@ void BootstrapServices::RegisterHandlers(MethodRegistry& registry) {
   RegisterInitializeHandler(registry, std::move(initialize));
   RegisterAccountHandlers(registry, *credentials_,
                           config_.ProviderRequiresOpenaiAuth(defaults_.model_provider), clients_);
-  RegisterModelHandlers(registry, ModelCatalog::Bundled());
+  RegisterModelHandlers(registry, models_);
   RegisterSkillsHandlers(
       registry, SkillLocations{options_.codex_home, options_.user_home, options_.admin_skills_root},
       options_.server_cwd, config_);

@@ -12,6 +12,7 @@
 #include "api/connection_directory.h"
 #include "api/credential_store.h"
 #include "api/method_registry.h"
+#include "api/model_catalog.h"
 
 namespace threadlog::api {
 
@@ -49,6 +50,7 @@ class BootstrapServices {
   const BootstrapOptions options_;
   const CodexConfig config_;
   SessionDefaults defaults_;
+  const ModelCatalog models_;  // Codex's catalog, and config.toml's model when it is not in it
   std::unique_ptr<CredentialStore> credentials_;
   ConnectionDirectory clients_;
 };

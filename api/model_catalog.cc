@@ -65,6 +65,27 @@ const ModelCatalog& ModelCatalog::Bundled() {
   return *bundled;
 }
 
+ModelCatalog ModelCatalog::WithConfiguredModel(std::string_view model) const {
+  ModelCatalog out = *this;
+  if (model.empty() || Find(model) != nullptr) return out;
+  const std::string id(model);
+  nlohmann::json entry = {{"id", id},
+                          {"model", id},
+                          {"upgrade", nullptr},
+                          {"upgradeInfo", nullptr},
+                          {"availabilityNux", nullptr},
+                          {"displayName", id},
+                          {"description", "Configured in config.toml"},
+                          {"hidden", false},
+                          {"supportedReasoningEfforts", nlohmann::json::array()},
+                          {"defaultReasoningEffort", "medium"},
+                          {"inputModalities", {"text", "image"}},
+                          {"supportsPersonality", false},
+                          {"isDefault", false}};
+  out.models_.insert(out.models_.begin(), std::move(entry));
+  return out;
+}
+
 absl::StatusOr<ModelCatalog::Page> ModelCatalog::List(bool include_hidden,
                                                       const std::optional<std::string>& cursor,
                                                       std::optional<uint32_t> limit) const {

@@ -24,6 +24,12 @@ class ModelCatalog {
   // invalid, which the unit tests rule out.
   static const ModelCatalog& Bundled();
 
+  // This catalog with `model` (config.toml's `model`) listed first when no entry has that id,
+  // so a model the user configured can be picked although Codex does not know it (Codex
+  // 0.117.0 leaves it out; threadlog lists it). Its entry: id, model and displayName `model`,
+  // description "Configured in config.toml", not hidden, not the default, medium effort.
+  ModelCatalog WithConfiguredModel(std::string_view model) const;
+
   struct Page {
     std::vector<nlohmann::json> data;
     std::optional<std::string> next_cursor;  // the index of the next entry, as text

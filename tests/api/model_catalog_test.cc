@@ -84,5 +84,22 @@ TEST(ModelCatalogTest, InvalidCatalogDataIsRefusedByEntry) {
   EXPECT_EQ(missing.status().message(), "model catalog entry 0: missing field `model`");
 }
 
+TEST(ModelCatalogTest, AConfiguredModelOutsideTheCatalogIsListedFirst) {
+  const ModelCatalog& bundled = ModelCatalog::Bundled();
+  ModelCatalog with = bundled.WithConfiguredModel("mock-model");
+  ASSERT_EQ(with.models().size(), bundled.models().size() + 1);
+  EXPECT_EQ(with.models()[0]["id"], "mock-model");
+  EXPECT_EQ(with.models()[0]["isDefault"], false);
+  EXPECT_EQ(with.models()[1], bundled.models()[0]);
+  ASSERT_NE(with.Find("mock-model"), nullptr);
+  // Its entry has every field the bundled ones have.
+  for (const auto& [key, value] : bundled.models()[0].items()) {
+    EXPECT_TRUE(with.models()[0].contains(key)) << key;
+  }
+  // A known (or no) model changes nothing.
+  EXPECT_EQ(bundled.WithConfiguredModel("gpt-5.4").models(), bundled.models());
+  EXPECT_EQ(bundled.WithConfiguredModel("").models(), bundled.models());
+}
+
 }  // namespace
 }  // namespace threadlog::api
