@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "api/session/serde_wording.h"
 #include "toml++/toml.h"
 
 namespace threadlog::api {
@@ -65,21 +66,6 @@ json TomlToJson(const toml::node& node) {
   return text.str();
 }
 
-// serde's description of the value it got ("integer `5`", "string \"x\"", "sequence", "map").
-std::string Unexpected(const toml::node& node) {
-  if (const auto* s = node.as_string()) return absl::StrCat("string \"", s->get(), "\"");
-  if (const auto* i = node.as_integer()) return absl::StrCat("integer `", i->get(), "`");
-  if (const auto* f = node.as_floating_point()) {
-    return absl::StrCat("floating point `", f->get(), "`");
-  }
-  if (const auto* b = node.as_boolean()) {
-    return absl::StrCat("boolean `", b->get() ? "true" : "false", "`");
-  }
-  if (node.is_array()) return "sequence";
-  if (node.is_table()) return "map";
-  return "date-time";
-}
-
 // One problem with a known key: what Codex says and where.
 struct KeyProblem {
   std::string key;   // dotted, for config/read's "in `key`"
@@ -97,8 +83,10 @@ std::optional<KeyProblem> CheckString(const toml::table& table, const char* key,
                                       const std::string& dotted) {
   const toml::node* node = table.get(key);
   if (node == nullptr || node->is_string()) return std::nullopt;
-  return KeyProblem{dotted,
-                    absl::StrCat("invalid type: ", Unexpected(*node), ", expected a string"), node};
+  return KeyProblem{
+      dotted,
+      absl::StrCat("invalid type: ", session::SerdeUnexpectedToml(*node), ", expected a string"),
+      node};
 }
 
 std::optional<KeyProblem> CheckEnum(const toml::table& table, const char* key,
@@ -118,9 +106,10 @@ std::optional<KeyProblem> CheckEnum(const toml::table& table, const char* key,
       node->as_table()->contains("granular")) {
     return std::nullopt;
   }
-  return KeyProblem{
-      key, absl::StrCat("invalid type: ", Unexpected(*node), ", expected one of ", OneOf(variants)),
-      node};
+  return KeyProblem{key,
+                    absl::StrCat("invalid type: ", session::SerdeUnexpectedToml(*node),
+                                 ", expected one of ", OneOf(variants)),
+                    node};
 }
 
 std::optional<KeyProblem> CheckBool(const toml::table& table, const char* key,
@@ -128,7 +117,9 @@ std::optional<KeyProblem> CheckBool(const toml::table& table, const char* key,
   const toml::node* node = table.get(key);
   if (node == nullptr || node->is_boolean()) return std::nullopt;
   return KeyProblem{
-      dotted, absl::StrCat("invalid type: ", Unexpected(*node), ", expected a boolean"), node};
+      dotted,
+      absl::StrCat("invalid type: ", session::SerdeUnexpectedToml(*node), ", expected a boolean"),
+      node};
 }
 
 // The checks Codex's typed config makes on the keys threadlog reads.
@@ -143,14 +134,15 @@ std::optional<KeyProblem> Validate(const toml::table& root) {
   if (const toml::node* providers = root.get("model_providers")) {
     if (!providers->is_table()) {
       return KeyProblem{"model_providers",
-                        absl::StrCat("invalid type: ", Unexpected(*providers), ", expected a map"),
+                        absl::StrCat("invalid type: ", session::SerdeUnexpectedToml(*providers),
+                                     ", expected a map"),
                         providers};
     }
     for (const auto& [id, provider] : *providers->as_table()) {
       const std::string dotted = absl::StrCat("model_providers.", std::string(id.str()));
       if (!provider.is_table()) {
         return KeyProblem{dotted,
-                          absl::StrCat("invalid type: ", Unexpected(provider),
+                          absl::StrCat("invalid type: ", session::SerdeUnexpectedToml(provider),
                                        ", expected struct ModelProviderInfo"),
                           &provider};
       }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "api/session/serde_wording.h"
 #include "eventlog/absl_compat.h"
 #include "toml++/toml.h"
 
@@ -70,21 +71,6 @@ ProviderSettings LocalProvider(const EnvLookup& env, std::string id, int default
   return p;
 }
 
-// serde's words for a TOML value it did not expect.
-std::string Unexpected(const toml::node& node) {
-  if (const auto* s = node.as_string()) return absl::StrCat("string \"", s->get(), "\"");
-  if (const auto* i = node.as_integer()) return absl::StrCat("integer `", i->get(), "`");
-  if (const auto* f = node.as_floating_point()) {
-    return absl::StrCat("floating point `", f->get(), "`");
-  }
-  if (const auto* b = node.as_boolean()) {
-    return absl::StrCat("boolean `", b->get() ? "true" : "false", "`");
-  }
-  if (node.is_array()) return "sequence";
-  if (node.is_table()) return "map";
-  return "date-time";
-}
-
 // Builds the "<path>:<line>:<column>: <what>" errors of one config text.
 class Problems {
  public:
@@ -97,7 +83,8 @@ class Problems {
         absl::StrFormat("%s:%d:%d: %s", path_, where.line, where.column, what));
   }
   absl::Status Type(const toml::node& node, absl::string_view expected) const {
-    return At(node, absl::StrCat("invalid type: ", Unexpected(node), ", expected ", expected));
+    return At(node, absl::StrCat("invalid type: ", api::session::SerdeUnexpectedToml(node),
+                                 ", expected ", expected));
   }
 
  private:
