@@ -20,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::threadlog::testing::FaultFileSystem;
+using ::threadlog::testing::FaultStorage;
 using ::threadlog::testing::ScratchDir;
 
 NewEvent Msg(const std::string& text) {
@@ -54,7 +55,7 @@ class StoreFaultsTest : public ::testing::Test {
  protected:
   void OpenFaulty() {
     store_.reset();
-    auto s = rocks::OpenEventStoreOnEnv(dir_.Sub("store"), {}, fs_->env());
+    auto s = rocks::OpenEventStoreOnEnv(dir_.Sub("store"), {}, storage_.env.get());
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = *std::move(s);
   }
@@ -66,7 +67,8 @@ class StoreFaultsTest : public ::testing::Test {
   }
 
   ScratchDir dir_;
-  std::shared_ptr<FaultFileSystem> fs_ = FaultFileSystem::Create();
+  FaultStorage storage_;
+  FaultFileSystem* fs_ = storage_.fs.get();
   std::unique_ptr<EventStore> store_;
   ThreadId a_ = ThreadId::NewV7();
   ThreadId b_ = ThreadId::NewV7();

@@ -46,12 +46,6 @@ class FaultFileSystem::File final : public rocksdb::FSWritableFileOwnerWrapper {
 
 FaultFileSystem::FaultFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
 
-std::shared_ptr<FaultFileSystem> FaultFileSystem::Create() {
-  auto fs = std::make_shared<FaultFileSystem>();
-  fs->env_ = rocksdb::NewCompositeEnv(fs);
-  return fs;
-}
-
 void FaultFileSystem::FailAppends(Fault fault, std::string suffix, int skip) {
   std::lock_guard lock(mu_);
   appends_ = {true, fault, std::move(suffix), skip};

@@ -19,8 +19,6 @@ class FaultFileSystem final : public rocksdb::FileSystemWrapper {
   enum class Fault { kNoSpace, kIoError };
 
   FaultFileSystem();
-  // Makes the shared instance and its Env (the Env must not outlive it).
-  static std::shared_ptr<FaultFileSystem> Create();
   const char* Name() const override { return "FaultFileSystem"; }
 
   // From now on, after `skip` more successful ones, every Append to a file whose name ends in
@@ -36,9 +34,6 @@ class FaultFileSystem final : public rocksdb::FileSystemWrapper {
   // What a machine crash keeps: every file written through this file system is cut back to its
   // size at its last sync (a file never synced to nothing). Only while no store is open on it.
   void DropUnsyncedData();
-
-  // An Env doing its file I/O through this file system (owned by the file system).
-  rocksdb::Env* env() { return env_.get(); }
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* file,
@@ -69,7 +64,14 @@ class FaultFileSystem final : public rocksdb::FileSystemWrapper {
     uint64_t synced = 0;
   };
   std::map<std::string, Sizes> files_;
-  std::unique_ptr<rocksdb::Env> env_;
+};
+
+// A file system to inject faults into and the Env a store is opened on to do its I/O through
+// it. The Env shares ownership of the file system; the file system does not own the Env (that
+// would be a reference cycle, leaked at exit).
+struct FaultStorage {
+  std::shared_ptr<FaultFileSystem> fs = std::make_shared<FaultFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
 };
 
 }  // namespace threadlog::testing
