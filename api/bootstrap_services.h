@@ -35,6 +35,7 @@ class BootstrapServices {
   BootstrapServices(const BootstrapServices&) = delete;
   BootstrapServices& operator=(const BootstrapServices&) = delete;
 
+  const BootstrapOptions& options() const { return options_; }
   const CodexConfig& config() const { return config_; }
   // The defaults of new threads (config.toml, --model-provider), for RegisterThreadHandlers.
   const SessionDefaults& session_defaults() const { return defaults_; }

@@ -26,16 +26,19 @@ class ClientSession {
   // initialize's clientInfo.name ("" before initialize): Codex records it as a new thread's
   // originator.
   std::string client_name() const;
+  // initialize's clientInfo.version: with the name, what a turn's User-Agent names.
+  std::string client_version() const;
 
   // Records a successful initialize. Returns false (changing nothing) if already initialized.
   bool Initialize(std::string client_name, bool experimental_api,
-                  std::set<std::string, std::less<>> opt_out);
+                  std::set<std::string, std::less<>> opt_out, std::string client_version = "");
 
  private:
   mutable absl::Mutex mu_;
   bool initialized_ ABSL_GUARDED_BY(mu_) = false;
   bool experimental_api_ ABSL_GUARDED_BY(mu_) = false;
   std::string client_name_ ABSL_GUARDED_BY(mu_);
+  std::string client_version_ ABSL_GUARDED_BY(mu_);
   std::set<std::string, std::less<>> opt_out_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -59,4 +59,13 @@ void ConnectionDirectory::Notify(std::span<const session::ClientId> clients,
   }
 }
 
+std::shared_ptr<Connection> ConnectionDirectory::Find(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return nullptr;
+  std::shared_ptr<Connection> c = it->second.lock();
+  if (!c) connections_.erase(it);
+  return c;
+}
+
 }  // namespace threadlog::api

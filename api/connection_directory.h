@@ -29,6 +29,8 @@ class ConnectionDirectory final : public session::NotificationSink {
   // did not opt out of `method`, encoding once.
   void Notify(std::span<const session::ClientId> clients, std::string_view method,
               const nlohmann::json& params) override;
+  // The live initialized connection with this id, or nullptr.
+  std::shared_ptr<Connection> Find(uint64_t id);
 
  private:
   absl::Mutex mu_;

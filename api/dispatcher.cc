@@ -110,7 +110,15 @@ void Dispatcher::OnMessage(const std::shared_ptr<Connection>& connection, std::s
     return;
   }
   Request* request = std::get_if<Request>(&*message);
-  if (request == nullptr) return;  // answers to server requests: we send none yet
+  if (request == nullptr) {
+    // An answer to a request the server sent (item/tool/call, ...).
+    const bool routed = options_.on_answer && options_.on_answer(connection->id(), *message);
+    if (!routed) {
+      std::cerr << "threadlog serve: " << connection->Describe()
+                << ": ignoring an answer to no request this connection was sent\n";
+    }
+    return;
+  }
   std::shared_ptr<Lane> lane;
   bool run_here = false;
   {

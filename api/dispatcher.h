@@ -27,6 +27,9 @@ class Dispatcher {
     size_t max_in_flight = 256;  // requests queued or running, all connections together
     // Called (on a transport thread) when a connection is gone, with its id.
     std::function<void(uint64_t connection_id)> on_connection_closed;
+    // Called (on a transport thread) with a client's answer (Response or ErrorResponse) to a
+    // request the server sent; returns false when it answers nothing that client was asked.
+    std::function<bool(uint64_t connection_id, const Message& answer)> on_answer;
   };
 
   // `registry` and `notifications` (where handlers' notifications go) must outlive the

@@ -70,7 +70,7 @@ absl::StatusOr<json> Handle(const InitializeInfo& info, const InitializeParams& 
                             RequestContext& context) {
   // The dispatcher checked "Already initialized"; Initialize() rechecks under the session lock.
   if (!context.connection->session().Initialize(params.client_name, params.experimental_api,
-                                                params.opt_out)) {
+                                                params.opt_out, params.client_version)) {
     return absl::FailedPreconditionError("Already initialized");
   }
   if (info.clients != nullptr) info.clients->Add(context.connection);

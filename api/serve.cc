@@ -14,14 +14,19 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "api/agent/model_family.h"
+#include "api/agent/turn_engine.h"
 #include "api/bootstrap_services.h"
 #include "api/dispatcher.h"
 #include "api/external_agent_config_handlers.h"
 #include "api/method_registry.h"
+#include "api/server_requests.h"
 #include "api/session/thread_service.h"
+#include "api/skills_scan.h"
 #include "api/stdio_transport.h"
 #include "api/thread_handlers.h"
 #include "api/thread_import.h"
+#include "api/turn_handlers.h"
 #include "api/ws_transport.h"
 #include "migrate/paths.h"
 
@@ -127,9 +132,45 @@ absl::Status Serve(const ServeOptions& options) {
   RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
   // The thread-write service: loaded threads, appends, what their followers hear.
   std::optional<session::ThreadService> threads;
+  // What the server asks its clients (item/tool/call), and the turn engine beside the write
+  // service. Declared before the dispatcher: it stops first, then running turns are
+  // interrupted and joined.
+  ServerRequests server_requests(bootstrap.clients());
+  std::optional<agent::TurnEngine> turns;
   if (options.store != nullptr) {
-    threads.emplace(*options.store, bootstrap.session_defaults());
+    threads.emplace(*options.store, bootstrap.session_defaults(),
+                    [](const std::string& model, const std::optional<std::string>& personality) {
+                      return agent::ModelFamilies::Bundled().Find(model).Instructions(personality);
+                    });
     RegisterThreadHandlers(registry, *options.store, *threads, bootstrap.config());
+    agent::TurnEngineOptions engine;
+    engine.codex_home = bootstrap.options().codex_home;
+    CredentialStore& credentials = bootstrap.credentials();
+    engine.credentials = [&credentials] {
+      agent::AccountCredentials account;
+      account.api_key = credentials.ApiKey();
+      account.chatgpt_access_token = credentials.ChatgptAccessToken();
+      account.chatgpt_account_id = credentials.ChatgptAccountId();
+      return account;
+    };
+    const SkillLocations skill_locations{bootstrap.options().codex_home,
+                                         bootstrap.options().user_home,
+                                         bootstrap.options().admin_skills_root};
+    const CodexConfig& config = bootstrap.config();
+    engine.skills = [skill_locations, &config](const std::string& cwd) {
+      std::vector<agent::SkillEntry> out;
+      const nlohmann::json listed = ListSkillsForCwd(
+          skill_locations, cwd, {},
+          [&config](const std::string& path) { return config.SkillEnabled(path); });
+      for (const nlohmann::json& skill : listed.value("skills", nlohmann::json::array())) {
+        if (!skill.value("enabled", true)) continue;
+        out.push_back(
+            {skill.value("name", ""), skill.value("description", ""), skill.value("path", "")});
+      }
+      return out;
+    };
+    turns.emplace(*threads, bootstrap.clients(), server_requests, std::move(engine));
+    RegisterTurnHandlers(registry, *turns);
   }
   // Declared before the dispatcher so that it stops (and joins) after the last request is done.
   CodexHomeAdoption adoption;
@@ -139,8 +180,12 @@ absl::Status Serve(const ServeOptions& options) {
   Dispatcher::Options dispatch;
   dispatch.threads = options.threads;
   dispatch.max_in_flight = options.max_in_flight;
-  dispatch.on_connection_closed = [&threads](uint64_t connection_id) {
+  dispatch.on_connection_closed = [&threads, &server_requests](uint64_t connection_id) {
+    server_requests.ConnectionClosed(connection_id);
     if (threads) threads->ClientGone(connection_id);
+  };
+  dispatch.on_answer = [&server_requests](uint64_t connection_id, const Message& answer) {
+    return server_requests.OnAnswer(connection_id, answer);
   };
   Dispatcher dispatcher(registry, bootstrap.clients(), std::move(dispatch));
 

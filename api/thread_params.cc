@@ -93,9 +93,7 @@ absl::StatusOr<SessionOverrides> ParseSession(const json& params) {
   absl::StatusOr<std::optional<bool>> extended = OptionalBool(params, "persistExtendedHistory");
   if (!extended.ok()) return extended.status();
   s.persist_extended = extended->value_or(false);
-  // Read for their types only until the turn engine uses them.
-  std::optional<std::string> developer_instructions;
-  THREADLOG_OPTIONAL_STRING(developer_instructions, params, "developerInstructions");
+  THREADLOG_OPTIONAL_STRING(s.developer_instructions, params, "developerInstructions");
   if (auto it = params.find("config"); it != params.end() && !it->is_null() && !it->is_object()) {
     return WrongType(*it, "a map");
   }
@@ -108,12 +106,15 @@ json ConfigOverrides(const json& params) {
   return it != params.end() && it->is_object() ? *it : json();
 }
 
-// Personality (thread/start and thread/resume): none, friendly or pragmatic.
-absl::Status CheckPersonality(const json& params) {
+// Personality (thread/start and thread/resume): none, friendly or pragmatic, kept in `s`.
+absl::Status ParsePersonality(const json& params, SessionOverrides& s) {
   auto it = params.find("personality");
   if (it == params.end() || it->is_null()) return absl::OkStatus();
   constexpr std::array<std::string_view, 3> kPersonalities = {"none", "friendly", "pragmatic"};
-  return ParseUnitEnum(*it, kPersonalities).status();
+  absl::StatusOr<std::string> personality = ParseUnitEnum(*it, kPersonalities);
+  if (!personality.ok()) return personality.status();
+  s.personality = *std::move(personality);
+  return absl::OkStatus();
 }
 
 absl::Status CheckDynamicTools(const json& tools) {
@@ -141,7 +142,7 @@ absl::StatusOr<StartParams> ParseStart(const json& params) {
   StartParams out;
   out.session = *std::move(session);
   out.config_overrides = ConfigOverrides(params);
-  if (absl::Status s = CheckPersonality(params); !s.ok()) return s;
+  if (absl::Status s = ParsePersonality(params, out.session); !s.ok()) return s;
   absl::StatusOr<std::optional<bool>> ephemeral = OptionalBool(params, "ephemeral");
   if (!ephemeral.ok()) return ephemeral.status();
   out.ephemeral = ephemeral->value_or(false);
@@ -166,7 +167,7 @@ absl::StatusOr<ResumeParams> ParseResume(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadResumeParams"); !s.ok()) return s;
   absl::StatusOr<SessionOverrides> session = ParseSession(params);
   if (!session.ok()) return session.status();
-  if (absl::Status s = CheckPersonality(params); !s.ok()) return s;
+  if (absl::Status s = ParsePersonality(params, *session); !s.ok()) return s;
   absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   ResumeParams out{*id, *std::move(session), ConfigOverrides(params), ""};

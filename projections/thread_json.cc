@@ -2,7 +2,10 @@
 #include "projections/thread_json.h"
 
 #include <array>
+#include <exception>
 #include <string_view>
+
+#include "projections/internal/thread_items.h"
 
 namespace threadlog {
 namespace {
@@ -117,6 +120,23 @@ Json ThreadToJson(const ThreadSummary& summary, const ThreadJsonOptions& options
   // in progress, so a turn the log left open is reported as interrupted.
   if (options.status.value("type", Json()) != "active") InterruptStaleTurns(thread["turns"]);
   return thread;
+}
+
+std::optional<nlohmann::json> TurnErrorOfErrorEvent(const nlohmann::json& payload) {
+  try {
+    return internal::TurnErrorOf(payload);
+  } catch (const std::exception&) {  // internal::BadPayload or nlohmann's: not an error Codex reads
+    return std::nullopt;
+  }
+}
+
+std::optional<nlohmann::json> DynamicToolCallItemOfEvent(const nlohmann::json& payload,
+                                                         bool response) {
+  try {
+    return internal::DynamicToolCallItem(payload, response);
+  } catch (const std::exception&) {  // as above
+    return std::nullopt;
+  }
 }
 
 }  // namespace threadlog

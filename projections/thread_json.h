@@ -56,6 +56,17 @@ nlohmann::json SessionSourceJson(const nlohmann::json& rollout_source);
 // v2 GitInfo (or null) for a rollout's session_meta.git value.
 nlohmann::json GitInfoJson(const nlohmann::json& rollout_git);
 
+// v2 TurnError for an `error` event's payload ({message, codex_error_info snake_case, ...}), as
+// thread history reads it; nullopt when the error leaves the turn's status alone (a failed
+// rollback, a refused steer) or the payload is not one Codex reads.
+std::optional<nlohmann::json> TurnErrorOfErrorEvent(const nlohmann::json& payload);
+
+// v2 DynamicToolCall item for a dynamic_tool_call_request (response=false) or
+// dynamic_tool_call_response payload, as thread history shows it; nullopt for a payload Codex
+// would not read.
+std::optional<nlohmann::json> DynamicToolCallItemOfEvent(const nlohmann::json& payload,
+                                                         bool response);
+
 }  // namespace threadlog
 
 #endif  // THREADLOG_PROJECTIONS_THREAD_JSON_H_

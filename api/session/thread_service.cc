@@ -59,8 +59,9 @@ json StatusChanged(const ThreadId& thread, const json& status) {
 
 }  // namespace
 
-ThreadService::ThreadService(ThreadStore& store, SettingsDefaults defaults)
-    : store_(store), defaults_(std::move(defaults)) {}
+ThreadService::ThreadService(ThreadStore& store, SettingsDefaults defaults,
+                             ModelInstructions instructions)
+    : store_(store), defaults_(std::move(defaults)), instructions_(std::move(instructions)) {}
 
 absl::Status ThreadService::OpenMemory() {
   // Opened at the first ephemeral thread: it costs a store's start-up, which most servers never
@@ -178,16 +179,21 @@ absl::StatusOr<OpenedThread> ThreadService::CreateThread(const NewThreadMeta& me
   if (ephemeral) {
     if (absl::Status s = OpenMemory(); !s.ok()) return s;
   }
-  Decide decide = [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
-    if (state.summary) return absl::AlreadyExistsError("a thread with this id already exists");
-    std::vector<NewEvent> events = {SessionMetaEvent(meta)};
-    events.insert(events.end(), after_meta.begin(), after_meta.end());
-    return events;
-  };
   ThreadSummary provisional;
   provisional.cwd = meta.cwd;
   provisional.model_provider = meta.model_provider;
   ThreadSettings settings = ResolveSettings(overrides, provisional, nullptr);
+  // Codex records the instructions a thread starts with; its turns keep them.
+  NewThreadMeta recorded = meta;
+  if (!recorded.base_instructions && instructions_) {
+    recorded.base_instructions = instructions_(settings.model, settings.personality);
+  }
+  Decide decide = [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
+    if (state.summary) return absl::AlreadyExistsError("a thread with this id already exists");
+    std::vector<NewEvent> events = {SessionMetaEvent(recorded)};
+    events.insert(events.end(), after_meta.begin(), after_meta.end());
+    return events;
+  };
   // Followed before the append, so that thread/started reads it idle (and an ephemeral one is
   // appended to memory).
   Follow(meta.id, caller, settings, ephemeral);
@@ -446,6 +452,26 @@ std::vector<ClientId> ThreadService::Unload(const ThreadId& thread) {
   return former;
 }
 
+std::optional<ThreadSettings> ThreadService::Settings(const ThreadId& thread) const {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(thread);
+  if (it == loaded_.end()) return std::nullopt;
+  return it->second.settings;
+}
+
+std::optional<ThreadSettings> ThreadService::UpdateSettings(
+    const ThreadId& thread, const std::function<void(ThreadSettings&)>& change) {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(thread);
+  if (it == loaded_.end()) return std::nullopt;
+  change(it->second.settings);
+  return it->second.settings;
+}
+
+std::vector<ClientId> ThreadService::Followers(const ThreadId& thread) const {
+  return Audience(thread, /*caller=*/0);
+}
+
 std::vector<ClientId> ThreadService::Audience(const ThreadId& thread, ClientId caller) const {
   absl::MutexLock lock(&mu_);
   std::vector<ClientId> out;
@@ -480,6 +506,11 @@ ThreadSettings ThreadService::ResolveSettings(const SettingsOverrides& overrides
   std::optional<std::string> last_effort =
       overrides.model ? std::nullopt : StringAt(last_turn_context, "effort");
   s.reasoning_effort = last_effort ? last_effort : configured.reasoning_effort;
+  s.reasoning_summary = StringAt(last_turn_context, "summary");
+  s.personality =
+      overrides.personality ? overrides.personality : StringAt(last_turn_context, "personality");
+  s.developer_instructions = overrides.developer_instructions;
+  s.base_instructions = overrides.base_instructions;
   return s;
 }
 

@@ -35,6 +35,13 @@ struct ThreadSettings {
   std::string approvals_reviewer;           // user | guardian_subagent
   std::string sandbox_mode;                 // read-only | workspace-write | danger-full-access
   std::optional<std::string> reasoning_effort;
+  // What the turn engine also needs (not in the start/resume/fork answers).
+  std::optional<std::string> reasoning_summary;       // auto | concise | detailed | none
+  std::optional<std::string> personality;             // none | friendly | pragmatic
+  std::optional<std::string> developer_instructions;  // thread/start's developerInstructions
+  std::optional<std::string> base_instructions;       // replaces the model's instructions
+  bool network_access = false;                        // the sandbox lets commands reach it
+  std::vector<std::string> writable_roots;            // workspace-write's extra roots
 };
 
 // The configured settings (config.toml, else Codex's defaults): what a thread runs with where
@@ -58,6 +65,8 @@ struct SettingsOverrides {
   std::optional<std::string> approvals_reviewer;
   std::optional<std::string> sandbox_mode;
   std::optional<std::string> base_instructions;
+  std::optional<std::string> developer_instructions;
+  std::optional<std::string> personality;
   bool persist_extended = false;  // persistExtendedHistory: keep the thread's history in full
   // The configuration as this request's `config` overrides leave it; unset: the service's.
   std::optional<SettingsDefaults> configured;
@@ -102,9 +111,16 @@ struct Written {
 // Thread-safe. `store` must outlive the service. Every operation that changes a thread takes
 // the client it acts for (`caller`) and the sink its notifications go to (a request handler
 // passes one that orders them around its answer; see NotificationSink).
+// The system prompt a thread of `model` runs with (its personality filled in), which Codex
+// records in a new thread's session_meta; the turn engine knows it (api/agent/model_family.h).
+using ModelInstructions = std::function<std::string(const std::string& model,
+                                                    const std::optional<std::string>& personality)>;
+
 class ThreadService {
  public:
-  ThreadService(ThreadStore& store, SettingsDefaults defaults);
+  // Without `instructions`, a new thread's session_meta records base_instructions only when
+  // the client gave them.
+  ThreadService(ThreadStore& store, SettingsDefaults defaults, ModelInstructions instructions = {});
   ThreadService(const ThreadService&) = delete;
   ThreadService& operator=(const ThreadService&) = delete;
 
@@ -148,6 +164,14 @@ class ThreadService {
   void ClientGone(ClientId client);
 
   bool IsLoaded(const ThreadId& thread) const;
+  // The settings a loaded thread runs with; nullopt when it is not loaded.
+  std::optional<ThreadSettings> Settings(const ThreadId& thread) const;
+  // Changes a loaded thread's settings for its later turns (turn/start's overrides) and returns
+  // them; nullopt when it is not loaded.
+  std::optional<ThreadSettings> UpdateSettings(const ThreadId& thread,
+                                               const std::function<void(ThreadSettings&)>& change);
+  // The clients following a loaded thread (empty when it is not loaded): who hears its turns.
+  std::vector<ClientId> Followers(const ThreadId& thread) const;
   // A loaded thread kept in memory only (StartRequest::ephemeral).
   bool IsEphemeral(const ThreadId& thread) const;
   // Where `thread`'s events and projections are read: the in-memory store while it is a loaded
@@ -206,6 +230,7 @@ class ThreadService {
   // the server stops (the log is append-only), so it grows with what ephemeral threads did.
   std::unique_ptr<ThreadStore> memory_ ABSL_GUARDED_BY(mu_);
   const SettingsDefaults defaults_;
+  const ModelInstructions instructions_;
   mutable absl::Mutex mu_;
   std::map<ThreadId, LoadedThread> loaded_ ABSL_GUARDED_BY(mu_);
   std::map<ClientId, std::set<ThreadId>> following_ ABSL_GUARDED_BY(mu_);

@@ -48,6 +48,9 @@ RESPONSE_TYPES = {
     "skills/list": "#/definitions/v2/SkillsListResponse",
     "config/read": "#/definitions/v2/ConfigReadResponse",
     "configRequirements/read": "#/definitions/v2/ConfigRequirementsReadResponse",
+    "turn/start": "#/definitions/v2/TurnStartResponse",
+    "turn/steer": "#/definitions/v2/TurnSteerResponse",
+    "turn/interrupt": "#/definitions/v2/TurnInterruptResponse",
 }
 
 
@@ -69,7 +72,9 @@ class Conformance:
 
     def received(self, msg):
         assert "jsonrpc" not in msg, f"server wrote a jsonrpc member: {msg}"
-        if "method" in msg:
+        if "method" in msg and "id" in msg:
+            _validate("#/definitions/ServerRequest", msg)
+        elif "method" in msg:
             _validate("#/definitions/ServerNotification", msg)
         elif "error" in msg:
             if msg["id"] is None:

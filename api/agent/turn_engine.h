@@ -1,0 +1,133 @@
+// TurnEngine: runs a loaded thread's turns — turn/start, turn/steer, turn/interrupt — as Codex
+// 0.117.0 runs them: the user's input recorded, then sampling (api/agent/model_client.h) and
+// tool calls in a loop until a response asks for no tool, every event appended through the
+// thread-write service with the thread's persistence mode, every notification derived from those
+// events (TurnNotifier). It sits beside the write service and below the JSON-RPC handlers.
+#ifndef THREADLOG_API_AGENT_TURN_ENGINE_H_
+#define THREADLOG_API_AGENT_TURN_ENGINE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "api/agent/model_client.h"
+#include "api/agent/prompt.h"
+#include "api/agent/provider.h"
+#include "api/session/notification_sink.h"
+#include "api/session/thread_service.h"
+#include "eventlog/thread_id.h"
+#include "nlohmann/json.hpp"
+
+namespace threadlog::agent {
+
+// Requests the engine sends to a client, and their answers (item/tool/call for dynamic tools).
+// The API implements it: it owns the connections.
+class ClientRequests {
+ public:
+  virtual ~ClientRequests() = default;
+  // Sends the JSON-RPC request {method, params} to `client`. `done` runs exactly once, on any
+  // thread: with the answer's result, or an error (the client answered with one, is gone, or
+  // was never connected). Thread-safe.
+  virtual void Send(session::ClientId client, std::string method, nlohmann::json params,
+                    std::function<void(absl::StatusOr<nlohmann::json>)> done) = 0;
+};
+
+// turn/start's overrides, each unset when absent. All but output_schema stay for later turns.
+struct TurnOverrides {
+  std::optional<std::string> cwd;  // absolute
+  std::optional<std::string> model;
+  std::optional<std::string> effort;
+  std::optional<std::string> summary;
+  std::optional<std::string> personality;
+  std::optional<nlohmann::json> approval_policy;
+  std::optional<std::string> approvals_reviewer;
+  std::optional<std::string> sandbox_mode;
+  std::optional<bool> network_access;
+  std::optional<std::vector<std::string>> writable_roots;  // workspace-write's extra roots
+  nlohmann::json output_schema = nullptr;                  // this turn only
+};
+
+struct TurnStartRequest {
+  nlohmann::json input;  // v2 UserInput[], checked (CheckUserInputs)
+  TurnOverrides overrides;
+  std::string originator;  // the client's name (initialize), sent as `originator`
+  std::string user_agent;  // the User-Agent Codex would send for this client
+};
+
+// What StartTurn gives the caller: the answer, and what to call once it is sent.
+struct StartedTurn {
+  nlohmann::json turn;  // v2 Turn: {id, items: [], status: inProgress, error: null}
+  // Lets the turn run. Call it right after the answer is sent (the turn's notifications must
+  // come after it); it runs by itself a few seconds later should nobody call it. Idempotent.
+  std::function<void()> release;
+};
+
+struct TurnEngineOptions {
+  std::string codex_home;  // whose config.toml names the providers ("" : built-ins only)
+  EnvLookup env = ProcessEnvironment();
+  // The account's credentials at the time a request is made (account/login).
+  std::function<AccountCredentials()> credentials = [] { return AccountCredentials{}; };
+  ModelClient::Options client;
+  // The skills a thread's first turn lists for the model, for its cwd (skills/list's enabled
+  // ones, in its order). Called on the turn/start request's thread.
+  std::function<std::vector<SkillEntry>(const std::string& cwd)> skills = [](const std::string&) {
+    return std::vector<SkillEntry>{};
+  };
+};
+
+// Thread-safe. `threads`, `clients` and `requests` must outlive the engine. The destructor
+// interrupts every running turn and waits for it to end.
+class TurnEngine {
+ public:
+  TurnEngine(session::ThreadService& threads, session::NotificationSink& clients,
+             ClientRequests& requests, TurnEngineOptions options);
+  ~TurnEngine();
+  TurnEngine(const TurnEngine&) = delete;
+  TurnEngine& operator=(const TurnEngine&) = delete;
+
+  // turn/start on a loaded thread: applies the overrides to the thread's settings, records the
+  // input (the context messages first on a thread's first turn) durably, and starts the turn on
+  // a thread of its own. Returns the v2 Turn — the answer — while turn/started and the user
+  // message's items go to `sink` (held until the answer by a request's sink). Errors: kNotFound
+  // "thread not found: ID" for a thread that is not loaded; kFailedPrecondition when a turn is
+  // running already; kInvalidArgument for input that cannot be recorded (an unreadable local
+  // image); the log's errors.
+  absl::StatusOr<StartedTurn> StartTurn(const ThreadId& thread, const TurnStartRequest& request,
+                                        session::ClientId caller, session::NotificationSink& sink);
+  // While a turn runs, turn/start's input is steered into it (as Codex does) and the running
+  // turn is returned (Codex answers with a new id that never starts; threadlog names the turn
+  // the input joined).
+  // turn/steer: adds `input` to the running turn, which sends it with its next request.
+  // Returns the turn's id. Errors (kInvalidArgument, Codex's texts): "no active turn to steer",
+  // "expected active turn id `X` but found `Y`", "input must not be empty".
+  absl::StatusOr<std::string> SteerTurn(const ThreadId& thread, const std::string& expected_turn_id,
+                                        const nlohmann::json& input);
+  // turn/interrupt: stops the running turn `turn_id` (its model stream at once, its pending
+  // tool calls answered "aborted"); it completes `interrupted`. Returns once the stop is
+  // requested. kInvalidArgument when `turn_id` is not the thread's running turn.
+  absl::Status InterruptTurn(const ThreadId& thread, const std::string& turn_id);
+  // The id of the thread's running turn, if any.
+  std::optional<std::string> ActiveTurn(const ThreadId& thread) const;
+
+ private:
+  struct Turn;
+  void Run(const std::shared_ptr<Turn>& turn);
+  void Finish(const std::shared_ptr<Turn>& turn);
+
+  session::ThreadService& threads_;
+  session::NotificationSink& clients_;
+  ClientRequests& requests_;
+  const TurnEngineOptions options_;
+  mutable absl::Mutex mu_;
+  std::map<ThreadId, std::shared_ptr<Turn>> running_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace threadlog::agent
+
+#endif  // THREADLOG_API_AGENT_TURN_ENGINE_H_

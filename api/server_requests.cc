@@ -1,0 +1,75 @@
+// ServerRequests: ids, the pending table, answers routed to their callbacks.
+#include "api/server_requests.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace threadlog::api {
+
+ServerRequests::~ServerRequests() {
+  std::map<int64_t, Pending> pending;
+  {
+    absl::MutexLock lock(&mu_);
+    pending.swap(pending_);
+  }
+  for (auto& [id, p] : pending) p.done(absl::UnavailableError("the server is shutting down"));
+}
+
+void ServerRequests::Send(session::ClientId client, std::string method, nlohmann::json params,
+                          std::function<void(absl::StatusOr<nlohmann::json>)> done) {
+  std::shared_ptr<Connection> connection = clients_.Find(client);
+  if (!connection) {
+    done(absl::UnavailableError(
+        absl::StrCat("the client that started the turn is gone; ", method, " could not be asked")));
+    return;
+  }
+  int64_t id;
+  {
+    absl::MutexLock lock(&mu_);
+    id = next_id_++;
+    pending_[id] = Pending{client, std::move(done)};
+  }
+  connection->Send(Encode(Request{id, std::move(method), true, std::move(params)}));
+}
+
+bool ServerRequests::OnAnswer(uint64_t connection, const Message& answer) {
+  std::optional<RequestId> id;
+  if (const auto* r = std::get_if<Response>(&answer)) id = r->id;
+  if (const auto* e = std::get_if<ErrorResponse>(&answer)) id = e->id;
+  if (!id || !std::holds_alternative<int64_t>(*id)) return false;
+  Pending settled;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = pending_.find(std::get<int64_t>(*id));
+    if (it == pending_.end() || it->second.connection != connection) return false;
+    settled = std::move(it->second);
+    pending_.erase(it);
+  }
+  if (const auto* r = std::get_if<Response>(&answer)) {
+    settled.done(r->result);
+  } else {
+    const auto& e = std::get<ErrorResponse>(answer);
+    settled.done(absl::UnknownError(
+        absl::StrCat("the client answered with error ", e.error.code, ": ", e.error.message)));
+  }
+  return true;
+}
+
+void ServerRequests::ConnectionClosed(uint64_t connection) {
+  std::vector<Pending> settled;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.connection == connection) {
+        settled.push_back(std::move(it->second));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (Pending& p : settled) p.done(absl::UnavailableError("the client disconnected"));
+}
+
+}  // namespace threadlog::api

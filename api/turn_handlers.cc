@@ -1,0 +1,54 @@
+// turn/start, turn/steer, turn/interrupt: params checked, then the engine.
+#include "api/turn_handlers.h"
+
+#include "api/turn_params.h"
+#include "api/user_agent.h"
+
+namespace threadlog::api {
+namespace {
+
+using nlohmann::json;
+
+template <typename P>
+std::function<absl::StatusOr<P>(const json&)> Parser(absl::StatusOr<P> (*parse)(const json&)) {
+  return [parse](const json& params) { return parse(params); };
+}
+
+}  // namespace
+
+void RegisterTurnHandlers(MethodRegistry& registry, agent::TurnEngine& engine) {
+  registry.Register<TurnStartParams>(
+      "turn/start", Parser(ParseTurnStart),
+      [&engine](const TurnStartParams& p, RequestContext& ctx) -> absl::StatusOr<json> {
+        if (!p.thread.ok()) return p.thread.status();
+        agent::TurnStartRequest request;
+        request.input = p.input;
+        request.overrides = p.overrides;
+        const ClientSession& session = ctx.connection->session();
+        request.originator = session.client_name();
+        request.user_agent = UserAgent(session.client_name(), session.client_version());
+        absl::StatusOr<agent::StartedTurn> started =
+            engine.StartTurn(*p.thread, request, ctx.connection->id(), ctx.notifications);
+        if (!started.ok()) return started.status();
+        // The turn runs once this answer (and what was held for it) is out.
+        ctx.after_response.push_back(started->release);
+        return json{{"turn", started->turn}};
+      });
+  registry.Register<TurnSteerParams>(
+      "turn/steer", Parser(ParseTurnSteer),
+      [&engine](const TurnSteerParams& p, RequestContext&) -> absl::StatusOr<json> {
+        if (!p.thread.ok()) return p.thread.status();
+        absl::StatusOr<std::string> turn = engine.SteerTurn(*p.thread, p.expected_turn_id, p.input);
+        if (!turn.ok()) return turn.status();
+        return json{{"turnId", *turn}};
+      });
+  registry.Register<TurnInterruptParams>(
+      "turn/interrupt", Parser(ParseTurnInterrupt),
+      [&engine](const TurnInterruptParams& p, RequestContext&) -> absl::StatusOr<json> {
+        if (!p.thread.ok()) return p.thread.status();
+        if (absl::Status s = engine.InterruptTurn(*p.thread, p.turn_id); !s.ok()) return s;
+        return json::object();
+      });
+}
+
+}  // namespace threadlog::api

@@ -1,0 +1,175 @@
+// turn/start, turn/steer, turn/interrupt params, in Codex's words.
+#include "api/turn_params.h"
+
+#include <array>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "api/agent/user_input.h"
+#include "api/params.h"
+
+namespace threadlog::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 6> kEfforts = {"none",   "minimal", "low",
+                                                      "medium", "high",    "xhigh"};
+constexpr std::array<std::string_view, 4> kSummaries = {"auto", "concise", "detailed", "none"};
+constexpr std::array<std::string_view, 3> kPersonalities = {"none", "friendly", "pragmatic"};
+constexpr std::array<std::string_view, 2> kApprovalsReviewers = {"user", "guardian_subagent"};
+constexpr std::array<std::string_view, 2> kServiceTiers = {"fast", "flex"};
+constexpr std::array<std::string_view, 4> kSandboxPolicies = {"dangerFullAccess", "readOnly",
+                                                              "externalSandbox", "workspaceWrite"};
+
+absl::StatusOr<absl::StatusOr<ThreadId>> ThreadIdField(const json& params) {
+  absl::StatusOr<std::string> text = RequiredString(params, "threadId");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<ThreadId> id = ThreadId::Parse(*text);
+  if (!id.ok()) {
+    return absl::StatusOr<ThreadId>(
+        absl::InvalidArgumentError(absl::StrCat("invalid thread id: ", id.status().message())));
+  }
+  return absl::StatusOr<ThreadId>(*id);
+}
+
+absl::StatusOr<json> RequiredInput(const json& params) {
+  auto it = params.find("input");
+  if (it == params.end()) return MissingField("input");
+  if (absl::Status s = agent::CheckUserInputs(*it); !s.ok()) return s;
+  return *it;
+}
+
+// An optional string that must be one of `allowed`.
+absl::StatusOr<std::optional<std::string>> OptionalVariant(
+    const json& params, std::string_view name, std::span<const std::string_view> allowed) {
+  absl::StatusOr<std::optional<std::string>> value = OptionalString(params, name);
+  if (!value.ok() || !*value) return value;
+  if (absl::Status s = CheckVariant(**value, allowed); !s.ok()) return s;
+  return value;
+}
+
+// A v2 SandboxPolicy, as the mode, network access and extra writable roots a turn runs with.
+absl::Status ParseSandboxPolicy(const json& policy, agent::TurnOverrides& o) {
+  if (!policy.is_object()) return WrongType(policy, "internally tagged enum SandboxPolicy");
+  auto type = policy.find("type");
+  if (type == policy.end()) return MissingField("type");
+  if (!type->is_string()) return WrongType(*type, "a string");
+  const std::string kind = type->get<std::string>();
+  if (absl::Status s = CheckVariant(kind, kSandboxPolicies); !s.ok()) return s;
+  bool network = false;
+  if (auto n = policy.find("networkAccess"); n != policy.end() && !n->is_null()) {
+    if (kind == "externalSandbox") {
+      if (!n->is_string()) return WrongType(*n, "a string");
+      constexpr std::array<std::string_view, 2> kNetwork = {"restricted", "enabled"};
+      if (absl::Status s = CheckVariant(n->get<std::string>(), kNetwork); !s.ok()) return s;
+      network = n->get<std::string>() == "enabled";
+    } else {
+      if (!n->is_boolean()) return WrongType(*n, "a boolean");
+      network = n->get<bool>();
+    }
+  }
+  if (kind == "workspaceWrite") {
+    absl::StatusOr<std::optional<std::vector<std::string>>> roots =
+        OptionalStringArray(policy, "writableRoots");
+    if (!roots.ok()) return roots.status();
+    std::vector<std::string> absolute;
+    for (const std::string& root : roots->value_or(std::vector<std::string>{})) {
+      absolute.push_back(ResolveAgainstServerCwd(root));
+    }
+    o.writable_roots = std::move(absolute);
+    for (const char* flag : {"excludeTmpdirEnvVar", "excludeSlashTmp"}) {
+      if (absl::Status s = OptionalBool(policy, flag).status(); !s.ok()) return s;
+    }
+    o.sandbox_mode = "workspace-write";
+  } else if (kind == "readOnly") {
+    o.sandbox_mode = "read-only";
+  } else {
+    // An external sandbox: threadlog runs nothing itself; Codex describes it as full access.
+    o.sandbox_mode = "danger-full-access";
+  }
+  o.network_access = network;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<TurnStartParams> ParseTurnStart(const json& params) {
+  if (absl::Status s = RequireObject(params, "TurnStartParams"); !s.ok()) return s;
+  TurnStartParams out;
+  agent::TurnOverrides& o = out.overrides;
+  absl::StatusOr<std::optional<std::string>> cwd = OptionalString(params, "cwd");
+  if (!cwd.ok()) return cwd.status();
+  if (*cwd) o.cwd = ResolveAgainstServerCwd(**cwd);
+  absl::StatusOr<std::optional<std::string>> model = OptionalString(params, "model");
+  if (!model.ok()) return model.status();
+  o.model = *model;
+  absl::StatusOr<std::optional<std::string>> effort = OptionalVariant(params, "effort", kEfforts);
+  if (!effort.ok()) return effort.status();
+  o.effort = *effort;
+  absl::StatusOr<std::optional<std::string>> summary =
+      OptionalVariant(params, "summary", kSummaries);
+  if (!summary.ok()) return summary.status();
+  o.summary = *summary;
+  if (auto it = params.find("personality"); it != params.end() && !it->is_null()) {
+    absl::StatusOr<std::string> personality = ParseUnitEnum(*it, kPersonalities);
+    if (!personality.ok()) return personality.status();
+    o.personality = *personality;
+  }
+  if (auto it = params.find("approvalPolicy"); it != params.end() && !it->is_null()) {
+    absl::StatusOr<json> policy = ParseAskForApproval(*it);
+    if (!policy.ok()) return policy.status();
+    o.approval_policy = *policy;
+  }
+  absl::StatusOr<std::optional<std::string>> reviewer =
+      OptionalVariant(params, "approvalsReviewer", kApprovalsReviewers);
+  if (!reviewer.ok()) return reviewer.status();
+  o.approvals_reviewer = *reviewer;
+  if (auto it = params.find("sandboxPolicy"); it != params.end() && !it->is_null()) {
+    if (absl::Status s = ParseSandboxPolicy(*it, o); !s.ok()) return s;
+  }
+  if (absl::Status s = OptionalVariant(params, "serviceTier", kServiceTiers).status(); !s.ok()) {
+    return s;
+  }
+  if (auto it = params.find("outputSchema"); it != params.end()) o.output_schema = *it;
+  if (auto it = params.find("collaborationMode");
+      it != params.end() && !it->is_null() && !it->is_object()) {
+    return WrongType(*it, "struct CollaborationMode");
+  }
+  absl::StatusOr<json> input = RequiredInput(params);
+  if (!input.ok()) return input.status();
+  out.input = *std::move(input);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ThreadIdField(params);
+  if (!id.ok()) return id.status();
+  out.thread = *id;
+  return out;
+}
+
+absl::StatusOr<TurnSteerParams> ParseTurnSteer(const json& params) {
+  if (absl::Status s = RequireObject(params, "TurnSteerParams"); !s.ok()) return s;
+  TurnSteerParams out;
+  absl::StatusOr<json> input = RequiredInput(params);
+  if (!input.ok()) return input.status();
+  out.input = *std::move(input);
+  absl::StatusOr<std::string> expected = RequiredString(params, "expectedTurnId");
+  if (!expected.ok()) return expected.status();
+  out.expected_turn_id = *std::move(expected);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ThreadIdField(params);
+  if (!id.ok()) return id.status();
+  out.thread = *id;
+  return out;
+}
+
+absl::StatusOr<TurnInterruptParams> ParseTurnInterrupt(const json& params) {
+  if (absl::Status s = RequireObject(params, "TurnInterruptParams"); !s.ok()) return s;
+  TurnInterruptParams out;
+  absl::StatusOr<std::string> turn = RequiredString(params, "turnId");
+  if (!turn.ok()) return turn.status();
+  out.turn_id = *std::move(turn);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ThreadIdField(params);
+  if (!id.ok()) return id.status();
+  out.thread = *id;
+  return out;
+}
+
+}  // namespace threadlog::api
