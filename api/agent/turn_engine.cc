@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 #include <utility>
@@ -118,7 +119,7 @@ json SandboxPolicyRollout(const session::ThreadSettings& s) {
   return {{"type", "read-only"}};
 }
 
-Permissions PermissionsOf(const session::ThreadSettings& s) {
+Permissions PermissionsOf(const session::ThreadSettings& s, const std::string& codex_home) {
   Permissions p;
   p.sandbox_mode = s.sandbox_mode;
   // Codex's danger-full-access reaches the network; the other modes only when configured so.
@@ -127,6 +128,10 @@ Permissions PermissionsOf(const session::ThreadSettings& s) {
   p.approvals_reviewer = s.approvals_reviewer;
   if (s.sandbox_mode == "workspace-write") {
     p.writable_roots = s.writable_roots;
+    // Codex adds its memories folder to a configured sandbox (not to a turn's sandboxPolicy).
+    if (!s.sandbox_from_turn && !codex_home.empty()) {
+      p.writable_roots.push_back((std::filesystem::path(codex_home) / "memories").string());
+    }
     p.writable_roots.push_back(s.cwd);
     p.writable_roots.push_back("/tmp");
   }
@@ -266,6 +271,7 @@ struct TurnEngine::Turn {
   // Set once the turn/start answer (and what was held for it) is out: the worker's first
   // notifications must not overtake it.
   absl::Notification released;
+  absl::Notification finished;  // Finish took it off the running turns
   std::thread worker;
 };
 
@@ -308,10 +314,16 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     return absl::InvalidArgumentError("input must not be empty");
   }
   auto turn = std::make_shared<Turn>();
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::UnavailableError("the server is shutting down");
-    if (auto it = running_.find(thread); it != running_.end()) {
+  while (true) {
+    std::shared_ptr<Turn> finishing;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return absl::UnavailableError("the server is shutting down");
+      auto it = running_.find(thread);
+      if (it == running_.end()) {
+        running_[thread] = turn;  // reserved: a concurrent turn/start sees it
+        break;
+      }
       // Codex steers the input into the running turn.
       std::shared_ptr<Turn> active = it->second;
       absl::MutexLock turn_lock(&active->mu);
@@ -325,10 +337,13 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         joined.release = [] {};
         return joined;
       }
-      return absl::FailedPreconditionError(
-          absl::StrCat("thread ", thread_text, " is finishing turn ", active->id, "; try again"));
+      finishing = active;
     }
-    running_[thread] = turn;  // reserved: a concurrent turn/start sees it
+    // The running turn is ending (a client may hear turn/completed just before): wait for it.
+    if (!finishing->finished.WaitForNotificationWithTimeout(absl::Seconds(30))) {
+      return absl::UnavailableError(absl::StrCat(
+          "thread ", thread_text, " is still finishing turn ", finishing->id, "; try again"));
+    }
   }
   auto release = [&] {
     absl::MutexLock lock(&mu_);
@@ -348,6 +363,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         if (o.sandbox_mode) s.sandbox_mode = *o.sandbox_mode;
         if (o.network_access) s.network_access = *o.network_access;
         if (o.writable_roots) s.writable_roots = *o.writable_roots;
+        if (o.sandbox_mode) s.sandbox_from_turn = true;
       });
   if (!settings) {
     release();
@@ -429,7 +445,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   if (turn->history.items().empty()) {
     // A thread's first turn opens its history with the context Codex gives every thread.
     InitialContext context;
-    context.permissions = PermissionsOf(s);
+    context.permissions = PermissionsOf(s, options_.codex_home);
     context.developer_instructions = s.developer_instructions;
     context.skills = options_.skills(s.cwd);
     context.agents_md = AgentsMdText(options_.codex_home, s.cwd);
@@ -446,7 +462,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     }
     if (last_context.value("approval_policy", json()) != s.approval_policy ||
         last_context.value("sandbox_policy", json()) != sandbox_policy) {
-      change.new_permissions = PermissionsOf(s);
+      change.new_permissions = PermissionsOf(s, options_.codex_home);
     }
     if (last_context.value("personality", personality) != personality) {
       change.new_personality_text = PersonalityText(turn->family, s.personality);
@@ -966,16 +982,17 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
           error = why;
           content_items = json::array({{{"type", "inputText"}, {"text", why}}});
         }
-        const json response_event = {
-            {"type", "dynamic_tool_call_response"},
-            {"call_id", call.call_id},
-            {"turn_id", turn->id},
-            {"tool", call.name},
-            {"arguments", call.arguments},
-            {"content_items", content_items},
-            {"success", success},
-            {"error", error},
-            {"duration", {{"secs", nanos / 1000000000}, {"nanos", nanos % 1000000000}}}};
+        const json response_event = {{"type", "dynamic_tool_call_response"},
+                                     {"call_id", call.call_id},
+                                     {"turn_id", turn->id},
+                                     {"tool", call.name},
+                                     {"arguments", call.arguments},
+                                     {"content_items", content_items},
+                                     {"success", success},
+                                     {"error", error},
+                                     {"duration",
+                                      {{"secs", static_cast<uint64_t>(nanos / 1000000000)},
+                                       {"nanos", static_cast<uint64_t>(nanos % 1000000000)}}}};
         events.push_back(Msg(response_event));
         if (std::optional<json> shown = DynamicToolCallItemOfEvent(response_event, true)) {
           events.push_back(Msg({{"type", "item_completed"}, {"item", *shown}}));
@@ -1084,6 +1101,7 @@ void TurnEngine::Finish(const std::shared_ptr<Turn>& turn) {
     if (turn->worker.joinable()) turn->worker.detach();
     running_.erase(it);
   }
+  turn->finished.Notify();
 }
 
 }  // namespace threadlog::agent

@@ -42,6 +42,7 @@ struct ThreadSettings {
   std::optional<std::string> base_instructions;       // replaces the model's instructions
   bool network_access = false;                        // the sandbox lets commands reach it
   std::vector<std::string> writable_roots;            // workspace-write's extra roots
+  bool sandbox_from_turn = false;  // the sandbox is a turn/start's sandboxPolicy, not config's
 };
 
 // The configured settings (config.toml, else Codex's defaults): what a thread runs with where

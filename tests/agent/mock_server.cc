@@ -120,12 +120,16 @@ std::vector<nlohmann::json> MockServer::Requests() const {
   return out;
 }
 
-nlohmann::json MockServer::State() const {
+nlohmann::json MockServer::State() const { return Control("GET", "/_mock/state"); }
+
+void MockServer::Release() const { Control("POST", "/_mock/release"); }
+
+nlohmann::json MockServer::Control(const std::string& method, const std::string& path) const {
   agent::HttpRequest request;
-  auto url = agent::ParseUrl(base_url_.substr(0, base_url_.size() - 3) + "/_mock/state");
+  auto url = agent::ParseUrl(base_url_.substr(0, base_url_.size() - 3) + path);
   if (!url.ok()) return nullptr;
   request.url = *url;
-  request.method = "GET";
+  request.method = method;
   request.connect_timeout = absl::Seconds(5);
   request.head_timeout = absl::Seconds(5);
   auto stream = agent::HttpStream::Open(request, nullptr);

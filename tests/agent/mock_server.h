@@ -45,12 +45,16 @@ class MockServer {
   std::vector<nlohmann::json> Requests() const;
   // GET /_mock/state: {"requests", "violations", "hangups": [step index...], "stalled"}.
   nlohmann::json State() const;
+  // POST /_mock/release: stalled streams go on (their after_release items, then completed).
+  void Release() const;
   // Polls State until `pred` holds or `timeout_ms` passes; returns the last state.
   template <typename Pred>
   nlohmann::json WaitState(Pred pred, int timeout_ms = 5000) const;
 
  private:
   void Start(const std::string& dir, const nlohmann::json& steps, const MockServerOptions& options);
+  // One request to the mock's control endpoint; its JSON answer, or null.
+  nlohmann::json Control(const std::string& method, const std::string& path) const;
 
   std::string log_path_;
   std::string base_url_;
