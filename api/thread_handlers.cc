@@ -161,12 +161,12 @@ class ThreadMethods {
         // Rendered with "openai" for a meta without a provider (rare: old rollouts).
         json thread = json::parse(t.thread_json, nullptr, false);
         thread["modelProvider"] = default_provider;
-        if (is_loaded) thread["status"] = kIdle;
+        if (is_loaded) thread["status"] = service_.Status(t.id);
         out.text.append(thread.dump(-1, ' ', false, json::error_handler_t::replace));
       } else if (is_loaded) {
         const std::string_view json_text(t.thread_json);
         out.text.append(json_text.substr(0, t.status_offset));
-        out.text.append(kIdle.dump());
+        out.text.append(service_.Status(t.id).dump());
         out.text.append(json_text.substr(t.status_offset + t.status_size));
       } else {
         out.text.append(t.thread_json);
@@ -265,7 +265,7 @@ class ThreadMethods {
 
   json ThreadJson(const ThreadSummary& summary, json turns = json::array()) const {
     ThreadJsonOptions options;
-    options.status = service_.IsLoaded(summary.id) ? kIdle : kNotLoaded;
+    options.status = service_.Status(summary.id);  // notLoaded, idle, active, systemError
     options.ephemeral = service_.IsEphemeral(summary.id);
     options.default_model_provider = service_.defaults().model_provider;
     options.turns = std::move(turns);

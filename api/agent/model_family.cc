@@ -96,6 +96,12 @@ absl::StatusOr<ModelFamilies> ModelFamilies::FromJson(std::string_view text) {
     f.shell_type = StringOr(m, "shell_type", "default");
     f.apply_patch_tool_type = OptionalString(m, "apply_patch_tool_type");
     f.supports_parallel_tool_calls = BoolOr(m, "supports_parallel_tool_calls", false);
+    if (auto t = m.find("truncation_policy"); t != m.end() && t->is_object()) {
+      f.truncation_mode = StringOr(*t, "mode", "bytes");
+      if (auto limit = t->find("limit"); limit != t->end() && limit->is_number_integer()) {
+        f.truncation_limit = limit->get<int64_t>();
+      }
+    }
     if (auto mod = m.find("input_modalities"); mod != m.end() && mod->is_array()) {
       for (const json& x : *mod) {
         if (x.is_string()) f.input_modalities.push_back(x.get<std::string>());

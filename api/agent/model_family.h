@@ -35,7 +35,9 @@ struct ModelFamily {
   std::optional<std::string> apply_patch_tool_type;  // freeform | function
   bool supports_parallel_tool_calls = false;
   std::vector<std::string> input_modalities;  // text, image
-  bool known = true;                          // false: not in the catalog (defaults used)
+  std::string truncation_mode = "bytes";      // truncation_policy: tokens | bytes
+  int64_t truncation_limit = 10000;
+  bool known = true;  // false: not in the catalog (defaults used)
 
   // The tokens a turn may fill: 95% of the listed window, as Codex reports it in task_started
   // (model_context_window) and thread/tokenUsage/updated.

@@ -133,6 +133,13 @@ std::optional<std::string> SkillsText(const std::vector<SkillEntry>& skills) {
 }
 
 std::optional<std::string> AgentsMdText(const std::string& codex_home, const std::string& cwd) {
+  std::optional<std::string> body = UserInstructions(codex_home, cwd);
+  if (!body) return std::nullopt;
+  return absl::StrCat("# AGENTS.md instructions for ", cwd, "\n\n<INSTRUCTIONS>\n", *body,
+                      "\n</INSTRUCTIONS>");
+}
+
+std::optional<std::string> UserInstructions(const std::string& codex_home, const std::string& cwd) {
   std::string global;
   if (!codex_home.empty()) {
     bool found = false;
@@ -172,8 +179,7 @@ std::optional<std::string> AgentsMdText(const std::string& codex_home, const std
     body += absl::StrJoin(project, "\n\n");
   }
   if (body.empty()) return std::nullopt;
-  return absl::StrCat("# AGENTS.md instructions for ", cwd, "\n\n<INSTRUCTIONS>\n", body,
-                      "\n</INSTRUCTIONS>");
+  return body;
 }
 
 std::string EnvironmentContextText(const std::string& cwd, const std::string& shell,

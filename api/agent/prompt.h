@@ -43,11 +43,13 @@ struct SkillEntry {
 // when there are none (Codex then leaves the part out).
 std::optional<std::string> SkillsText(const std::vector<SkillEntry>& skills);
 
-// The AGENTS.md text for a thread in `cwd`: $CODEX_HOME/AGENTS.md trimmed, then (after
+// The user instructions for a thread in `cwd`: $CODEX_HOME/AGENTS.md trimmed, then (after
 // "\n\n--- project-doc ---\n\n" when both exist) every AGENTS.md from the git root down to cwd,
-// byte for byte, joined by "\n\n" (a whitespace-only one left out); wrapped as
-// "# AGENTS.md instructions for <cwd>\n\n<INSTRUCTIONS>\n...\n</INSTRUCTIONS>". nullopt when
-// there is none.
+// byte for byte, joined by "\n\n" (a whitespace-only one left out) — what turn_context records
+// as user_instructions. nullopt when there is none.
+std::optional<std::string> UserInstructions(const std::string& codex_home, const std::string& cwd);
+// UserInstructions wrapped as the model reads them:
+// "# AGENTS.md instructions for <cwd>\n\n<INSTRUCTIONS>\n...\n</INSTRUCTIONS>".
 std::optional<std::string> AgentsMdText(const std::string& codex_home, const std::string& cwd);
 
 // The thread's opening context: the developer message (permissions, developer instructions,

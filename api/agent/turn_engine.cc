@@ -110,11 +110,13 @@ json SnakeCaseKeys(const json& value) {
 json SandboxPolicyRollout(const session::ThreadSettings& s) {
   if (s.sandbox_mode == "danger-full-access") return {{"type", "danger-full-access"}};
   if (s.sandbox_mode == "workspace-write") {
-    return {{"type", "workspace-write"},
-            {"writable_roots", s.writable_roots},
-            {"network_access", s.network_access},
-            {"exclude_tmpdir_env_var", false},
-            {"exclude_slash_tmp", false}};
+    json policy = {{"type", "workspace-write"},
+                   {"network_access", s.network_access},
+                   {"exclude_tmpdir_env_var", false},
+                   {"exclude_slash_tmp", false}};
+    // Codex leaves an empty list out.
+    if (!s.writable_roots.empty()) policy["writable_roots"] = s.writable_roots;
+    return policy;
   }
   return {{"type", "read-only"}};
 }
@@ -266,6 +268,7 @@ struct TurnEngine::Turn {
 
   ModelHistoryBuilder history;
   std::optional<TokenUsage> total;  // the thread's usage so far (token_count's total)
+  std::optional<TokenUsage> last;   // its last response's (token_count's last)
   std::optional<std::string> last_agent_message;
   TurnNotifier notifier{"", ""};
   // Set once the turn/start answer (and what was held for it) is out: the worker's first
@@ -419,7 +422,10 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         last_context = *std::move(payload);
       } else {
         json info = payload->value("info", json());
-        if (info.is_object()) turn->total = UsageFrom(info.value("total_token_usage", json()));
+        if (info.is_object()) {
+          turn->total = UsageFrom(info.value("total_token_usage", json()));
+          turn->last = UsageFrom(info.value("last_token_usage", json()));
+        }
       }
     }
     if (!it->status().ok()) {
@@ -489,8 +495,15 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
           {"developer_instructions",
            s.developer_instructions ? json(*s.developer_instructions) : json(nullptr)}}}}},
       {"realtime_active", false},
-      {"summary", s.reasoning_summary.value_or(turn->family.default_reasoning_summary)}};
+      {"summary", s.reasoning_summary.value_or(turn->family.default_reasoning_summary)},
+      {"truncation_policy",
+       {{"mode", turn->family.truncation_mode}, {"limit", turn->family.truncation_limit}}}};
   if (s.reasoning_effort) turn_context["effort"] = *s.reasoning_effort;
+  if (std::optional<std::string> user = UserInstructions(options_.codex_home, s.cwd)) {
+    turn_context["user_instructions"] = *user;
+  }
+  if (!turn->output_schema.is_null())
+    turn_context["final_output_json_schema"] = turn->output_schema;
   events.push_back({EventKind::kTurnContext, std::move(turn_context)});
   absl::StatusOr<std::vector<TurnEvent>> input = UserInputEvents(request.input);
   if (!input.ok()) {
@@ -593,21 +606,57 @@ struct ToolCall {
   std::shared_ptr<Answer> answer;
   json arguments;
   std::chrono::steady_clock::time_point started;
+  json request_event;   // dynamic_tool_call_request, stored with the output
+  json response_event;  // dynamic_tool_call_response, once the answer is in (else null)
 };
+
+// The dynamic_tool_call_response event for a call whose answer arrived.
+json ResponseEventOf(const ToolCall& call, const std::string& turn_id) {
+  const absl::StatusOr<json>& answer = call.answer->result;
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - call.started)
+                            .count();
+  json content_items = json::array();
+  bool success = false;
+  json error = nullptr;
+  if (answer.ok() && answer->is_object()) {
+    content_items = answer->value("contentItems", json::array());
+    if (!content_items.is_array()) content_items = json::array();
+    success = answer->value("success", false);
+  } else {
+    const std::string why = answer.ok() ? std::string("the client's answer is not an object")
+                                        : std::string(answer.status().message());
+    error = why;
+    content_items = json::array({{{"type", "inputText"}, {"text", why}}});
+  }
+  return {{"type", "dynamic_tool_call_response"},
+          {"call_id", call.call_id},
+          {"turn_id", turn_id},
+          {"tool", call.name},
+          {"arguments", call.arguments},
+          {"content_items", content_items},
+          {"success", success},
+          {"error", error},
+          {"duration",
+           {{"secs", static_cast<uint64_t>(nanos / 1000000000)},
+            {"nanos", static_cast<uint64_t>(nanos % 1000000000)}}}};
+}
 
 // One response's events: items as they arrive, the tool calls it asks for.
 class ResponseHandler {
  public:
   ResponseHandler(TurnWriter& writer, ModelHistoryBuilder& history,
                   std::optional<std::string>& last_agent_message, std::function<json()> token_info,
-                  std::function<void(const json&)> begin_call)
+                  std::function<void(const json&)> begin_call, std::function<void()> between_events)
       : writer_(writer),
         history_(history),
         last_agent_message_(last_agent_message),
         token_info_(std::move(token_info)),
-        begin_call_(std::move(begin_call)) {}
+        begin_call_(std::move(begin_call)),
+        between_events_(std::move(between_events)) {}
 
   void OnEvent(const ResponseEvent& event) {
+    between_events_();
     if (!announced_) {
       // Codex records the usage so far and the rate limits as soon as the provider answers.
       announced_ = true;
@@ -735,6 +784,7 @@ class ResponseHandler {
   std::optional<std::string>& last_agent_message_;
   std::function<json()> token_info_;
   std::function<void(const json&)> begin_call_;
+  std::function<void()> between_events_;
   bool announced_ = false;
   std::string message_id_;
   std::string reasoning_id_;
@@ -789,11 +839,11 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       {"originator", turn->originator.empty() ? "codex_cli_rs" : turn->originator},
       {"session_id", turn->thread_text},
       {"x-client-request-id", turn->thread_text},
+      // Spelled out: Codex's key order (a json object would sort the keys).
       {"x-codex-turn-metadata",
-       json({{"session_id", turn->thread_text},
-             {"turn_id", turn->id},
-             {"sandbox", s.sandbox_mode == "danger-full-access" ? "none" : "seccomp"}})
-           .dump()},
+       absl::StrCat("{\"session_id\":", json(turn->thread_text).dump(),
+                    ",\"turn_id\":", json(turn->id).dump(), ",\"sandbox\":\"",
+                    s.sandbox_mode == "danger-full-access" ? "none" : "seccomp", "\"}")},
   };
   if (!turn->user_agent.empty()) headers.push_back({"user-agent", turn->user_agent});
 
@@ -803,7 +853,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   absl::Status store_error;
   std::vector<ToolCall> calls;  // begun, not yet answered in history
 
-  std::optional<TokenUsage> last_usage;
+  std::optional<TokenUsage> last_usage = turn->last;
   auto token_info = [&]() -> json {
     if (!turn->total) return nullptr;
     return {{"total_token_usage", UsageJson(*turn->total)},
@@ -841,17 +891,14 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
                                dynamic_names.end()) {
       absl::StatusOr<json> args = ParseJson(item.value("arguments", "{}"));
       call.arguments = args.ok() ? *args : json(item.value("arguments", ""));
-      const json request_event = {{"type", "dynamic_tool_call_request"},
-                                  {"callId", call.call_id},
-                                  {"turnId", turn->id},
-                                  {"tool", call.name},
-                                  {"arguments", call.arguments}};
-      std::vector<TurnEvent> begin = {Msg(request_event)};
-      if (std::optional<json> shown = DynamicToolCallItemOfEvent(request_event, false)) {
-        begin.push_back(Msg({{"type", "item_started"}, {"item", *shown}}));
-      }
-      if (absl::Status st = writer.Emit(begin, Durability::kBuffered); !st.ok()) {
-        store_failed(st);
+      call.request_event = {{"type", "dynamic_tool_call_request"},
+                            {"callId", call.call_id},
+                            {"turnId", turn->id},
+                            {"tool", call.name},
+                            {"arguments", call.arguments}};
+      // Clients see the call start now; its events are stored with its output (Codex's order).
+      if (std::optional<json> shown = DynamicToolCallItemOfEvent(call.request_event, false)) {
+        writer.Tell({Msg({{"type", "item_started"}, {"item", *shown}})});
       }
       call.answer = std::make_shared<ToolCall::Answer>();
       call.started = std::chrono::steady_clock::now();
@@ -869,6 +916,21 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       call.output = absl::StrCat("unsupported call: ", call.name);
     }
     calls.push_back(std::move(call));
+  };
+
+  // A client's answer is told as soon as it is in (between stream events, or once the stream
+  // ended), as Codex tells it.
+  auto tell_answered = [&] {
+    for (ToolCall& call : calls) {
+      if (!call.answer || !call.response_event.is_null() ||
+          !call.answer->arrived.HasBeenNotified()) {
+        continue;
+      }
+      call.response_event = ResponseEventOf(call, turn->id);
+      if (std::optional<json> shown = DynamicToolCallItemOfEvent(call.response_event, true)) {
+        writer.Tell({Msg({{"type", "item_completed"}, {"item", *shown}})});
+      }
+    }
   };
 
   while (end == End::kCompleted) {
@@ -907,8 +969,8 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     request.headers = headers;
     request.account = options_.credentials();
 
-    ResponseHandler handler(writer, turn->history, turn->last_agent_message, token_info,
-                            begin_call);
+    ResponseHandler handler(writer, turn->history, turn->last_agent_message, token_info, begin_call,
+                            tell_answered);
     StreamCallbacks callbacks;
     callbacks.on_event = [&](const ResponseEvent& event) { handler.OnEvent(event); };
     callbacks.on_retry = [&](const RetryNotice& notice) {
@@ -930,6 +992,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       failure = outcome.error;
       break;
     }
+    tell_answered();
     if (outcome.completed.usage) {
       last_usage = *outcome.completed.usage;
       TokenUsage total = turn->total.value_or(TokenUsage{});
@@ -965,39 +1028,10 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
           end = End::kInterrupted;
           break;
         }
-        const absl::StatusOr<json>& answer = call.answer->result;
-        const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  std::chrono::steady_clock::now() - call.started)
-                                  .count();
-        json content_items = json::array();
-        bool success = false;
-        json error = nullptr;
-        if (answer.ok() && answer->is_object()) {
-          content_items = answer->value("contentItems", json::array());
-          if (!content_items.is_array()) content_items = json::array();
-          success = answer->value("success", false);
-        } else {
-          const std::string why = answer.ok() ? std::string("the client's answer is not an object")
-                                              : std::string(answer.status().message());
-          error = why;
-          content_items = json::array({{{"type", "inputText"}, {"text", why}}});
-        }
-        const json response_event = {{"type", "dynamic_tool_call_response"},
-                                     {"call_id", call.call_id},
-                                     {"turn_id", turn->id},
-                                     {"tool", call.name},
-                                     {"arguments", call.arguments},
-                                     {"content_items", content_items},
-                                     {"success", success},
-                                     {"error", error},
-                                     {"duration",
-                                      {{"secs", static_cast<uint64_t>(nanos / 1000000000)},
-                                       {"nanos", static_cast<uint64_t>(nanos % 1000000000)}}}};
-        events.push_back(Msg(response_event));
-        if (std::optional<json> shown = DynamicToolCallItemOfEvent(response_event, true)) {
-          events.push_back(Msg({{"type", "item_completed"}, {"item", *shown}}));
-        }
-        output = DynamicToolOutput(content_items);
+        tell_answered();
+        events.push_back(Msg(call.request_event));
+        events.push_back(Msg(call.response_event));
+        output = DynamicToolOutput(call.response_event["content_items"]);
       }
       const json output_item = CallOutput(call.item, std::move(output));
       events.push_back(Item(output_item));
@@ -1071,6 +1105,8 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     std::cerr << "threadlog serve: the end of turn " << turn->id << " could not be recorded: " << st
               << std::endl;
   }
+  threads_.SetStatus(turn->thread,
+                     end == End::kFailed || end == End::kStoreFailed ? SystemError() : Idle());
   if (end == End::kFailed || end == End::kStoreFailed) {
     // Codex: systemError, then the error, then turn/completed failed (no idle after).
     std::vector<TurnEvent> usage;

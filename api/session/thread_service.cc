@@ -156,6 +156,12 @@ absl::StatusOr<OpenedThread> ThreadService::Start(const StartRequest& request, C
       request.settings.configured.value_or(defaults_).model_provider);
   meta.base_instructions = request.settings.base_instructions;
   meta.dynamic_tools = request.dynamic_tools;
+  // Stored as Codex stores a DynamicToolSpec: deferLoading spelled out.
+  if (meta.dynamic_tools.is_array()) {
+    for (json& tool : meta.dynamic_tools) {
+      if (tool.is_object() && !tool.contains("deferLoading")) tool["deferLoading"] = false;
+    }
+  }
   json configured = json::object();
   if (request.settings.persist_extended) configured["persistence"] = "extended";
   // Kept with the thread (Codex keeps it in memory only); resume still takes it from the
@@ -466,6 +472,19 @@ std::optional<ThreadSettings> ThreadService::UpdateSettings(
   if (it == loaded_.end()) return std::nullopt;
   change(it->second.settings);
   return it->second.settings;
+}
+
+json ThreadService::Status(const ThreadId& thread) const {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(thread);
+  if (it == loaded_.end()) return kNotLoaded;
+  return it->second.status;
+}
+
+void ThreadService::SetStatus(const ThreadId& thread, json status) {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(thread);
+  if (it != loaded_.end()) it->second.status = std::move(status);
 }
 
 std::vector<ClientId> ThreadService::Followers(const ThreadId& thread) const {

@@ -173,6 +173,11 @@ class ThreadService {
                                                const std::function<void(ThreadSettings&)>& change);
   // The clients following a loaded thread (empty when it is not loaded): who hears its turns.
   std::vector<ClientId> Followers(const ThreadId& thread) const;
+  // A loaded thread's v2 ThreadStatus: idle once loaded, then what the turn engine last set
+  // (active while a turn runs, systemError after a failed one); notLoaded otherwise.
+  nlohmann::json Status(const ThreadId& thread) const;
+  // Sets a loaded thread's status (the turn engine); nothing for a thread that is not loaded.
+  void SetStatus(const ThreadId& thread, nlohmann::json status);
   // A loaded thread kept in memory only (StartRequest::ephemeral).
   bool IsEphemeral(const ThreadId& thread) const;
   // Where `thread`'s events and projections are read: the in-memory store while it is a loaded
@@ -185,6 +190,7 @@ class ThreadService {
   struct LoadedThread {
     std::set<ClientId> followers;
     ThreadSettings settings;
+    nlohmann::json status = {{"type", "idle"}};
     bool ephemeral = false;  // its events are in memory_
   };
 

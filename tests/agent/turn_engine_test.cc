@@ -204,7 +204,12 @@ TEST_F(TurnEngineTest, APlainTurnInCodexsOrderAndItsRollout) {
   EXPECT_EQ((*turns)[0]["id"], turn);
   EXPECT_EQ((*turns)[0]["status"], "completed");
   EXPECT_EQ((*turns)[0]["items"][1]["text"], "Hello! How can I help?");
+  for (int i = 0; i < 200 && engine_->ActiveTurn(thread); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_FALSE(engine_->ActiveTurn(thread));
+  // Loaded and idle again.
+  EXPECT_EQ(threads_->Status(thread), json({{"type", "idle"}}));
 }
 
 TEST_F(TurnEngineTest, TheNextTurnSendsTheWholeHistoryWithoutRepeatingTheContext) {
@@ -433,6 +438,10 @@ TEST_F(TurnEngineTest, ThreadsRunTheirTurnsAtTheSameTime) {
   mock_->Release();
   sink_.WaitFor("turn/completed", ta);
   sink_.WaitFor("turn/completed", tb);
+  // Each turn leaves the running set right after it told turn/completed.
+  for (int i = 0; i < 200 && (engine_->ActiveTurn(a) || engine_->ActiveTurn(b)); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_FALSE(engine_->ActiveTurn(a));
   EXPECT_FALSE(engine_->ActiveTurn(b));
 }

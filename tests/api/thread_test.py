@@ -195,7 +195,9 @@ class StartReadListTest(ThreadCase):
                                  capture_output=True, text=True).stdout.splitlines()
         meta = json.loads(rollout[0])
         self.assertEqual(meta["type"], "session_meta")
-        self.assertEqual(meta["payload"]["dynamic_tools"], tools)
+        # Stored as Codex 0.117.0 stores them: deferLoading spelled out (false by default).
+        self.assertEqual(meta["payload"]["dynamic_tools"],
+                         [dict(t, deferLoading=t.get("deferLoading", False)) for t in tools])
         self.assertEqual((meta["payload"]["id"], meta["payload"]["cwd"],
                           meta["payload"]["model_provider"], meta["payload"]["source"]),
                          (tid, "/w", "mock", "vscode"))
