@@ -3,7 +3,8 @@
 tmux: first start with a scratch CODEX_HOME, login with an API key, the prompt, /resume listing
 a whole Codex home that serve --codex-home adopted (tests/fixtures/codex-0.113.0/basic), opening
 a thread with its turns, /quit; then, against a server with the built-in openai provider, a
-login and a later client that finds the stored key and needs none. Every message both ways goes through ws_proxy.py; the client's
+login and a later client that finds the stored key and needs none; then, with the scripted
+mock as the server's model provider, two prompts that run turns and show their answers. Every message both ways goes through ws_proxy.py; the client's
 requests must be the ones it sends the real Codex app-server in the same scenario
 (transcripts/codex-0.117.0-app-server.jsonl, from capture_reference.py) and none may be
 answered with an error. The transcript of the run is kept in the build directory.
@@ -77,6 +78,73 @@ def second_start_needs_no_login(codex, binary, root, work):
     assert reads[-1] == {"account": {"type": "apiKey"}, "requiresOpenaiAuth": True}, reads
 
 
+def prompts_run_turns(codex, binary, root, work):
+    """The point of it all: with a model provider in the server's config.toml (the scripted
+    mock), a prompt typed into the client runs a turn on threadlog and the answer shows; a
+    second prompt carries the first exchange to the model; every turn is in threadlog's log."""
+    sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
+    from mock_responses import MockResponses
+    mock = MockResponses([{"text": "Hello from the mock model."},
+                          {"text": "Second answer, with the history."}],
+                         log_path=os.path.join(root, "prompt-requests.jsonl")).start()
+    server_home = os.path.join(root, "prompt-server-codex-home")
+    os.makedirs(server_home)
+    with open(os.path.join(server_home, "config.toml"), "w") as f:
+        f.write(f'model = "gpt-5.1-codex"\nmodel_provider = "mock"\n[model_providers.mock]\n'
+                f'name = "mock"\nbase_url = "{mock.base_url}"\nwire_api = "responses"\n'
+                f'env_key = "MOCK_API_KEY"\n')
+    store = os.path.join(root, "store-prompt")
+    port = tui_driver.free_port()
+    env = dict(os.environ, CODEX_HOME=server_home, HOME=root, MOCK_API_KEY="mock-key")
+    server = subprocess.Popen([binary, "--home", store, "serve", "--listen",
+                               f"ws://127.0.0.1:{port}"], env=env, cwd=work,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=open(os.path.join(root, "serve-prompt.stderr"), "w"))
+    log = os.path.join(root, "transcript-prompt.jsonl")
+    proxy = tui = None
+    try:
+        tui_driver.wait_port(port)
+        proxy, proxy_port = tui_driver.start_proxy(port, log)
+        home = os.path.join(root, "client-prompt")
+        os.makedirs(home)
+        tui = tui_driver.Tui(codex, f"ws://127.0.0.1:{proxy_port}", home, work,
+                             f"tui-test-{os.getpid()}-prompt", root)
+        tui_driver.login_with_api_key(tui)
+        tui_driver.decline_upgrade_and_reach_prompt(tui, "gpt-5.1-codex")
+        tui.type("Say hello please")
+        time.sleep(0.3)
+        tui.keys("Enter")
+        tui.wait_for("Say hello please", "Hello from the mock model.", step="first answer")
+        tui.type("And again")
+        time.sleep(0.3)
+        tui.keys("Enter")
+        screen = tui.wait_for("Second answer, with the history.", step="second answer")
+        print(f"--- screen: prompts\n{screen.rstrip()}")
+        tui_driver.quit(tui)
+        flow = tui_driver.method_flow(tui_driver.read_transcript(log))
+        errors = [what for _, _, what in flow if what.startswith("error:")]
+        assert not errors, f"threadlog answered the client with errors: {errors}"
+        completed = [w for _, d, w in flow if d == "server->client" and w == "turn/completed"]
+        assert len(completed) == 2, f"expected two turn/completed, got {flow}"
+        bodies = [r["body"] for r in mock.responses_requests()]
+        assert len(bodies) == 2, f"the model was asked {len(bodies)} times"
+        texts = [part.get("text") for item in bodies[1]["input"]
+                 for part in item.get("content", []) if isinstance(part, dict)]
+        assert "Hello from the mock model." in texts and "And again" in texts, texts
+    finally:
+        if tui:
+            tui.close()
+        if proxy:
+            proxy.terminate()
+        server.terminate()
+        server.wait(timeout=30)
+        mock.stop()
+    # The turns are in the log, as an offline reader finds them.
+    found = subprocess.run([binary, "--home", store, "inspect", "find", "Second answer"],
+                           capture_output=True, text=True, check=True).stdout
+    assert found.strip(), "inspect find does not see the second answer"
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -138,6 +206,7 @@ def main():
         for name, screen in screens.items():
             print(f"--- screen: {name}\n{screen.rstrip()}")
         second_start_needs_no_login(codex, binary, root, work)
+        prompts_run_turns(codex, binary, root, work)
     except AssertionError as e:
         failure = e
     finally:
@@ -150,7 +219,7 @@ def main():
         if out_dir:
             os.makedirs(out_dir, exist_ok=True)
             for name in ("transcript.jsonl", "serve.stderr", "transcript-second-start.jsonl",
-                         "serve-openai.stderr"):
+                         "serve-openai.stderr", "transcript-prompt.jsonl", "serve-prompt.stderr"):
                 if os.path.exists(os.path.join(root, name)):
                     shutil.copy(os.path.join(root, name), os.path.join(out_dir, name))
         shutil.rmtree(root, ignore_errors=True)
