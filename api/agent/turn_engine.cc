@@ -513,10 +513,13 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   for (TurnEvent& e : *input) events.push_back(std::move(e));
 
   TurnWriter writer(threads_, sink, turn->notifier, thread);
+  // Active from now on: reads show it, and the thread stays loaded should its clients leave.
+  threads_.SetStatus(thread, Active());
   if (absl::Status st =
           writer.Emit(events, Durability::kSync,
                       {{"thread/status/changed", StatusChanged(thread_text, Active())}});
       !st.ok()) {
+    threads_.SetStatus(thread, Idle());
     release();
     return st;
   }

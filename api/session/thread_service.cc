@@ -388,7 +388,10 @@ void ThreadService::ClientGone(ClientId client) {
     auto loaded = loaded_.find(thread);
     if (loaded == loaded_.end()) continue;
     loaded->second.followers.erase(client);
-    if (loaded->second.followers.empty()) loaded_.erase(loaded);
+    // A running turn goes on without its clients (it stays loaded, for a client that resumes
+    // it to hear the rest); SetStatus unloads it once the turn is over.
+    const bool running = loaded->second.status.value("type", "") == "active";
+    if (loaded->second.followers.empty() && !running) loaded_.erase(loaded);
   }
   following_.erase(it);
 }
@@ -484,7 +487,13 @@ json ThreadService::Status(const ThreadId& thread) const {
 void ThreadService::SetStatus(const ThreadId& thread, json status) {
   absl::MutexLock lock(&mu_);
   auto it = loaded_.find(thread);
-  if (it != loaded_.end()) it->second.status = std::move(status);
+  if (it == loaded_.end()) return;
+  // A thread its clients left while a turn ran unloads once the turn is over.
+  if (it->second.followers.empty() && status.value("type", "") != "active") {
+    loaded_.erase(it);
+    return;
+  }
+  it->second.status = std::move(status);
 }
 
 std::vector<ClientId> ThreadService::Followers(const ThreadId& thread) const {

@@ -161,7 +161,8 @@ class ThreadService {
   // thread/closed.
   UnsubscribeOutcome Unsubscribe(const ThreadId& thread, ClientId caller, NotificationSink& sink);
   // A client disconnected: it follows nothing any more; threads it was the last follower of
-  // unload without a word (nobody is left to tell).
+  // unload without a word (nobody is left to tell) — once their running turn is over, if one
+  // runs (see SetStatus).
   void ClientGone(ClientId client);
 
   bool IsLoaded(const ThreadId& thread) const;
@@ -176,7 +177,8 @@ class ThreadService {
   // A loaded thread's v2 ThreadStatus: idle once loaded, then what the turn engine last set
   // (active while a turn runs, systemError after a failed one); notLoaded otherwise.
   nlohmann::json Status(const ThreadId& thread) const;
-  // Sets a loaded thread's status (the turn engine); nothing for a thread that is not loaded.
+  // Sets a loaded thread's status (the turn engine); nothing for a thread that is not loaded. A
+  // status other than active unloads a thread nobody follows any more.
   void SetStatus(const ThreadId& thread, nlohmann::json status);
   // A loaded thread kept in memory only (StartRequest::ephemeral).
   bool IsEphemeral(const ThreadId& thread) const;

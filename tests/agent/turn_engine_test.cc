@@ -456,5 +456,32 @@ TEST_F(TurnEngineTest, ShuttingDownInterruptsRunningTurns) {
   EXPECT_EQ(methods.back(), "turn/completed:interrupted");
 }
 
+TEST_F(TurnEngineTest, AClientThatLeavesDoesNotStopItsTurnAndOneThatResumesHearsTheRest) {
+  Begin(json::array(
+      {{{"text", "A long answer"}, {"stall", true}, {"after_release", json::array()}}}));
+  const ThreadId thread = StartThread();
+  const std::string turn = Turn(thread, "first");
+  mock_->WaitState([](const json& s) { return s["stalled"].get<int>() > 0; });
+  threads_->ClientGone(kClient);            // the only client disconnects
+  EXPECT_TRUE(threads_->IsLoaded(thread));  // kept while its turn runs
+  // Another client resumes the thread and hears the rest.
+  constexpr ClientId kLater = 8;
+  ASSERT_TRUE(threads_->Resume(thread, {}, kLater, sink_).ok());
+  EXPECT_EQ(threads_->Status(thread), json({{"type", "active"}, {"activeFlags", json::array()}}));
+  mock_->Release();
+  const std::vector<Sent> sent = sink_.WaitFor("turn/completed", turn);
+  bool later_heard = false;
+  for (const Sent& s : sent) {
+    if (s.method == "turn/completed") later_heard = s.to == std::vector<ClientId>{kLater};
+  }
+  EXPECT_TRUE(later_heard);
+  absl::StatusOr<json> turns = store_->ReadTurns(thread);
+  ASSERT_TRUE(turns.ok());
+  EXPECT_EQ((*turns)[0]["status"], "completed");
+  // With nobody left once it is over, the thread unloads.
+  threads_->ClientGone(kLater);
+  EXPECT_FALSE(threads_->IsLoaded(thread));
+}
+
 }  // namespace
 }  // namespace threadlog::agent
