@@ -42,6 +42,22 @@ void RegisterTurnHandlers(MethodRegistry& registry, agent::TurnEngine& engine) {
         if (!turn.ok()) return turn.status();
         return json{{"turnId", *turn}};
       });
+  registry.Register<absl::StatusOr<ThreadId>>(
+      "thread/compact/start", Parser(ParseThreadCompact),
+      [&engine](const absl::StatusOr<ThreadId>& thread,
+                RequestContext& ctx) -> absl::StatusOr<json> {
+        if (!thread.ok()) return thread.status();
+        agent::TurnStartRequest request;
+        request.compact = true;
+        const ClientSession& session = ctx.connection->session();
+        request.originator = session.client_name();
+        request.user_agent = UserAgent(session.client_name(), session.client_version());
+        absl::StatusOr<agent::StartedTurn> started =
+            engine.StartTurn(*thread, request, ctx.connection->id(), ctx.notifications);
+        if (!started.ok()) return started.status();
+        ctx.after_response.push_back(started->release);
+        return json::object();
+      });
   registry.Register<TurnInterruptParams>(
       "turn/interrupt", Parser(ParseTurnInterrupt),
       [&engine](const TurnInterruptParams& p, RequestContext&) -> absl::StatusOr<json> {

@@ -1,4 +1,5 @@
-// The turn methods (turn/start, turn/steer, turn/interrupt): validate (turn_params), call the
+// The turn methods (turn/start, turn/steer, turn/interrupt; thread/compact/start, a turn of its
+// own): validate (turn_params), call the
 // turn engine, answer; the turn's notifications come from the engine.
 #ifndef THREADLOG_API_TURN_HANDLERS_H_
 #define THREADLOG_API_TURN_HANDLERS_H_

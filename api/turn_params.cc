@@ -172,4 +172,9 @@ absl::StatusOr<TurnInterruptParams> ParseTurnInterrupt(const json& params) {
   return out;
 }
 
+absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadCompact(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadCompactStartParams"); !s.ok()) return s;
+  return ThreadIdField(params);
+}
+
 }  // namespace threadlog::api

@@ -38,6 +38,8 @@ struct TurnInterruptParams {
 absl::StatusOr<TurnStartParams> ParseTurnStart(const nlohmann::json& params);
 absl::StatusOr<TurnSteerParams> ParseTurnSteer(const nlohmann::json& params);
 absl::StatusOr<TurnInterruptParams> ParseTurnInterrupt(const nlohmann::json& params);
+// thread/compact/start: {threadId}.
+absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadCompact(const nlohmann::json& params);
 
 }  // namespace threadlog::api
 

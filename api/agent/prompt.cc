@@ -224,6 +224,14 @@ std::vector<json> SettingsChangeMessages(const SettingsChange& change) {
   return out;
 }
 
+json CompactionRequestMessage() {
+  return Message("user", json::array({InputText(Text("compact_prompt"))}));
+}
+
+std::string CompactedSummaryText(const std::string& summary) {
+  return absl::StrCat(Text("summary_prefix"), "\n", summary);
+}
+
 std::string CurrentDate() {
   std::time_t now = std::time(nullptr);
   std::tm local{};

@@ -83,6 +83,12 @@ struct SettingsChange {
 };
 std::vector<nlohmann::json> SettingsChangeMessages(const SettingsChange& change);
 
+// Compaction, as Codex 0.117.0 words it: the user message that asks the model for a handoff
+// summary (appended to the history of a compaction request, which offers no tools), and the
+// text that replaces the history with that summary (its prefix, a newline, the summary).
+nlohmann::json CompactionRequestMessage();
+std::string CompactedSummaryText(const std::string& summary);
+
 // The machine's local date, the IANA time zone /etc/localtime names ("Etc/UTC" when unknown),
 // and the shell environment_context reports (Codex 0.117.0 says "bash" whatever $SHELL is).
 std::string CurrentDate();

@@ -260,6 +260,7 @@ struct TurnEngine::Turn {
   json output_schema = nullptr;
   std::string originator;
   std::string user_agent;
+  bool compact = false;  // a thread/compact/start turn
 
   CancelToken cancel;
   absl::Mutex mu;
@@ -313,10 +314,11 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   if (!threads_.IsLoaded(thread)) {
     return absl::NotFoundError(absl::StrCat("thread not found: ", thread_text));
   }
-  if (!request.input.is_array() || request.input.empty()) {
+  if (!request.compact && (!request.input.is_array() || request.input.empty())) {
     return absl::InvalidArgumentError("input must not be empty");
   }
   auto turn = std::make_shared<Turn>();
+  turn->compact = request.compact;
   while (true) {
     std::shared_ptr<Turn> finishing;
     {
@@ -329,6 +331,11 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
       }
       // Codex steers the input into the running turn.
       std::shared_ptr<Turn> active = it->second;
+      if (request.compact) {
+        return absl::FailedPreconditionError(absl::StrCat("thread ", thread_text,
+                                                          " is running turn ", active->id,
+                                                          "; compact it once that is over"));
+      }
       absl::MutexLock turn_lock(&active->mu);
       if (active->accepting) {
         active->steered.push_back(request.input);
@@ -398,6 +405,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   // its token usage, the settings its last turn ran with.
   std::optional<std::string> thread_instructions;
   json last_context = nullptr;
+  bool compacted_since_context = false;  // a compaction replaced the context Codex gave it
   {
     std::unique_ptr<EventIterator> it = threads_.StoreOf(thread).ReadRollout(thread);
     for (; it->Valid(); it->Next()) {
@@ -406,6 +414,8 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         release();
         return s;
       }
+      if (e.kind == EventKind::kCompacted) compacted_since_context = true;
+      if (e.kind == EventKind::kTurnContext) compacted_since_context = false;
       const bool wanted = e.kind == EventKind::kSessionMeta || e.kind == EventKind::kTurnContext ||
                           (e.kind == EventKind::kEventMsg && e.type == "token_count");
       if (!wanted) continue;
@@ -448,8 +458,11 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
                         {"turn_id", turn->id},
                         {"model_context_window", turn->family.EffectiveContextWindow()},
                         {"collaboration_mode_kind", "default"}}));
-  if (turn->history.items().empty()) {
-    // A thread's first turn opens its history with the context Codex gives every thread.
+  if (turn->compact) {
+    // A compaction turn records no context and no input: it runs the model on the history.
+  } else if (turn->history.items().empty() || compacted_since_context) {
+    // A thread's first turn opens its history with the context Codex gives every thread, and so
+    // does the first turn after a compaction (the summary replaced that context).
     InitialContext context;
     context.permissions = PermissionsOf(s, options_.codex_home);
     context.developer_instructions = s.developer_instructions;
@@ -478,39 +491,41 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     }
     for (json& m : SettingsChangeMessages(change)) events.push_back(Item(std::move(m)));
   }
-  json turn_context = {
-      {"turn_id", turn->id},
-      {"cwd", s.cwd},
-      {"current_date", current_date},
-      {"timezone", timezone},
-      {"approval_policy", s.approval_policy},
-      {"sandbox_policy", sandbox_policy},
-      {"model", s.model},
-      {"personality", personality},
-      {"collaboration_mode",
-       {{"mode", "default"},
-        {"settings",
-         {{"model", s.model},
-          {"reasoning_effort", s.reasoning_effort ? json(*s.reasoning_effort) : json(nullptr)},
-          {"developer_instructions",
-           s.developer_instructions ? json(*s.developer_instructions) : json(nullptr)}}}}},
-      {"realtime_active", false},
-      {"summary", s.reasoning_summary.value_or(turn->family.default_reasoning_summary)},
-      {"truncation_policy",
-       {{"mode", turn->family.truncation_mode}, {"limit", turn->family.truncation_limit}}}};
-  if (s.reasoning_effort) turn_context["effort"] = *s.reasoning_effort;
-  if (std::optional<std::string> user = UserInstructions(options_.codex_home, s.cwd)) {
-    turn_context["user_instructions"] = *user;
+  if (!turn->compact) {
+    json turn_context = {
+        {"turn_id", turn->id},
+        {"cwd", s.cwd},
+        {"current_date", current_date},
+        {"timezone", timezone},
+        {"approval_policy", s.approval_policy},
+        {"sandbox_policy", sandbox_policy},
+        {"model", s.model},
+        {"personality", personality},
+        {"collaboration_mode",
+         {{"mode", "default"},
+          {"settings",
+           {{"model", s.model},
+            {"reasoning_effort", s.reasoning_effort ? json(*s.reasoning_effort) : json(nullptr)},
+            {"developer_instructions",
+             s.developer_instructions ? json(*s.developer_instructions) : json(nullptr)}}}}},
+        {"realtime_active", false},
+        {"summary", s.reasoning_summary.value_or(turn->family.default_reasoning_summary)},
+        {"truncation_policy",
+         {{"mode", turn->family.truncation_mode}, {"limit", turn->family.truncation_limit}}}};
+    if (s.reasoning_effort) turn_context["effort"] = *s.reasoning_effort;
+    if (std::optional<std::string> user = UserInstructions(options_.codex_home, s.cwd)) {
+      turn_context["user_instructions"] = *user;
+    }
+    if (!turn->output_schema.is_null())
+      turn_context["final_output_json_schema"] = turn->output_schema;
+    events.push_back({EventKind::kTurnContext, std::move(turn_context)});
+    absl::StatusOr<std::vector<TurnEvent>> input = UserInputEvents(request.input);
+    if (!input.ok()) {
+      release();
+      return input.status();
+    }
+    for (TurnEvent& e : *input) events.push_back(std::move(e));
   }
-  if (!turn->output_schema.is_null())
-    turn_context["final_output_json_schema"] = turn->output_schema;
-  events.push_back({EventKind::kTurnContext, std::move(turn_context)});
-  absl::StatusOr<std::vector<TurnEvent>> input = UserInputEvents(request.input);
-  if (!input.ok()) {
-    release();
-    return input.status();
-  }
-  for (TurnEvent& e : *input) events.push_back(std::move(e));
 
   TurnWriter writer(threads_, sink, turn->notifier, thread);
   // Active from now on: reads show it, and the thread stays loaded should its clients leave.
@@ -825,6 +840,7 @@ json DynamicToolOutput(const json& content_items) {
 }  // namespace
 
 void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
+  if (turn->compact) return RunCompaction(turn);
   TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
   ModelClient::Options client_options = options_.client;
   if (!client_options.env) client_options.env = options_.env;
@@ -1129,6 +1145,145 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     writer.Tell(outputs);
     writer.Tell(ending, prelude);
   }
+  Finish(turn);
+}
+
+void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
+  TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
+  ModelClient::Options client_options = options_.client;
+  if (!client_options.env) client_options.env = options_.env;
+  const ModelClient client(turn->provider, client_options);
+  const session::ThreadSettings& s = turn->settings;
+  const json item = {{"type", "contextCompaction"}, {"id", NewItemId()}};
+  writer.Tell({Msg({{"type", "item_started"}, {"item", item}})});
+
+  // The model summarizes the history; no tools are offered.
+  RequestSpec spec;
+  spec.model = s.model;
+  spec.instructions = turn->instructions;
+  spec.input = turn->history.items();
+  spec.input.push_back(CompactionRequestMessage());
+  spec.tools = json::array();
+  spec.parallel_tool_calls = turn->family.supports_parallel_tool_calls;
+  spec.family = turn->family;
+  spec.reasoning_effort = s.reasoning_effort;
+  spec.reasoning_summary = s.reasoning_summary;
+  spec.prompt_cache_key = turn->thread_text;
+  StreamRequest request;
+  request.body = BuildRequestBody(spec).dump();
+  request.headers = {
+      {"originator", turn->originator.empty() ? "codex_cli_rs" : turn->originator},
+      {"session_id", turn->thread_text},
+      {"x-client-request-id", turn->thread_text},
+  };
+  if (!turn->user_agent.empty()) request.headers.push_back({"user-agent", turn->user_agent});
+  request.account = options_.credentials();
+
+  auto token_info = [&]() -> json {
+    if (!turn->total) return nullptr;
+    return {{"total_token_usage", UsageJson(*turn->total)},
+            {"last_token_usage", UsageJson(turn->last.value_or(TokenUsage{}))},
+            {"model_context_window", turn->family.EffectiveContextWindow()}};
+  };
+  bool announced = false;
+  std::string summary;
+  absl::Status store_error;
+  StreamCallbacks callbacks;
+  callbacks.on_event = [&](const ResponseEvent& event) {
+    if (!announced) {
+      announced = true;
+      store_error.Update(writer.Emit({Msg({{"type", "token_count"},
+                                           {"info", token_info()},
+                                           {"rate_limits", EmptyRateLimits()}})},
+                                     Durability::kBuffered));
+    }
+    if (const auto* done = std::get_if<OutputItemDoneEvent>(&event)) {
+      if (done->item.value("type", "") == "message" &&
+          done->item.value("role", "") == "assistant") {
+        summary = OutputText(done->item);
+      }
+    }
+  };
+  callbacks.on_retry = [&](const RetryNotice& notice) {
+    (void)writer.Emit({Msg({{"type", "stream_error"}, {"error", notice.TurnErrorJson()}})},
+                      Durability::kBuffered);
+  };
+  StreamOutcome outcome = client.Stream(request, callbacks, &turn->cancel);
+  {
+    absl::MutexLock lock(&turn->mu);
+    turn->accepting = false;
+  }
+
+  std::vector<TurnEvent> closing;
+  const bool interrupted =
+      turn->cancel.cancelled() || outcome.error.kind == ModelErrorKind::kInterrupted;
+  bool failed = false;
+  if (interrupted) {
+    closing.push_back(
+        Msg({{"type", "turn_aborted"}, {"turn_id", turn->id}, {"reason", "interrupted"}}));
+  } else if (!outcome.status.ok() || !store_error.ok()) {
+    failed = true;
+    const std::string message =
+        !store_error.ok()
+            ? absl::StrCat("threadlog could not record the compaction: ", store_error.message())
+            : outcome.error.message;
+    const json info =
+        !store_error.ok() ? json("other") : SnakeCaseKeys(outcome.error.CodexErrorInfo());
+    closing.push_back(Msg({{"type", "error"}, {"message", message}, {"codex_error_info", info}}));
+    closing.push_back(
+        Msg({{"type", "task_complete"}, {"turn_id", turn->id}, {"last_agent_message", nullptr}}));
+  } else {
+    if (outcome.completed.usage) {
+      TokenUsage total = turn->total.value_or(TokenUsage{});
+      const TokenUsage& last = *outcome.completed.usage;
+      total.input_tokens += last.input_tokens;
+      total.cached_input_tokens += last.cached_input_tokens;
+      total.output_tokens += last.output_tokens;
+      total.reasoning_output_tokens += last.reasoning_output_tokens;
+      total.total_tokens += last.total_tokens;
+      turn->total = total;
+      turn->last = last;
+      closing.push_back(Msg(
+          {{"type", "token_count"}, {"info", token_info()}, {"rate_limits", EmptyRateLimits()}}));
+    }
+    // What the users wrote, then the summary: the history from now on.
+    const std::string text = CompactedSummaryText(summary);
+    json replacement = json::array();
+    for (const json& h : turn->history.items()) {
+      if (IsUserTurnMessage(h)) replacement.push_back(h);
+    }
+    replacement.push_back({{"type", "message"},
+                           {"role", "user"},
+                           {"content", json::array({{{"type", "input_text"}, {"text", text}}})}});
+    closing.push_back({EventKind::kCompacted,
+                       {{"message", text}, {"replacement_history", std::move(replacement)}}});
+    closing.push_back(Msg({{"type", "item_completed"}, {"item", item}}));
+    closing.push_back(Msg({{"type", "context_compacted"}}));
+    closing.push_back(
+        Msg({{"type", "task_complete"}, {"turn_id", turn->id}, {"last_agent_message", nullptr}}));
+  }
+  if (absl::Status st = writer.Append(closing, Durability::kSync); !st.ok()) {
+    std::cerr << "threadlog serve: the end of compaction " << turn->id
+              << " could not be recorded: " << st << std::endl;
+  }
+  threads_.SetStatus(turn->thread, failed ? SystemError() : Idle());
+  if (failed) {
+    // Codex: systemError, then the error, then turn/completed failed.
+    writer.Tell(closing,
+                {{"thread/status/changed", StatusChanged(turn->thread_text, SystemError())}});
+    Finish(turn);
+    return;
+  }
+  std::vector<TurnEvent> ending;
+  for (TurnEvent& e : closing) {
+    const std::string type = e.payload.value("type", "");
+    if (type == "task_complete" || type == "turn_aborted") {
+      ending.push_back(std::move(e));
+    } else {
+      writer.Tell({std::move(e)});
+    }
+  }
+  writer.Tell(ending, {{"thread/status/changed", StatusChanged(turn->thread_text, Idle())}});
   Finish(turn);
 }
 

@@ -57,6 +57,9 @@ struct TurnStartRequest {
   TurnOverrides overrides;
   std::string originator;  // the client's name (initialize), sent as `originator`
   std::string user_agent;  // the User-Agent Codex would send for this client
+  // thread/compact/start: the turn summarizes the history and replaces it with the summary
+  // (no input, no overrides).
+  bool compact = false;
 };
 
 // What StartTurn gives the caller: the answer, and what to call once it is sent.
@@ -99,6 +102,9 @@ class TurnEngine {
   // image); the log's errors.
   absl::StatusOr<StartedTurn> StartTurn(const ThreadId& thread, const TurnStartRequest& request,
                                         session::ClientId caller, session::NotificationSink& sink);
+  // With request.compact (thread/compact/start) the turn records no input: it asks the model for
+  // a summary of the history and replaces the history with it; kFailedPrecondition while a turn
+  // runs.
   // While a turn runs, turn/start's input is steered into it (as Codex does) and the running
   // turn is returned (Codex answers with a new id that never starts; threadlog names the turn
   // the input joined).
@@ -117,6 +123,7 @@ class TurnEngine {
  private:
   struct Turn;
   void Run(const std::shared_ptr<Turn>& turn);
+  void RunCompaction(const std::shared_ptr<Turn>& turn);
   void Finish(const std::shared_ptr<Turn>& turn);
 
   session::ThreadService& threads_;

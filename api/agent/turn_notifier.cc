@@ -111,6 +111,8 @@ std::vector<Notification> TurnNotifier::On(EventKind kind, const json& payload) 
     const json error = TurnErrorFromEvent(payload);
     if (TurnErrorOfErrorEvent(payload)) error_ = error;
     out.push_back({"error", with_ids({{"error", error}, {"willRetry", false}})});
+  } else if (type == "context_compacted") {
+    out.push_back({"thread/compacted", {{"threadId", thread_id_}, {"turnId", turn_id_}}});
   } else if (type == "turn_aborted") {
     out.push_back(
         {"turn/completed", {{"threadId", thread_id_}, {"turn", TurnJson("interrupted")}}});

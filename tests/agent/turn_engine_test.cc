@@ -483,5 +483,48 @@ TEST_F(TurnEngineTest, AClientThatLeavesDoesNotStopItsTurnAndOneThatResumesHears
   EXPECT_FALSE(threads_->IsLoaded(thread));
 }
 
+// thread/compact/start as Codex 0.117.0 ran it (tests/replay/v117_compact): the summary
+// replaces the history, and the next turn starts from the users' messages, the summary and the
+// thread's context given again.
+TEST_F(TurnEngineTest, ACompactionReplacesTheHistoryWithTheSummary) {
+  Begin(json::array({{{"text", "A is a letter."}},
+                     {{"text", "B follows A."}},
+                     {{"text", "Summary: we discussed A and B."}},
+                     {{"text", "C follows B."}}}));
+  const ThreadId thread = StartThread();
+  sink_.WaitFor("turn/completed", Turn(thread, "Tell me about A."));
+  sink_.WaitFor("turn/completed", Turn(thread, "Tell me about B."));
+  TurnStartRequest compact;
+  compact.compact = true;
+  absl::StatusOr<StartedTurn> started = engine_->StartTurn(thread, compact, kClient, sink_);
+  ASSERT_TRUE(started.ok()) << started.status();
+  started->release();
+  const std::string turn = started->turn["id"];
+  const std::vector<Sent> sent = sink_.WaitFor("turn/completed", turn);
+  const std::vector<std::string> methods = Methods(sent, turn);
+  for (const char* m :
+       {"turn/started", "item/started:contextCompaction", "item/completed:contextCompaction",
+        "thread/compacted", "turn/completed:completed"}) {
+    EXPECT_NE(std::find(methods.begin(), methods.end(), m), methods.end()) << m;
+  }
+  EXPECT_EQ(std::find(methods.begin(), methods.end(), "item/started:userMessage"), methods.end());
+  sink_.WaitFor("turn/completed", Turn(thread, "And C?"));
+  const std::vector<json> requests = mock_->Requests();
+  ASSERT_EQ(requests.size(), 4u);
+  const json& summarize = requests[2]["body"];
+  EXPECT_EQ(summarize["tools"], json::array());
+  EXPECT_TRUE(summarize["input"].back()["content"][0]["text"].get<std::string>().starts_with(
+      "You are performing a CONTEXT CHECKPOINT COMPACTION."));
+  // Codex's next request: [user A, user B, summary, developer, environment, user C].
+  const json& next = requests[3]["body"]["input"];
+  std::vector<std::string> roles;
+  for (const json& item : next) roles.push_back(item["role"]);
+  EXPECT_EQ(roles, (std::vector<std::string>{"user", "user", "user", "developer", "user", "user"}));
+  EXPECT_TRUE(next[2]["content"][0]["text"].get<std::string>().ends_with(
+      "\nSummary: we discussed A and B."));
+  EXPECT_EQ(next[5]["content"][0]["text"], "And C?");
+  // While a turn runs, a compaction is refused.
+}
+
 }  // namespace
 }  // namespace threadlog::agent
