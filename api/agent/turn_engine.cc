@@ -261,6 +261,10 @@ struct TurnEngine::Turn {
   std::string originator;
   std::string user_agent;
   bool compact = false;  // a thread/compact/start turn
+  // The history was near the context window when the turn started: the worker compacts it
+  // first, then records these (the context given again, turn_context, the input).
+  bool auto_compact = false;
+  std::vector<TurnEvent> pending_opening;
 
   CancelToken cancel;
   absl::Mutex mu;
@@ -278,6 +282,22 @@ struct TurnEngine::Turn {
   absl::Notification finished;  // Finish took it off the running turns
   std::thread worker;
 };
+
+std::vector<HttpHeader> TurnEngine::Headers(const Turn& turn) {
+  std::vector<HttpHeader> headers = {
+      {"originator", turn.originator.empty() ? "codex_cli_rs" : turn.originator},
+      {"session_id", turn.thread_text},
+      {"x-client-request-id", turn.thread_text},
+      // Spelled out: Codex's key order (a json object would sort the keys).
+      {"x-codex-turn-metadata",
+       absl::StrCat("{\"session_id\":", json(turn.thread_text).dump(),
+                    ",\"turn_id\":", json(turn.id).dump(), ",\"sandbox\":\"",
+                    turn.settings.sandbox_mode == "danger-full-access" ? "none" : "seccomp",
+                    "\"}")},
+  };
+  if (!turn.user_agent.empty()) headers.push_back({"user-agent", turn.user_agent});
+  return headers;
+}
 
 TurnEngine::TurnEngine(session::ThreadService& threads, session::NotificationSink& clients,
                        ClientRequests& requests, TurnEngineOptions options)
@@ -449,6 +469,12 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
                        : thread_instructions ? *thread_instructions
                                              : turn->family.Instructions(s.personality);
 
+  // Codex compacts before a turn once the last response used most of the window (as after a
+  // context-window failure, which records the window as used up).
+  turn->auto_compact = !turn->compact && !turn->history.items().empty() && turn->last &&
+                       turn->last->total_tokens >= turn->family.context_window * 9 / 10;
+  if (turn->auto_compact) compacted_since_context = true;  // the summary will replace it
+
   const std::string current_date = CurrentDate();
   const std::string timezone = LocalTimeZone();
   const json sandbox_policy = SandboxPolicyRollout(s);
@@ -527,6 +553,12 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     for (TurnEvent& e : *input) events.push_back(std::move(e));
   }
 
+  if (turn->auto_compact) {
+    // Only task_started now; the rest once the history is compacted.
+    turn->pending_opening.assign(std::make_move_iterator(events.begin() + 1),
+                                 std::make_move_iterator(events.end()));
+    events.resize(1);
+  }
   TurnWriter writer(threads_, sink, turn->notifier, thread);
   // Active from now on: reads show it, and the thread stays loaded should its clients leave.
   threads_.SetStatus(thread, Active());
@@ -854,17 +886,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       dynamic_names.push_back(tool.value("name", ""));
     }
   }
-  std::vector<HttpHeader> headers = {
-      {"originator", turn->originator.empty() ? "codex_cli_rs" : turn->originator},
-      {"session_id", turn->thread_text},
-      {"x-client-request-id", turn->thread_text},
-      // Spelled out: Codex's key order (a json object would sort the keys).
-      {"x-codex-turn-metadata",
-       absl::StrCat("{\"session_id\":", json(turn->thread_text).dump(),
-                    ",\"turn_id\":", json(turn->id).dump(), ",\"sandbox\":\"",
-                    s.sandbox_mode == "danger-full-access" ? "none" : "seccomp", "\"}")},
-  };
-  if (!turn->user_agent.empty()) headers.push_back({"user-agent", turn->user_agent});
+  const std::vector<HttpHeader> headers = Headers(*turn);
 
   enum class End { kCompleted, kInterrupted, kFailed, kStoreFailed };
   End end = End::kCompleted;
@@ -883,6 +905,25 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     end = End::kStoreFailed;
     store_error = std::move(st);
   };
+  if (turn->auto_compact) {
+    const CompactOutcome compacted = CompactHistory(turn);
+    if (compacted.end == CompactOutcome::kDone) {
+      last_usage = turn->last;  // the estimate of the compacted history
+      if (absl::Status st = writer.Emit(turn->pending_opening, Durability::kSync); !st.ok()) {
+        store_failed(st);
+      }
+      for (const TurnEvent& e : turn->pending_opening) {
+        if (e.kind == EventKind::kResponseItem) turn->history.Append(e.payload);
+      }
+    } else if (compacted.end == CompactOutcome::kInterrupted) {
+      end = End::kInterrupted;
+    } else if (!compacted.store.ok()) {
+      store_failed(compacted.store);
+    } else {
+      end = End::kFailed;
+      failure = compacted.error;
+    }
+  }
   auto begin_call = [&](const json& item) {
     ToolCall call;
     call.item = item;
@@ -1148,7 +1189,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   Finish(turn);
 }
 
-void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
+TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn>& turn) {
   TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
   ModelClient::Options client_options = options_.client;
   if (!client_options.env) client_options.env = options_.env;
@@ -1171,12 +1212,7 @@ void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
   spec.prompt_cache_key = turn->thread_text;
   StreamRequest request;
   request.body = BuildRequestBody(spec).dump();
-  request.headers = {
-      {"originator", turn->originator.empty() ? "codex_cli_rs" : turn->originator},
-      {"session_id", turn->thread_text},
-      {"x-client-request-id", turn->thread_text},
-  };
-  if (!turn->user_agent.empty()) request.headers.push_back({"user-agent", turn->user_agent});
+  request.headers = Headers(*turn);
   request.account = options_.credentials();
 
   auto token_info = [&]() -> json {
@@ -1187,15 +1223,15 @@ void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
   };
   bool announced = false;
   std::string summary;
-  absl::Status store_error;
+  CompactOutcome outcome;
   StreamCallbacks callbacks;
   callbacks.on_event = [&](const ResponseEvent& event) {
     if (!announced) {
       announced = true;
-      store_error.Update(writer.Emit({Msg({{"type", "token_count"},
-                                           {"info", token_info()},
-                                           {"rate_limits", EmptyRateLimits()}})},
-                                     Durability::kBuffered));
+      outcome.store.Update(writer.Emit({Msg({{"type", "token_count"},
+                                             {"info", token_info()},
+                                             {"rate_limits", EmptyRateLimits()}})},
+                                       Durability::kBuffered));
     }
     if (const auto* done = std::get_if<OutputItemDoneEvent>(&event)) {
       if (done->item.value("type", "") == "message" &&
@@ -1208,57 +1244,91 @@ void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
     (void)writer.Emit({Msg({{"type", "stream_error"}, {"error", notice.TurnErrorJson()}})},
                       Durability::kBuffered);
   };
-  StreamOutcome outcome = client.Stream(request, callbacks, &turn->cancel);
+  StreamOutcome streamed = client.Stream(request, callbacks, &turn->cancel);
+  if (turn->cancel.cancelled() || streamed.error.kind == ModelErrorKind::kInterrupted) {
+    outcome.end = CompactOutcome::kInterrupted;
+    return outcome;
+  }
+  if (!outcome.store.ok()) {
+    outcome.end = CompactOutcome::kFailed;
+    return outcome;
+  }
+  if (!streamed.status.ok()) {
+    outcome.end = CompactOutcome::kFailed;
+    outcome.error = streamed.error;
+    return outcome;
+  }
+  std::vector<TurnEvent> events;
+  if (streamed.completed.usage) {
+    TokenUsage total = turn->total.value_or(TokenUsage{});
+    const TokenUsage& last = *streamed.completed.usage;
+    total.input_tokens += last.input_tokens;
+    total.cached_input_tokens += last.cached_input_tokens;
+    total.output_tokens += last.output_tokens;
+    total.reasoning_output_tokens += last.reasoning_output_tokens;
+    total.total_tokens += last.total_tokens;
+    turn->total = total;
+    turn->last = last;
+    events.push_back(
+        Msg({{"type", "token_count"}, {"info", token_info()}, {"rate_limits", EmptyRateLimits()}}));
+  }
+  // What the users wrote, then the summary: the history from now on.
+  const std::string text = CompactedSummaryText(summary);
+  json replacement = json::array();
+  for (const json& h : turn->history.items()) {
+    if (IsUserTurnMessage(h)) replacement.push_back(h);
+  }
+  replacement.push_back({{"type", "message"},
+                         {"role", "user"},
+                         {"content", json::array({{{"type", "input_text"}, {"text", text}}})}});
+  const json compacted = {{"message", text}, {"replacement_history", replacement}};
+  events.push_back({EventKind::kCompacted, compacted});
+  // Codex then records what the new history will cost, estimated as it estimates it: a token
+  // per four bytes of the instructions and the history's JSON.
+  TokenUsage estimate;
+  estimate.total_tokens =
+      static_cast<int64_t>((replacement.dump().size() + turn->instructions.size() + 3) / 4);
+  turn->last = estimate;
+  if (turn->total) {
+    events.push_back(
+        Msg({{"type", "token_count"}, {"info", token_info()}, {"rate_limits", EmptyRateLimits()}}));
+  }
+  events.push_back(Msg({{"type", "item_completed"}, {"item", item}}));
+  events.push_back(Msg({{"type", "context_compacted"}}));
+  outcome.store = writer.Emit(events, Durability::kSync);
+  if (!outcome.store.ok()) {
+    outcome.end = CompactOutcome::kFailed;
+    return outcome;
+  }
+  ModelHistoryBuilder replaced;
+  (void)replaced.Add(EventKind::kCompacted, "", compacted.dump());
+  turn->history = std::move(replaced);
+  outcome.end = CompactOutcome::kDone;
+  return outcome;
+}
+
+void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
+  TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
+  const CompactOutcome outcome = CompactHistory(turn);
   {
     absl::MutexLock lock(&turn->mu);
     turn->accepting = false;
   }
-
   std::vector<TurnEvent> closing;
-  const bool interrupted =
-      turn->cancel.cancelled() || outcome.error.kind == ModelErrorKind::kInterrupted;
-  bool failed = false;
-  if (interrupted) {
+  const bool failed = outcome.end == CompactOutcome::kFailed;
+  if (outcome.end == CompactOutcome::kInterrupted) {
     closing.push_back(
         Msg({{"type", "turn_aborted"}, {"turn_id", turn->id}, {"reason", "interrupted"}}));
-  } else if (!outcome.status.ok() || !store_error.ok()) {
-    failed = true;
-    const std::string message =
-        !store_error.ok()
-            ? absl::StrCat("threadlog could not record the compaction: ", store_error.message())
-            : outcome.error.message;
-    const json info =
-        !store_error.ok() ? json("other") : SnakeCaseKeys(outcome.error.CodexErrorInfo());
-    closing.push_back(Msg({{"type", "error"}, {"message", message}, {"codex_error_info", info}}));
-    closing.push_back(
-        Msg({{"type", "task_complete"}, {"turn_id", turn->id}, {"last_agent_message", nullptr}}));
   } else {
-    if (outcome.completed.usage) {
-      TokenUsage total = turn->total.value_or(TokenUsage{});
-      const TokenUsage& last = *outcome.completed.usage;
-      total.input_tokens += last.input_tokens;
-      total.cached_input_tokens += last.cached_input_tokens;
-      total.output_tokens += last.output_tokens;
-      total.reasoning_output_tokens += last.reasoning_output_tokens;
-      total.total_tokens += last.total_tokens;
-      turn->total = total;
-      turn->last = last;
-      closing.push_back(Msg(
-          {{"type", "token_count"}, {"info", token_info()}, {"rate_limits", EmptyRateLimits()}}));
+    if (failed) {
+      const std::string message =
+          !outcome.store.ok()
+              ? absl::StrCat("threadlog could not record the compaction: ", outcome.store.message())
+              : outcome.error.message;
+      const json info =
+          !outcome.store.ok() ? json("other") : SnakeCaseKeys(outcome.error.CodexErrorInfo());
+      closing.push_back(Msg({{"type", "error"}, {"message", message}, {"codex_error_info", info}}));
     }
-    // What the users wrote, then the summary: the history from now on.
-    const std::string text = CompactedSummaryText(summary);
-    json replacement = json::array();
-    for (const json& h : turn->history.items()) {
-      if (IsUserTurnMessage(h)) replacement.push_back(h);
-    }
-    replacement.push_back({{"type", "message"},
-                           {"role", "user"},
-                           {"content", json::array({{{"type", "input_text"}, {"text", text}}})}});
-    closing.push_back({EventKind::kCompacted,
-                       {{"message", text}, {"replacement_history", std::move(replacement)}}});
-    closing.push_back(Msg({{"type", "item_completed"}, {"item", item}}));
-    closing.push_back(Msg({{"type", "context_compacted"}}));
     closing.push_back(
         Msg({{"type", "task_complete"}, {"turn_id", turn->id}, {"last_agent_message", nullptr}}));
   }
@@ -1267,23 +1337,9 @@ void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
               << " could not be recorded: " << st << std::endl;
   }
   threads_.SetStatus(turn->thread, failed ? SystemError() : Idle());
-  if (failed) {
-    // Codex: systemError, then the error, then turn/completed failed.
-    writer.Tell(closing,
-                {{"thread/status/changed", StatusChanged(turn->thread_text, SystemError())}});
-    Finish(turn);
-    return;
-  }
-  std::vector<TurnEvent> ending;
-  for (TurnEvent& e : closing) {
-    const std::string type = e.payload.value("type", "");
-    if (type == "task_complete" || type == "turn_aborted") {
-      ending.push_back(std::move(e));
-    } else {
-      writer.Tell({std::move(e)});
-    }
-  }
-  writer.Tell(ending, {{"thread/status/changed", StatusChanged(turn->thread_text, Idle())}});
+  // Codex: systemError, then the error, then turn/completed failed; else idle, then completed.
+  writer.Tell(closing, {{"thread/status/changed",
+                         StatusChanged(turn->thread_text, failed ? SystemError() : Idle())}});
   Finish(turn);
 }
 

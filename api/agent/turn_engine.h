@@ -122,8 +122,19 @@ class TurnEngine {
 
  private:
   struct Turn;
+  // The headers of a turn's model requests: originator, session_id, x-client-request-id,
+  // x-codex-turn-metadata, user-agent (MODEL_CLIENT.md).
+  static std::vector<HttpHeader> Headers(const Turn& turn);
   void Run(const std::shared_ptr<Turn>& turn);
   void RunCompaction(const std::shared_ptr<Turn>& turn);
+  // Summarizes the turn's history through the model and replaces it with the summary
+  // (compacted, context_compacted appended; contextCompaction items and thread/compacted told).
+  struct CompactOutcome {
+    enum End { kDone, kInterrupted, kFailed } end = kDone;
+    ModelError error;    // kFailed by the model
+    absl::Status store;  // kFailed by the log
+  };
+  CompactOutcome CompactHistory(const std::shared_ptr<Turn>& turn);
   void Finish(const std::shared_ptr<Turn>& turn);
 
   session::ThreadService& threads_;
