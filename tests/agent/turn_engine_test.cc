@@ -526,5 +526,41 @@ TEST_F(TurnEngineTest, ACompactionReplacesTheHistoryWithTheSummary) {
   // While a turn runs, a compaction is refused.
 }
 
+// The threshold the reference binary showed: a last response of 244,800 tokens (9/10 of
+// gpt-5.1-codex's 272,000) compacts before the next turn, 244,799 does not.
+class AutoCompactTest : public TurnEngineTest {
+ protected:
+  // Runs a turn whose response used `used` tokens, then another; whether the second compacted.
+  bool SecondTurnCompacts(int64_t used) {
+    Begin(json::array(
+        {{{"text", "A"},
+          {"usage", {{"input_tokens", used - 10}, {"output_tokens", 10}, {"total_tokens", used}}}},
+         {{"text", "Summary: s."}},
+         {{"text", "B"}}}));
+    const ThreadId thread = StartThread();
+    sink_.WaitFor("turn/completed", Turn(thread, "one"));
+    const std::string second = Turn(thread, "two");
+    const std::vector<std::string> methods =
+        Methods(sink_.WaitFor("turn/completed", second), second);
+    EXPECT_EQ(methods.back(), "turn/completed:completed");
+    const auto at = [&](const std::string& m) {
+      return std::find(methods.begin(), methods.end(), m) - methods.begin();
+    };
+    const bool compacted = at("thread/compacted") < static_cast<long>(methods.size());
+    if (compacted) {
+      // Within the turn: the compaction, then the user's input, then the answer.
+      EXPECT_LT(at("thread/compacted"), at("item/started:userMessage"));
+      EXPECT_EQ(mock_->Requests().back()["body"]["input"].back()["content"][0]["text"], "two");
+    }
+    return compacted;
+  }
+};
+
+TEST_F(AutoCompactTest, NotBelowNineTenthsOfTheWindow) { EXPECT_FALSE(SecondTurnCompacts(244799)); }
+
+TEST_F(AutoCompactTest, AtNineTenthsOfTheWindowTheNextTurnCompactsFirst) {
+  EXPECT_TRUE(SecondTurnCompacts(244800));
+}
+
 }  // namespace
 }  // namespace threadlog::agent
