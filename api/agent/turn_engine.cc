@@ -269,7 +269,8 @@ struct TurnEngine::Turn {
   CancelToken cancel;
   absl::Mutex mu;
   std::vector<json> steered ABSL_GUARDED_BY(mu);  // UserInput[] arrays, in order
-  bool accepting ABSL_GUARDED_BY(mu) = true;      // false once the turn is ending
+  // Steered input is taken only between the turn's start being recorded and its end.
+  bool accepting ABSL_GUARDED_BY(mu) = false;
 
   ModelHistoryBuilder history;
   std::optional<TokenUsage> total;  // the thread's usage so far (token_count's total)
@@ -339,6 +340,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   }
   auto turn = std::make_shared<Turn>();
   turn->compact = request.compact;
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
   while (true) {
     std::shared_ptr<Turn> finishing;
     {
@@ -369,15 +371,21 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
       }
       finishing = active;
     }
-    // The running turn is ending (a client may hear turn/completed just before): wait for it.
-    if (!finishing->finished.WaitForNotificationWithTimeout(absl::Seconds(30))) {
+    // The running turn is starting (not yet taking input) or ending (a client may hear
+    // turn/completed just before it is gone): look again shortly.
+    finishing->finished.WaitForNotificationWithTimeout(absl::Milliseconds(20));
+    if (absl::Now() > give_up) {
       return absl::UnavailableError(absl::StrCat(
-          "thread ", thread_text, " is still finishing turn ", finishing->id, "; try again"));
+          "thread ", thread_text, " is still busy with turn ", finishing->id, "; try again"));
     }
   }
+  // Undoes the reservation of a turn that could not start (and wakes a turn/start waiting on it).
   auto release = [&] {
-    absl::MutexLock lock(&mu_);
-    running_.erase(thread);
+    {
+      absl::MutexLock lock(&mu_);
+      running_.erase(thread);
+    }
+    turn->finished.Notify();
   };
 
   const TurnOverrides& o = request.overrides;
@@ -576,6 +584,10 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
 
   // The worker waits for `release` (the caller's answer and the notifications held for it are
   // out), or a few seconds at most should nobody call it.
+  {
+    absl::MutexLock lock(&turn->mu);
+    turn->accepting = true;
+  }
   {
     // Under the lock Finish takes, so the worker cannot detach itself before it is assigned.
     absl::MutexLock lock(&mu_);
