@@ -170,6 +170,7 @@ absl::Status Serve(const ServeOptions& options) {
       return out;
     };
     turns.emplace(*threads, bootstrap.clients(), server_requests, std::move(engine));
+    threads->SetTurnStopper([&turns](const ThreadId& thread) { turns->StopTurn(thread); });
     RegisterTurnHandlers(registry, *turns);
   }
   // Declared before the dispatcher so that it stops (and joins) after the last request is done.

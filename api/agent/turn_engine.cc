@@ -320,6 +320,16 @@ TurnEngine::~TurnEngine() {
   }
 }
 
+void TurnEngine::StopTurn(const ThreadId& thread) {
+  std::shared_ptr<Turn> turn;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = running_.find(thread);
+    if (it != running_.end()) turn = it->second;
+  }
+  if (turn) turn->cancel.Cancel();
+}
+
 std::optional<std::string> TurnEngine::ActiveTurn(const ThreadId& thread) const {
   absl::MutexLock lock(&mu_);
   auto it = running_.find(thread);

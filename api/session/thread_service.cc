@@ -297,6 +297,8 @@ absl::StatusOr<OpenedThread> ThreadService::Fork(const ThreadId& parent_id,
 absl::Status ThreadService::Archive(const ThreadId& thread, ClientId caller,
                                     NotificationSink& sink) {
   if (IsEphemeral(thread)) return NoRollout(thread);  // nothing on disk to archive (Codex)
+  // Codex shuts an archived thread's session down: a running turn stops.
+  if (turn_stopper_ && Status(thread).value("type", "") == "active") turn_stopper_(thread);
   absl::StatusOr<Written> written = Append(
       thread,
       [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
@@ -347,8 +349,12 @@ absl::Status ThreadService::SetName(const ThreadId& thread, const std::string& n
 
 absl::StatusOr<ThreadSummary> ThreadService::Rollback(const ThreadId& thread, uint32_t num_turns,
                                                       ClientId caller, NotificationSink& sink) {
-  // Codex rolls back only a loaded thread (its running session holds the history).
+  // Codex rolls back only a loaded thread (its running session holds the history), and not
+  // while a turn runs.
   if (!IsLoaded(thread)) return NotFound(thread);
+  if (Status(thread).value("type", "") == "active") {
+    return absl::InvalidArgumentError("Cannot rollback while a turn is in progress.");
+  }
   absl::StatusOr<Written> written = Write(
       thread,
       [&](const ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
@@ -482,6 +488,10 @@ json ThreadService::Status(const ThreadId& thread) const {
   auto it = loaded_.find(thread);
   if (it == loaded_.end()) return kNotLoaded;
   return it->second.status;
+}
+
+void ThreadService::SetTurnStopper(std::function<void(const ThreadId&)> stop) {
+  turn_stopper_ = std::move(stop);
 }
 
 void ThreadService::SetStatus(const ThreadId& thread, json status) {

@@ -155,6 +155,7 @@ class ThreadService {
   absl::Status SetName(const ThreadId& thread, const std::string& name, ClientId caller,
                        NotificationSink& sink);
   // thread/rollback of a loaded thread: drops its last `num_turns` turns from its history.
+  // kInvalidArgument "Cannot rollback while a turn is in progress." while one runs (Codex).
   absl::StatusOr<ThreadSummary> Rollback(const ThreadId& thread, uint32_t num_turns,
                                          ClientId caller, NotificationSink& sink);
   // thread/unsubscribe. The last follower leaving unloads the thread; it hears notLoaded and
@@ -177,6 +178,9 @@ class ThreadService {
   // A loaded thread's v2 ThreadStatus: idle once loaded, then what the turn engine last set
   // (active while a turn runs, systemError after a failed one); notLoaded otherwise.
   nlohmann::json Status(const ThreadId& thread) const;
+  // How a thread's running turn is stopped (the turn engine's interrupt), for thread/archive,
+  // which stops it first as Codex does. Set once, before the service is used.
+  void SetTurnStopper(std::function<void(const ThreadId&)> stop);
   // Sets a loaded thread's status (the turn engine); nothing for a thread that is not loaded. A
   // status other than active unloads a thread nobody follows any more.
   void SetStatus(const ThreadId& thread, nlohmann::json status);
@@ -240,6 +244,7 @@ class ThreadService {
   std::unique_ptr<ThreadStore> memory_ ABSL_GUARDED_BY(mu_);
   const SettingsDefaults defaults_;
   const ModelInstructions instructions_;
+  std::function<void(const ThreadId&)> turn_stopper_;
   mutable absl::Mutex mu_;
   std::map<ThreadId, LoadedThread> loaded_ ABSL_GUARDED_BY(mu_);
   std::map<ClientId, std::set<ThreadId>> following_ ABSL_GUARDED_BY(mu_);

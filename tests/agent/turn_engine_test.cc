@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "projections/model_history.h"
@@ -93,13 +94,14 @@ std::vector<std::string> Methods(const std::vector<Sent>& sent, const std::strin
                        s.method == "thread/status/changed" ||
                        s.method == "account/rateLimits/updated";
     if (!about) continue;
-    std::string m = s.method;
-    if (m.starts_with("item/started") || m.starts_with("item/completed")) {
-      m += ":" + s.params["item"]["type"].get<std::string>();
-    }
-    if (m == "thread/status/changed") m += ":" + s.params["status"]["type"].get<std::string>();
-    if (m == "turn/completed") m += ":" + s.params["turn"]["status"].get<std::string>();
-    out.push_back(m);
+    // Item types and statuses appended ("item/started:userMessage", "turn/completed:failed").
+    const json* detail = nullptr;
+    if (s.method == "item/started" || s.method == "item/completed")
+      detail = &s.params["item"]["type"];
+    if (s.method == "thread/status/changed") detail = &s.params["status"]["type"];
+    if (s.method == "turn/completed") detail = &s.params["turn"]["status"];
+    out.push_back(detail == nullptr ? s.method
+                                    : absl::StrCat(s.method, ":", detail->get<std::string>()));
   }
   return out;
 }
@@ -133,6 +135,7 @@ class TurnEngineTest : public ::testing::Test {
     };
     options.client.retry_base_delay = absl::Milliseconds(1);
     engine_ = std::make_unique<TurnEngine>(*threads_, sink_, requests_, std::move(options));
+    threads_->SetTurnStopper([this](const ThreadId& thread) { engine_->StopTurn(thread); });
   }
 
   ThreadId StartThread(bool extended = false, json dynamic_tools = nullptr) {
@@ -560,6 +563,20 @@ TEST_F(AutoCompactTest, NotBelowNineTenthsOfTheWindow) { EXPECT_FALSE(SecondTurn
 
 TEST_F(AutoCompactTest, AtNineTenthsOfTheWindowTheNextTurnCompactsFirst) {
   EXPECT_TRUE(SecondTurnCompacts(244800));
+}
+
+// What the reference binary does to a running turn's thread: thread/rollback is refused in its
+// words; thread/archive shuts the session down, so the turn stops.
+TEST_F(TurnEngineTest, RollbackIsRefusedAndArchiveStopsTheRunningTurn) {
+  Begin(json::array({{{"text", "A"}, {"stall", true}}}));
+  const ThreadId thread = StartThread();
+  const std::string turn = Turn(thread, "first");
+  mock_->WaitState([](const json& s) { return s["stalled"].get<int>() > 0; });
+  EXPECT_EQ(threads_->Rollback(thread, 1, kClient, sink_).status().message(),
+            "Cannot rollback while a turn is in progress.");
+  ASSERT_TRUE(threads_->Archive(thread, kClient, sink_).ok());
+  const std::vector<std::string> methods = Methods(sink_.WaitFor("turn/completed", turn), turn);
+  EXPECT_EQ(methods.back(), "turn/completed:interrupted");
 }
 
 }  // namespace
