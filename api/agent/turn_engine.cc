@@ -181,9 +181,13 @@ absl::StatusOr<std::vector<TurnEvent>> UserInputEvents(const json& input) {
   absl::StatusOr<RecordedInput> recorded = RecordUserInput(input);
   if (!recorded.ok()) return recorded.status();
   const json item = UserMessageItem(NewItemId(), input);
-  return std::vector<TurnEvent>{Item(recorded->response_item), Msg(recorded->user_message),
-                                Msg({{"type", "item_started"}, {"item", item}}),
-                                Msg({{"type", "item_completed"}, {"item", item}})};
+  std::vector<TurnEvent> events = {Item(recorded->response_item)};
+  // A skill's instructions follow the message that names it.
+  for (json& skill : SkillMessages(input)) events.push_back(Item(std::move(skill)));
+  events.push_back(Msg(recorded->user_message));
+  events.push_back(Msg({{"type", "item_started"}, {"item", item}}));
+  events.push_back(Msg({{"type", "item_completed"}, {"item", item}}));
+  return events;
 }
 
 // Appends a turn's events (the kinds the thread's mode stores) and tells the thread's

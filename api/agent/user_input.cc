@@ -146,6 +146,26 @@ absl::StatusOr<RecordedInput> RecordUserInput(const json& inputs) {
   return out;
 }
 
+std::vector<json> SkillMessages(const json& inputs) {
+  std::vector<json> out;
+  for (const json& input : inputs) {
+    if (input.value("type", "") != "skill") continue;
+    const std::string path = input.value("path", "");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    const std::string text =
+        absl::StrCat("<skill>\n<name>", input.value("name", ""), "</name>\n<path>", path,
+                     "</path>\n", contents.str(), "\n</skill>");
+    out.push_back({{"type", "message"},
+                   {"role", "user"},
+                   {"content", json::array({{{"type", "input_text"}, {"text", text}}})}});
+  }
+  return out;
+}
+
 json UserMessageItem(const std::string& id, const json& inputs) {
   json content = json::array();
   for (const json& input : inputs) {

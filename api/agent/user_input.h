@@ -5,6 +5,7 @@
 #define THREADLOG_API_AGENT_USER_INPUT_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
@@ -26,6 +27,11 @@ struct RecordedInput {
 // skill or mention as its text ("$name"). kInvalidArgument naming the path when a local image
 // cannot be read.
 absl::StatusOr<RecordedInput> RecordUserInput(const nlohmann::json& inputs);
+
+// The messages a skill input adds after the user's message, as Codex 0.117.0 adds them: one user
+// message per skill, "<skill>\n<name>NAME</name>\n<path>PATH</path>\n" + the SKILL.md as it is
+// on disk + "\n</skill>". A skill file that cannot be read adds nothing; mentions add nothing.
+std::vector<nlohmann::json> SkillMessages(const nlohmann::json& inputs);
 
 // The v2 userMessage item clients see for `inputs`: {type, id, content: inputs as sent}.
 nlohmann::json UserMessageItem(const std::string& id, const nlohmann::json& inputs);

@@ -69,5 +69,24 @@ TEST(UserMessageItemTest, TheInputAsSentWithTextElements) {
                             "content": [{"type": "text", "text": "hi", "text_elements": []}]})"));
 }
 
+// What the reference binary sent after a message with a skill input: the SKILL.md as it is on
+// disk, wrapped in <skill>; a mention and an unreadable skill add nothing.
+TEST(SkillMessagesTest, TheSkillFileFollowsWrappedAsCodexWrapsIt) {
+  testing::ScratchDir dir;
+  const std::string skill = dir.Sub("SKILL.md");
+  std::ofstream(skill) << "---\nname: demo\ndescription: Demo skill.\n---\n\n# Demo\n\nSay demo.\n";
+  const json inputs = {{{"type", "text"}, {"text", "use it $demo"}},
+                       {{"type", "skill"}, {"name", "demo"}, {"path", skill}},
+                       {{"type", "mention"}, {"name", "demo"}, {"path", "app://demo"}},
+                       {{"type", "skill"}, {"name", "gone"}, {"path", dir.Sub("missing.md")}}};
+  const std::vector<json> messages = SkillMessages(inputs);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["role"], "user");
+  EXPECT_EQ(messages[0]["content"][0]["text"],
+            "<skill>\n<name>demo</name>\n<path>" + skill +
+                "</path>\n---\nname: demo\ndescription: Demo skill.\n---\n\n# Demo\n\nSay demo."
+                "\n\n</skill>");
+}
+
 }  // namespace
 }  // namespace threadlog::agent
