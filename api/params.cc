@@ -175,4 +175,15 @@ absl::StatusOr<std::string> RequiredString(const json& object, std::string_view 
   return it->get<std::string>();
 }
 
+absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadIdField(const nlohmann::json& params) {
+  absl::StatusOr<std::string> text = RequiredString(params, "threadId");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<ThreadId> id = ThreadId::Parse(*text);
+  if (!id.ok()) {
+    return absl::StatusOr<ThreadId>(
+        absl::InvalidArgumentError(absl::StrCat("invalid thread id: ", id.status().message())));
+  }
+  return absl::StatusOr<ThreadId>(*id);
+}
+
 }  // namespace threadlog::api

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "eventlog/thread_id.h"
 #include "nlohmann/json.hpp"
 
 namespace threadlog::api {
@@ -62,6 +63,11 @@ absl::StatusOr<nlohmann::json> ParseAskForApproval(const nlohmann::json& value);
 
 // Required string member.
 absl::StatusOr<std::string> RequiredString(const nlohmann::json& object, std::string_view name);
+
+// params.threadId: the outer status is the deserializer's (missing, not a string); the inner
+// one the handler's to report after the rest was read ("invalid thread id: <the UUID parser's
+// words>").
+absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadIdField(const nlohmann::json& params);
 
 }  // namespace threadlog::api
 

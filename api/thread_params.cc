@@ -39,19 +39,6 @@ constexpr std::array<std::string_view, 10> kSourceKinds = {"cli",
                                                            "subAgentOther",
                                                            "unknown"};
 
-// The outer status is the deserializer's (missing, not a string); the inner one the
-// handler's ("invalid thread id: ...").
-absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadIdField(const json& params) {
-  absl::StatusOr<std::string> text = RequiredString(params, "threadId");
-  if (!text.ok()) return text.status();
-  absl::StatusOr<ThreadId> id = ThreadId::Parse(*text);
-  if (!id.ok()) {
-    return absl::StatusOr<ThreadId>(
-        absl::InvalidArgumentError(absl::StrCat("invalid thread id: ", id.status().message())));
-  }
-  return absl::StatusOr<ThreadId>(*id);
-}
-
 // Assigns an optional string member, or returns its type error.
 #define THREADLOG_OPTIONAL_STRING(target, object, name)                              \
   do {                                                                               \

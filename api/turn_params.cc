@@ -22,17 +22,6 @@ constexpr std::array<std::string_view, 2> kServiceTiers = {"fast", "flex"};
 constexpr std::array<std::string_view, 4> kSandboxPolicies = {"dangerFullAccess", "readOnly",
                                                               "externalSandbox", "workspaceWrite"};
 
-absl::StatusOr<absl::StatusOr<ThreadId>> ThreadIdField(const json& params) {
-  absl::StatusOr<std::string> text = RequiredString(params, "threadId");
-  if (!text.ok()) return text.status();
-  absl::StatusOr<ThreadId> id = ThreadId::Parse(*text);
-  if (!id.ok()) {
-    return absl::StatusOr<ThreadId>(
-        absl::InvalidArgumentError(absl::StrCat("invalid thread id: ", id.status().message())));
-  }
-  return absl::StatusOr<ThreadId>(*id);
-}
-
 absl::StatusOr<json> RequiredInput(const json& params) {
   auto it = params.find("input");
   if (it == params.end()) return MissingField("input");
@@ -139,7 +128,7 @@ absl::StatusOr<TurnStartParams> ParseTurnStart(const json& params) {
   absl::StatusOr<json> input = RequiredInput(params);
   if (!input.ok()) return input.status();
   out.input = *std::move(input);
-  absl::StatusOr<absl::StatusOr<ThreadId>> id = ThreadIdField(params);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   out.thread = *id;
   return out;
@@ -154,7 +143,7 @@ absl::StatusOr<TurnSteerParams> ParseTurnSteer(const json& params) {
   absl::StatusOr<std::string> expected = RequiredString(params, "expectedTurnId");
   if (!expected.ok()) return expected.status();
   out.expected_turn_id = *std::move(expected);
-  absl::StatusOr<absl::StatusOr<ThreadId>> id = ThreadIdField(params);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   out.thread = *id;
   return out;
@@ -166,7 +155,7 @@ absl::StatusOr<TurnInterruptParams> ParseTurnInterrupt(const json& params) {
   absl::StatusOr<std::string> turn = RequiredString(params, "turnId");
   if (!turn.ok()) return turn.status();
   out.turn_id = *std::move(turn);
-  absl::StatusOr<absl::StatusOr<ThreadId>> id = ThreadIdField(params);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
   if (!id.ok()) return id.status();
   out.thread = *id;
   return out;
@@ -174,7 +163,7 @@ absl::StatusOr<TurnInterruptParams> ParseTurnInterrupt(const json& params) {
 
 absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadCompact(const json& params) {
   if (absl::Status s = RequireObject(params, "ThreadCompactStartParams"); !s.ok()) return s;
-  return ThreadIdField(params);
+  return ParseThreadIdField(params);
 }
 
 }  // namespace threadlog::api

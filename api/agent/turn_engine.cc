@@ -67,6 +67,16 @@ json UsageJson(const TokenUsage& u) {
           {"total_tokens", u.total_tokens}};
 }
 
+// `total` with `last` added, field by field: the thread's usage after a response.
+TokenUsage Plus(TokenUsage total, const TokenUsage& last) {
+  total.input_tokens += last.input_tokens;
+  total.cached_input_tokens += last.cached_input_tokens;
+  total.output_tokens += last.output_tokens;
+  total.reasoning_output_tokens += last.reasoning_output_tokens;
+  total.total_tokens += last.total_tokens;
+  return total;
+}
+
 TokenUsage UsageFrom(const json& j) {
   TokenUsage u;
   if (!j.is_object()) return u;
@@ -331,7 +341,10 @@ void TurnEngine::StopTurn(const ThreadId& thread) {
     auto it = running_.find(thread);
     if (it != running_.end()) turn = it->second;
   }
-  if (turn) turn->cancel.Cancel();
+  if (!turn) return;
+  turn->cancel.Cancel();
+  // Its followers hear it end before whatever comes next (thread/archive unloads the thread).
+  turn->finished.WaitForNotificationWithTimeout(absl::Seconds(10));
 }
 
 std::optional<std::string> TurnEngine::ActiveTurn(const ThreadId& thread) const {
@@ -365,15 +378,15 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         running_[thread] = turn;  // reserved: a concurrent turn/start sees it
         break;
       }
-      // Codex steers the input into the running turn.
       std::shared_ptr<Turn> active = it->second;
-      if (request.compact) {
-        return absl::FailedPreconditionError(absl::StrCat("thread ", thread_text,
-                                                          " is running turn ", active->id,
-                                                          "; compact it once that is over"));
-      }
       absl::MutexLock turn_lock(&active->mu);
       if (active->accepting) {
+        if (request.compact) {
+          return absl::FailedPreconditionError(absl::StrCat("thread ", thread_text,
+                                                            " is running turn ", active->id,
+                                                            "; compact it once that is over"));
+        }
+        // Codex steers the input into the running turn.
         active->steered.push_back(request.input);
         StartedTurn joined;
         joined.turn = json{{"id", active->id},
@@ -1081,13 +1094,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     tell_answered();
     if (outcome.completed.usage) {
       last_usage = *outcome.completed.usage;
-      TokenUsage total = turn->total.value_or(TokenUsage{});
-      total.input_tokens += last_usage->input_tokens;
-      total.cached_input_tokens += last_usage->cached_input_tokens;
-      total.output_tokens += last_usage->output_tokens;
-      total.reasoning_output_tokens += last_usage->reasoning_output_tokens;
-      total.total_tokens += last_usage->total_tokens;
-      turn->total = total;
+      turn->total = Plus(turn->total.value_or(TokenUsage{}), *last_usage);
       if (absl::Status st = writer.Emit({Msg({{"type", "token_count"},
                                               {"info", token_info()},
                                               {"rate_limits", EmptyRateLimits()}})},
@@ -1286,15 +1293,8 @@ TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn
   }
   std::vector<TurnEvent> events;
   if (streamed.completed.usage) {
-    TokenUsage total = turn->total.value_or(TokenUsage{});
-    const TokenUsage& last = *streamed.completed.usage;
-    total.input_tokens += last.input_tokens;
-    total.cached_input_tokens += last.cached_input_tokens;
-    total.output_tokens += last.output_tokens;
-    total.reasoning_output_tokens += last.reasoning_output_tokens;
-    total.total_tokens += last.total_tokens;
-    turn->total = total;
-    turn->last = last;
+    turn->total = Plus(turn->total.value_or(TokenUsage{}), *streamed.completed.usage);
+    turn->last = *streamed.completed.usage;
     events.push_back(
         Msg({{"type", "token_count"}, {"info", token_info()}, {"rate_limits", EmptyRateLimits()}}));
   }

@@ -117,7 +117,8 @@ class TurnEngine {
   // tool calls answered "aborted"); it completes `interrupted`. Returns once the stop is
   // requested. kInvalidArgument when `turn_id` is not the thread's running turn.
   absl::Status InterruptTurn(const ThreadId& thread, const std::string& turn_id);
-  // Interrupts the thread's running turn, whichever it is (thread/archive); nothing when none.
+  // Interrupts the thread's running turn, whichever it is (thread/archive), and waits (10 s at
+  // most) until it has ended; nothing when none runs.
   void StopTurn(const ThreadId& thread);
   // The id of the thread's running turn, if any.
   std::optional<std::string> ActiveTurn(const ThreadId& thread) const;
