@@ -132,11 +132,9 @@ std::optional<std::string> SkillsText(const std::vector<SkillEntry>& skills) {
   return text + Text("skills_footer");
 }
 
-std::optional<std::string> AgentsMdText(const std::string& codex_home, const std::string& cwd) {
-  std::optional<std::string> body = UserInstructions(codex_home, cwd);
-  if (!body) return std::nullopt;
-  return absl::StrCat("# AGENTS.md instructions for ", cwd, "\n\n<INSTRUCTIONS>\n", *body,
-                      "\n</INSTRUCTIONS>");
+std::string AgentsMdText(const std::string& cwd, const std::string& user_instructions) {
+  return absl::StrCat("# AGENTS.md instructions for ", cwd, "\n\n<INSTRUCTIONS>\n",
+                      user_instructions, "\n</INSTRUCTIONS>");
 }
 
 std::optional<std::string> UserInstructions(const std::string& codex_home, const std::string& cwd) {

@@ -50,7 +50,7 @@ std::optional<std::string> SkillsText(const std::vector<SkillEntry>& skills);
 std::optional<std::string> UserInstructions(const std::string& codex_home, const std::string& cwd);
 // UserInstructions wrapped as the model reads them:
 // "# AGENTS.md instructions for <cwd>\n\n<INSTRUCTIONS>\n...\n</INSTRUCTIONS>".
-std::optional<std::string> AgentsMdText(const std::string& codex_home, const std::string& cwd);
+std::string AgentsMdText(const std::string& cwd, const std::string& user_instructions);
 
 // The thread's opening context: the developer message (permissions, developer instructions,
 // skills — each its own part) and the user message (AGENTS.md, then the environment).

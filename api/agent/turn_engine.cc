@@ -94,6 +94,20 @@ json EmptyRateLimits() {
           {"secondary", nullptr}, {"credits", nullptr},    {"plan_type", nullptr}};
 }
 
+// A token_count event: the thread's usage so far and its last response's (info null before the
+// thread has any usage), with the rate limits.
+TurnEvent TokenCount(const std::optional<TokenUsage>& total, const std::optional<TokenUsage>& last,
+                     int64_t window) {
+  json info = nullptr;
+  if (total) {
+    info = {{"total_token_usage", UsageJson(*total)},
+            {"last_token_usage", UsageJson(last.value_or(TokenUsage{}))},
+            {"model_context_window", window}};
+  }
+  return Msg(
+      {{"type", "token_count"}, {"info", std::move(info)}, {"rate_limits", EmptyRateLimits()}});
+}
+
 // "contextWindowExceeded" -> "context_window_exceeded", object keys too: the rollout spells
 // CodexErrorInfo in snake case.
 std::string SnakeCase(const std::string& camel) {
@@ -512,6 +526,9 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
 
   const std::string current_date = CurrentDate();
   const std::string timezone = LocalTimeZone();
+  // AGENTS.md, read once: the first turn's context shows it, every turn_context records it.
+  const std::optional<std::string> user_instructions =
+      turn->compact ? std::nullopt : UserInstructions(options_.codex_home, s.cwd);
   const json sandbox_policy = SandboxPolicyRollout(s);
   const std::string personality = s.personality.value_or("pragmatic");
   std::vector<TurnEvent> events;
@@ -528,7 +545,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     context.permissions = PermissionsOf(s, options_.codex_home);
     context.developer_instructions = s.developer_instructions;
     context.skills = options_.skills(s.cwd);
-    context.agents_md = AgentsMdText(options_.codex_home, s.cwd);
+    if (user_instructions) context.agents_md = AgentsMdText(s.cwd, *user_instructions);
     context.cwd = s.cwd;
     context.shell = ShellName();
     context.current_date = current_date;
@@ -574,9 +591,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         {"truncation_policy",
          {{"mode", turn->family.truncation_mode}, {"limit", turn->family.truncation_limit}}}};
     if (s.reasoning_effort) turn_context["effort"] = *s.reasoning_effort;
-    if (std::optional<std::string> user = UserInstructions(options_.codex_home, s.cwd)) {
-      turn_context["user_instructions"] = *user;
-    }
+    if (user_instructions) turn_context["user_instructions"] = *user_instructions;
     if (!turn->output_schema.is_null())
       turn_context["final_output_json_schema"] = turn->output_schema;
     events.push_back({EventKind::kTurnContext, std::move(turn_context)});
@@ -735,12 +750,13 @@ json ResponseEventOf(const ToolCall& call, const std::string& turn_id) {
 class ResponseHandler {
  public:
   ResponseHandler(TurnWriter& writer, ModelHistoryBuilder& history,
-                  std::optional<std::string>& last_agent_message, std::function<json()> token_info,
+                  std::optional<std::string>& last_agent_message,
+                  std::function<TurnEvent()> token_count,
                   std::function<void(const json&)> begin_call, std::function<void()> between_events)
       : writer_(writer),
         history_(history),
         last_agent_message_(last_agent_message),
-        token_info_(std::move(token_info)),
+        token_count_(std::move(token_count)),
         begin_call_(std::move(begin_call)),
         between_events_(std::move(between_events)) {}
 
@@ -749,8 +765,7 @@ class ResponseHandler {
     if (!announced_) {
       // Codex records the usage so far and the rate limits as soon as the provider answers.
       announced_ = true;
-      Emit({Msg(
-          {{"type", "token_count"}, {"info", token_info_()}, {"rate_limits", EmptyRateLimits()}})});
+      Emit({token_count_()});
     }
     if (const auto* added = std::get_if<OutputItemAddedEvent>(&event)) {
       Started(added->item);
@@ -871,7 +886,7 @@ class ResponseHandler {
   TurnWriter& writer_;
   ModelHistoryBuilder& history_;
   std::optional<std::string>& last_agent_message_;
-  std::function<json()> token_info_;
+  std::function<TurnEvent()> token_count_;
   std::function<void(const json&)> begin_call_;
   std::function<void()> between_events_;
   bool announced_ = false;
@@ -933,13 +948,8 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   absl::Status store_error;
   std::vector<ToolCall> calls;  // begun, not yet answered in history
 
-  std::optional<TokenUsage> last_usage = turn->last;
-  auto token_info = [&]() -> json {
-    if (!turn->total) return nullptr;
-    return {{"total_token_usage", UsageJson(*turn->total)},
-            {"last_token_usage", UsageJson(last_usage.value_or(TokenUsage{}))},
-            {"model_context_window", turn->family.EffectiveContextWindow()}};
-  };
+  const int64_t window = turn->family.EffectiveContextWindow();
+  auto token_count = [&] { return TokenCount(turn->total, turn->last, window); };
   auto store_failed = [&](absl::Status st) {
     end = End::kStoreFailed;
     store_error = std::move(st);
@@ -947,7 +957,6 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   if (turn->auto_compact) {
     const CompactOutcome compacted = CompactHistory(turn);
     if (compacted.end == CompactOutcome::kDone) {
-      last_usage = turn->last;  // the estimate of the compacted history
       if (absl::Status st = writer.Emit(turn->pending_opening, Durability::kSync); !st.ok()) {
         store_failed(st);
       }
@@ -1068,8 +1077,8 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     request.headers = headers;
     request.account = options_.credentials();
 
-    ResponseHandler handler(writer, turn->history, turn->last_agent_message, token_info, begin_call,
-                            tell_answered);
+    ResponseHandler handler(writer, turn->history, turn->last_agent_message, token_count,
+                            begin_call, tell_answered);
     StreamCallbacks callbacks;
     callbacks.on_event = [&](const ResponseEvent& event) { handler.OnEvent(event); };
     callbacks.on_retry = [&](const RetryNotice& notice) {
@@ -1093,13 +1102,9 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     }
     tell_answered();
     if (outcome.completed.usage) {
-      last_usage = *outcome.completed.usage;
-      turn->total = Plus(turn->total.value_or(TokenUsage{}), *last_usage);
-      if (absl::Status st = writer.Emit({Msg({{"type", "token_count"},
-                                              {"info", token_info()},
-                                              {"rate_limits", EmptyRateLimits()}})},
-                                        Durability::kBuffered);
-          !st.ok()) {
+      turn->last = *outcome.completed.usage;
+      turn->total = Plus(turn->total.value_or(TokenUsage{}), *turn->last);
+      if (absl::Status st = writer.Emit({token_count()}, Durability::kBuffered); !st.ok()) {
         store_failed(st);
         break;
       }
@@ -1172,13 +1177,8 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     if (failure.kind == ModelErrorKind::kContextWindowExceeded) {
       // Codex reports the window as used up before the error.
       TokenUsage full;
-      full.total_tokens = turn->family.EffectiveContextWindow();
-      closing.push_back(Msg({{"type", "token_count"},
-                             {"info",
-                              {{"total_token_usage", UsageJson(full)},
-                               {"last_token_usage", UsageJson(full)},
-                               {"model_context_window", turn->family.EffectiveContextWindow()}}},
-                             {"rate_limits", EmptyRateLimits()}}));
+      full.total_tokens = window;
+      closing.push_back(TokenCount(full, full, window));
     }
     closing.push_back(Msg({{"type", "error"},
                            {"message", failure.message},
@@ -1248,12 +1248,8 @@ TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn
   request.headers = Headers(*turn);
   request.account = options_.credentials();
 
-  auto token_info = [&]() -> json {
-    if (!turn->total) return nullptr;
-    return {{"total_token_usage", UsageJson(*turn->total)},
-            {"last_token_usage", UsageJson(turn->last.value_or(TokenUsage{}))},
-            {"model_context_window", turn->family.EffectiveContextWindow()}};
-  };
+  const int64_t window = turn->family.EffectiveContextWindow();
+  auto token_count = [&] { return TokenCount(turn->total, turn->last, window); };
   bool announced = false;
   std::string summary;
   CompactOutcome outcome;
@@ -1261,10 +1257,7 @@ TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn
   callbacks.on_event = [&](const ResponseEvent& event) {
     if (!announced) {
       announced = true;
-      outcome.store.Update(writer.Emit({Msg({{"type", "token_count"},
-                                             {"info", token_info()},
-                                             {"rate_limits", EmptyRateLimits()}})},
-                                       Durability::kBuffered));
+      outcome.store.Update(writer.Emit({token_count()}, Durability::kBuffered));
     }
     if (const auto* done = std::get_if<OutputItemDoneEvent>(&event)) {
       if (done->item.value("type", "") == "message" &&
@@ -1295,8 +1288,7 @@ TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn
   if (streamed.completed.usage) {
     turn->total = Plus(turn->total.value_or(TokenUsage{}), *streamed.completed.usage);
     turn->last = *streamed.completed.usage;
-    events.push_back(
-        Msg({{"type", "token_count"}, {"info", token_info()}, {"rate_limits", EmptyRateLimits()}}));
+    events.push_back(token_count());
   }
   // What the users wrote, then the summary: the history from now on.
   const std::string text = CompactedSummaryText(summary);
@@ -1316,8 +1308,7 @@ TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn
       static_cast<int64_t>((replacement.dump().size() + turn->instructions.size() + 3) / 4);
   turn->last = estimate;
   if (turn->total) {
-    events.push_back(
-        Msg({{"type", "token_count"}, {"info", token_info()}, {"rate_limits", EmptyRateLimits()}}));
+    events.push_back(token_count());
   }
   events.push_back(Msg({{"type", "item_completed"}, {"item", item}}));
   events.push_back(Msg({{"type", "context_compacted"}}));

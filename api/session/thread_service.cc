@@ -467,13 +467,6 @@ std::vector<ClientId> ThreadService::Unload(const ThreadId& thread) {
   return former;
 }
 
-std::optional<ThreadSettings> ThreadService::Settings(const ThreadId& thread) const {
-  absl::MutexLock lock(&mu_);
-  auto it = loaded_.find(thread);
-  if (it == loaded_.end()) return std::nullopt;
-  return it->second.settings;
-}
-
 std::optional<ThreadSettings> ThreadService::UpdateSettings(
     const ThreadId& thread, const std::function<void(ThreadSettings&)>& change) {
   absl::MutexLock lock(&mu_);

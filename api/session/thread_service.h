@@ -167,8 +167,6 @@ class ThreadService {
   void ClientGone(ClientId client);
 
   bool IsLoaded(const ThreadId& thread) const;
-  // The settings a loaded thread runs with; nullopt when it is not loaded.
-  std::optional<ThreadSettings> Settings(const ThreadId& thread) const;
   // Changes a loaded thread's settings for its later turns (turn/start's overrides) and returns
   // them; nullopt when it is not loaded.
   std::optional<ThreadSettings> UpdateSettings(const ThreadId& thread,

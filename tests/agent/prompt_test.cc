@@ -112,7 +112,7 @@ TEST(SkillsTextTest, ListsTheSkillsInOrderAndIsAbsentWithoutAny) {
 }
 
 // Lays out a scenario's files (placeholders <cwd>, <home>, <root>) under `dir`, runs
-// AgentsMdText, and compares with the AGENTS.md part Codex sent.
+// UserInstructions + AgentsMdText, and compares with the AGENTS.md part Codex sent.
 void ExpectAgentsMdAsCodex(const std::string& scenario, const std::string& cwd_rel) {
   testing::ScratchDir dir;
   const std::string root = dir.path();
@@ -140,9 +140,9 @@ void ExpectAgentsMdAsCodex(const std::string& scenario, const std::string& cwd_r
     if (text.starts_with("# AGENTS.md")) expected = text;
   }
   ASSERT_FALSE(expected.empty()) << scenario;
-  const std::optional<std::string> got = AgentsMdText(home, cwd);
-  ASSERT_TRUE(got) << scenario;
-  EXPECT_EQ(*got,
+  const std::optional<std::string> instructions = UserInstructions(home, cwd);
+  ASSERT_TRUE(instructions) << scenario;
+  EXPECT_EQ(AgentsMdText(cwd, *instructions),
             absl::StrReplaceAll(expected, {{"<cwd>", cwd}, {"<home>", home}, {"<root>", root}}))
       << scenario;
 }
@@ -159,7 +159,7 @@ TEST(AgentsMdTextTest, CombinesHomeAndProjectDocsAsCodexDoes) {
 
 TEST(AgentsMdTextTest, NoneWithoutAnyFile) {
   testing::ScratchDir dir;
-  EXPECT_EQ(AgentsMdText(dir.Sub("home"), dir.path()), std::nullopt);
+  EXPECT_EQ(UserInstructions(dir.Sub("home"), dir.path()), std::nullopt);
 }
 
 TEST(InitialContextTest, DeveloperThenUserMessageAsInCodexsFirstRequest) {

@@ -51,6 +51,7 @@ RESPONSE_TYPES = {
     "turn/start": "#/definitions/v2/TurnStartResponse",
     "turn/steer": "#/definitions/v2/TurnSteerResponse",
     "turn/interrupt": "#/definitions/v2/TurnInterruptResponse",
+    "thread/compact/start": "#/definitions/v2/ThreadCompactStartResponse",
 }
 
 
