@@ -145,6 +145,7 @@ absl::Status Serve(const ServeOptions& options) {
     RegisterThreadHandlers(registry, *options.store, *threads, bootstrap.config());
     agent::TurnEngineOptions engine;
     engine.codex_home = bootstrap.options().codex_home;
+    engine.dynamic_tool_timeout = options.dynamic_tool_timeout;
     CredentialStore& credentials = bootstrap.credentials();
     engine.credentials = [&credentials] {
       agent::AccountCredentials account;

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace threadlog {
 class ThreadStore;
@@ -38,6 +39,8 @@ struct ServeOptions {
   std::string threadlog_home;
   // Overrides config.toml's model_provider when set (--model-provider).
   std::string model_provider_override;
+  // How long a turn waits for a client's answer to item/tool/call (--dynamic-tool-timeout).
+  absl::Duration dynamic_tool_timeout = absl::Minutes(10);
   // Codex's machine-wide locations (tests point them elsewhere).
   std::string system_config = "/etc/codex/config.toml";
   std::string admin_skills_root = "/etc/codex/skills";

@@ -42,7 +42,15 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, Action* action) {
                   "the provider Codex is configured with: of threads started without one, and "
                   "what thread/list shows unless asked for others (default: config.toml's "
                   "model_provider, else openai)");
-  cmd->callback([&global, options, action] {
+  auto tool_timeout_seconds =
+      std::make_shared<double>(absl::ToDoubleSeconds(options->dynamic_tool_timeout));
+  cmd->add_option("--dynamic-tool-timeout", *tool_timeout_seconds,
+                  "seconds a turn waits for the client to answer a dynamic tool call "
+                  "(item/tool/call); then the call fails and the turn goes on")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->callback([&global, options, action, tool_timeout_seconds] {
+    options->dynamic_tool_timeout = absl::Seconds(*tool_timeout_seconds);
     *action = [&global, options] {
       // Codex's own lookup: $HOME, and $CODEX_HOME else ~/.codex.
       absl::StatusOr<migrate::Environment> env = migrate::EnvironmentFromProcess();

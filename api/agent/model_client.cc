@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "api/agent/http_stream.h"
 #include "eventlog/absl_compat.h"
@@ -285,6 +286,12 @@ StreamOutcome ModelClient::Stream(const StreamRequest& request, const StreamCall
       }
     }
 
+    for (const HttpHeader& header : stream->headers()) {
+      if (absl::EqualsIgnoreCase(header.name, "openai-model") && !header.value.empty()) {
+        if (callbacks.on_event) callbacks.on_event(ServerModelEvent{header.value});
+        break;
+      }
+    }
     SseParser parser(options_.max_event_bytes);
     ResponseEventDecoder decoder;
     std::vector<SseEvent> sse;

@@ -60,6 +60,11 @@ struct ReasoningTextDeltaEvent {  // response.reasoning_text.delta
   std::string delta;
   int64_t content_index = 0;
 };
+// Before any SSE event: the model the provider says answers (its OpenAI-Model response header),
+// when it names one.
+struct ServerModelEvent {
+  std::string model;
+};
 struct CompletedEvent {  // response.completed: the last event
   std::string response_id;
   std::optional<TokenUsage> usage;  // absent: Codex sends no thread/tokenUsage/updated
@@ -67,7 +72,7 @@ struct CompletedEvent {  // response.completed: the last event
 using ResponseEvent =
     std::variant<CreatedEvent, OutputItemAddedEvent, OutputItemDoneEvent, OutputTextDeltaEvent,
                  ReasoningSummaryDeltaEvent, ReasoningSummaryPartAddedEvent,
-                 ReasoningTextDeltaEvent, CompletedEvent>;
+                 ReasoningTextDeltaEvent, CompletedEvent, ServerModelEvent>;
 
 // A stream retry, announced before its delay: what the engine sends as an `error`
 // notification with willRetry = true.

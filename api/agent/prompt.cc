@@ -226,6 +226,10 @@ json CompactionRequestMessage() {
   return Message("user", json::array({InputText(Text("compact_prompt"))}));
 }
 
+json ModelRerouteWarningMessage() {
+  return Message("user", json::array({InputText(Text("model_reroute_warning"))}));
+}
+
 std::string CompactedSummaryText(const std::string& summary) {
   return absl::StrCat(Text("summary_prefix"), "\n", summary);
 }

@@ -89,6 +89,11 @@ std::vector<nlohmann::json> SettingsChangeMessages(const SettingsChange& change)
 nlohmann::json CompactionRequestMessage();
 std::string CompactedSummaryText(const std::string& summary);
 
+// The user message Codex 0.117.0 adds to the history, once per turn, when the provider answers
+// with another model than the one asked for (its OpenAI-Model header). Its wording is fixed:
+// it names gpt-5.2 and gpt-5.3-codex whatever the two models are.
+nlohmann::json ModelRerouteWarningMessage();
+
 // The machine's local date, the IANA time zone /etc/localtime names ("Etc/UTC" when unknown),
 // and the shell environment_context reports (Codex 0.117.0 says "bash" whatever $SHELL is).
 std::string CurrentDate();

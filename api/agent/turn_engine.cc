@@ -2,6 +2,7 @@
 #include "api/agent/turn_engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
@@ -704,8 +706,17 @@ struct ToolCall {
   std::optional<json> output;  // known at once (update_plan, an unknown tool)
   // A dynamic tool's request to the client; the answer arrives on another thread.
   struct Answer {
+    // Settled once, by the client's answer or by the turn giving up on it: whoever sets
+    // `settled` first writes `result`, then notifies.
+    std::atomic<bool> settled{false};
     absl::Notification arrived;
     absl::StatusOr<json> result = absl::UnknownError("no answer");
+
+    void Settle(absl::StatusOr<json> value) {
+      if (settled.exchange(true)) return;
+      result = std::move(value);
+      arrived.Notify();
+    }
   };
   std::shared_ptr<Answer> answer;
   json arguments;
@@ -1017,8 +1028,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
                       {"tool", call.name},
                       {"arguments", call.arguments}},
                      [answer = call.answer](absl::StatusOr<json> result) {
-                       answer->result = std::move(result);
-                       answer->arrived.Notify();
+                       answer->Settle(std::move(result));
                      });
     } else {
       call.output = absl::StrCat("unsupported call: ", call.name);
@@ -1041,6 +1051,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     }
   };
 
+  bool rerouted = false;  // model_reroute told for this turn
   while (end == End::kCompleted) {
     // Input that arrived by turn/steer joins the history before the next request.
     std::vector<json> steered;
@@ -1080,7 +1091,29 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     ResponseHandler handler(writer, turn->history, turn->last_agent_message, token_count,
                             begin_call, tell_answered);
     StreamCallbacks callbacks;
-    callbacks.on_event = [&](const ResponseEvent& event) { handler.OnEvent(event); };
+    callbacks.on_event = [&](const ResponseEvent& event) {
+      if (const auto* server = std::get_if<ServerModelEvent>(&event)) {
+        // Codex tells a reroute once per turn: the event, and a warning in the history that
+        // the model reads from the next request on.
+        if (rerouted || absl::EqualsIgnoreCase(server->model, s.model)) return;
+        rerouted = true;
+        tell_answered();
+        const json warning = ModelRerouteWarningMessage();
+        if (absl::Status st = writer.Emit({Msg({{"type", "model_reroute"},
+                                                {"from_model", s.model},
+                                                {"to_model", server->model},
+                                                {"reason", "high_risk_cyber_activity"}}),
+                                           Item(warning)},
+                                          Durability::kBuffered);
+            !st.ok()) {
+          store_failed(st);
+          return;
+        }
+        turn->history.Append(warning);
+        return;
+      }
+      handler.OnEvent(event);
+    };
     callbacks.on_retry = [&](const RetryNotice& notice) {
       (void)writer.Emit({Msg({{"type", "stream_error"}, {"error", notice.TurnErrorJson()}})},
                         Durability::kBuffered);
@@ -1119,8 +1152,15 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       if (call.output) {
         output = *call.output;
       } else {
+        const absl::Time give_up = absl::Now() + options_.dynamic_tool_timeout;
         while (!call.answer->arrived.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
           if (turn->cancel.cancelled()) break;
+          if (absl::Now() >= give_up) {
+            // A client that never answers fails the call, not the turn.
+            call.answer->Settle(absl::DeadlineExceededError(
+                absl::StrCat("the client did not answer item/tool/call within ",
+                             absl::FormatDuration(options_.dynamic_tool_timeout))));
+          }
         }
         if (!call.answer->arrived.HasBeenNotified()) {
           end = End::kInterrupted;

@@ -76,6 +76,9 @@ struct TurnEngineOptions {
   // The account's credentials at the time a request is made (account/login).
   std::function<AccountCredentials()> credentials = [] { return AccountCredentials{}; };
   ModelClient::Options client;
+  // How long a dynamic tool call waits for the client's answer to item/tool/call; then the
+  // call's output says it went unanswered and the turn goes on.
+  absl::Duration dynamic_tool_timeout = absl::Minutes(10);
   // The skills a thread's first turn lists for the model, for its cwd (skills/list's enabled
   // ones, in its order). Called on the turn/start request's thread.
   std::function<std::vector<SkillEntry>(const std::string& cwd)> skills = [](const std::string&) {

@@ -111,6 +111,11 @@ std::vector<Notification> TurnNotifier::On(EventKind kind, const json& payload) 
     const json error = TurnErrorFromEvent(payload);
     if (TurnErrorOfErrorEvent(payload)) error_ = error;
     out.push_back({"error", with_ids({{"error", error}, {"willRetry", false}})});
+  } else if (type == "model_reroute") {
+    // 0.117.0 knows one reason; the event spells it snake_case, the notification camelCase.
+    out.push_back({"model/rerouted", with_ids({{"fromModel", payload.value("from_model", "")},
+                                               {"toModel", payload.value("to_model", "")},
+                                               {"reason", "highRiskCyberActivity"}})});
   } else if (type == "context_compacted") {
     out.push_back({"thread/compacted", {{"threadId", thread_id_}, {"turnId", turn_id_}}});
   } else if (type == "turn_aborted") {

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The turn methods the captured golden scenarios do not cover, through `threadlog serve` on
 stdio with the scripted model: thread/compact/start and the history it leaves, a skill input's
-SKILL.md in the request, thread/rollback refused and thread/archive stopping a running turn
-(the reference binary's answers, asked by hand: see api/METHODS.md "Turn methods"). Every
+SKILL.md in the request, thread/rollback refused and thread/archive stopping a running turn,
+a provider answering with another model (model/rerouted), a dynamic tool the client never
+answers (the reference binary's answers, asked by hand: see api/METHODS.md "Turn methods"). Every
 message is validated against the 0.117.0 schema (rpc_client).
 Usage: turn_serve_test.py THREADLOG_BINARY"""
+import json
 import os
 import shutil
 import sys
@@ -34,7 +36,7 @@ stream_max_retries = 0
 class Server:
     """threadlog serve on stdio with a scratch store, CODEX_HOME and the mock as its provider."""
 
-    def __init__(self, steps):
+    def __init__(self, steps, serve_args=()):
         self.root = tempfile.mkdtemp(prefix="turn-serve-")
         self.home = os.path.join(self.root, "codex")
         self.cwd = os.path.join(self.root, "work")
@@ -44,7 +46,8 @@ class Server:
         with open(os.path.join(self.home, "config.toml"), "w") as f:
             f.write(CONFIG.format(base_url=self.mock.base_url))
         env = dict(os.environ, CODEX_HOME=self.home, HOME=self.root, MOCK_API_KEY="k")
-        self.client = StdioClient([BINARY, "--home", os.path.join(self.root, "store"), "serve"],
+        self.client = StdioClient([BINARY, "--home", os.path.join(self.root, "store"), "serve",
+                                   *serve_args],
                                   env=env, cwd=self.cwd)
         self.next_id = 1
         self.seen = []  # every notification, in order
@@ -159,6 +162,81 @@ class TurnServeTest(unittest.TestCase):
             ended = [m for m in s.seen if m.get("method") == "turn/completed"]
             self.assertEqual([m["params"]["turn"]["status"] for m in ended], ["interrupted"])
             self.assertEqual(ended[0]["params"]["turn"]["id"], turn)
+        finally:
+            s.close()
+
+    def test_a_reroute_is_told_once_per_turn_and_warns_the_model(self):
+        other = {"OpenAI-Model": "gpt-5.2"}
+        s = Server([{"text": "one", "headers": other},
+                    {"function_call": {"name": "update_plan", "call_id": "c1", "arguments":
+                                       {"plan": [{"step": "a", "status": "pending"}]}},
+                     "headers": other},
+                    {"text": "two", "headers": other},
+                    {"text": "three", "headers": {"openai-model": "GPT-5.1-CODEX"}}])
+        try:
+            thread = s.request("thread/start", {"cwd": s.cwd})["result"]["thread"]["id"]
+            turns = []
+            for text in ("a", "b", "c"):
+                turns.append(s.turn(thread, text))
+                s.wait_for("turn/completed", turns[-1])
+            told = [m["params"] for m in s.seen if m.get("method") == "model/rerouted"]
+            self.assertEqual(told, [
+                {"threadId": thread, "turnId": t, "fromModel": "gpt-5.1-codex",
+                 "toModel": "gpt-5.2", "reason": "highRiskCyberActivity"} for t in turns[:2]])
+            methods = s.wait_for("turn/completed", turns[0])
+            # Told before anything of the response (Codex: right after the HTTP answer).
+            self.assertEqual(methods[:5], ["turn/started", "item/started", "item/completed",
+                                           "model/rerouted", "item/started"])
+            told_at = next(n for n, m in enumerate(s.seen) if m.get("method") == "model/rerouted")
+            self.assertEqual(s.seen[told_at + 1]["method"], "account/rateLimits/updated")
+            warning = ("Warning: Your account was flagged for potentially high-risk cyber "
+                       "activity and this request was routed to gpt-5.2 as a fallback. To regain "
+                       "access to gpt-5.3-codex, apply for trusted access: "
+                       "https://chatgpt.com/cyber or learn more: "
+                       "https://developers.openai.com/codex/concepts/cyber-safety")
+            last = s.mock.responses_requests()[-1]["body"]["input"]
+            texts = [(i.get("role"), i["content"][0]["text"]) for i in last
+                     if i.get("type") == "message"]
+            # Once per turn (the second turn made two requests), after the turn's input.
+            self.assertEqual(texts[-7:], [("user", "a"), ("user", warning), ("assistant", "one"),
+                                          ("user", "b"), ("user", warning), ("assistant", "two"),
+                                          ("user", "c")])
+            # thread/read shows no item for it, as Codex shows none.
+            read = s.request("thread/read", {"threadId": thread, "includeTurns": True})
+            items = [[i["type"] for i in t["items"]] for t in read["result"]["thread"]["turns"]]
+            self.assertEqual(items, [["userMessage", "agentMessage"]] * 3)
+        finally:
+            s.close()
+
+    def test_an_unanswered_dynamic_tool_call_fails_and_the_turn_goes_on(self):
+        s = Server([{"function_call": {"name": "lookup", "call_id": "call-1",
+                                       "arguments": {"q": "x"}}},
+                    {"text": "It did not answer."}], serve_args=["--dynamic-tool-timeout", "0.5"])
+        try:
+            tool = {"name": "lookup", "description": "Looks up.",
+                    "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}}}
+            thread = s.request("thread/start", {"cwd": s.cwd, "dynamicTools": [tool]})
+            thread = thread["result"]["thread"]["id"]
+            turn = s.turn(thread, "look it up")
+            methods = s.wait_for("turn/completed", turn)
+            asked = [m for m in s.seen if m.get("method") == "item/tool/call"]
+            self.assertEqual(len(asked), 1)  # asked, never answered
+            done = [m["params"]["item"] for m in s.seen if m.get("method") == "item/completed"
+                    and m["params"]["item"]["type"] == "dynamicToolCall"]
+            self.assertEqual(len(done), 1)
+            self.assertEqual(done[0]["status"], "failed")
+            self.assertFalse(done[0]["success"])
+            ended = next(m for m in s.seen if m.get("method") == "turn/completed")
+            self.assertEqual(ended["params"]["turn"]["status"], "completed")
+            self.assertIn("item/agentMessage/delta", methods)
+            second = s.mock.responses_requests()[1]["body"]["input"]
+            output = next(i for i in second if i.get("type") == "function_call_output")
+            self.assertEqual(output["call_id"], "call-1")
+            self.assertIn("did not answer item/tool/call within 500ms", json.dumps(output))
+            # A late answer changes nothing, and the server goes on serving.
+            s.client.send({"id": asked[0]["id"], "result": {"contentItems": [], "success": True}})
+            read = s.request("thread/read", {"threadId": thread, "includeTurns": True})
+            self.assertEqual(read["result"]["thread"]["turns"][0]["status"], "completed")
         finally:
             s.close()
 
