@@ -1,6 +1,8 @@
-// turn/start, turn/steer, turn/interrupt: params checked, then the engine.
+// turn/start, turn/steer, turn/interrupt, thread/compact/start, collaborationMode/list: params
+// checked, then the engine.
 #include "api/turn_handlers.h"
 
+#include "api/params.h"
 #include "api/turn_params.h"
 #include "api/user_agent.h"
 
@@ -64,6 +66,25 @@ void RegisterTurnHandlers(MethodRegistry& registry, agent::TurnEngine& engine) {
         if (!p.thread.ok()) return p.thread.status();
         if (absl::Status s = engine.InterruptTurn(*p.thread, p.turn_id); !s.ok()) return s;
         return json::object();
+      });
+  // The presets a client offers for turn/start's collaborationMode, as Codex 0.117.0 lists them
+  // (with or without a thread).
+  registry.Register<bool>(
+      "collaborationMode/list",
+      [](const json& params) -> absl::StatusOr<bool> {
+        if (absl::Status s = RequireObject(params, "CollaborationModeListParams"); !s.ok())
+          return s;
+        return true;
+      },
+      [](const bool&, RequestContext&) -> absl::StatusOr<json> {
+        return json{{"data", json::array({{{"name", "Plan"},
+                                           {"mode", "plan"},
+                                           {"model", nullptr},
+                                           {"reasoning_effort", "medium"}},
+                                          {{"name", "Default"},
+                                           {"mode", "default"},
+                                           {"model", nullptr},
+                                           {"reasoning_effort", nullptr}}})}};
       });
 }
 

@@ -81,6 +81,36 @@ absl::Status ParseSandboxPolicy(const json& policy, agent::TurnOverrides& o) {
   return absl::OkStatus();
 }
 
+// A CollaborationMode {mode, settings: {model, reasoning_effort?, developer_instructions?}}
+// (snake_case inside settings, as the schema spells it).
+absl::StatusOr<agent::CollaborationModeRequest> ParseCollaborationMode(const json& value) {
+  if (!value.is_object()) return WrongType(value, "struct CollaborationMode");
+  agent::CollaborationModeRequest out;
+  auto mode = value.find("mode");
+  if (mode == value.end()) return MissingField("mode");
+  // Codex 0.117.0 still reads the old mode names, as default (its error lists them all).
+  constexpr std::array<std::string_view, 6> kModes = {"plan",    "code",    "custom",
+                                                      "default", "execute", "pair_programming"};
+  absl::StatusOr<std::string> kind = ParseUnitEnum(*mode, kModes);
+  if (!kind.ok()) return kind.status();
+  out.mode = *kind == "plan" ? "plan" : "default";
+  auto settings = value.find("settings");
+  if (settings == value.end()) return MissingField("settings");
+  if (!settings->is_object()) return WrongType(*settings, "struct Settings");
+  absl::StatusOr<std::string> model = RequiredString(*settings, "model");
+  if (!model.ok()) return model.status();
+  out.model = *model;
+  absl::StatusOr<std::optional<std::string>> effort =
+      OptionalVariant(*settings, "reasoning_effort", kEfforts);
+  if (!effort.ok()) return effort.status();
+  out.reasoning_effort = *effort;
+  absl::StatusOr<std::optional<std::string>> instructions =
+      OptionalString(*settings, "developer_instructions");
+  if (!instructions.ok()) return instructions.status();
+  out.developer_instructions = *instructions;
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<TurnStartParams> ParseTurnStart(const json& params) {
@@ -121,9 +151,10 @@ absl::StatusOr<TurnStartParams> ParseTurnStart(const json& params) {
     return s;
   }
   if (auto it = params.find("outputSchema"); it != params.end()) o.output_schema = *it;
-  if (auto it = params.find("collaborationMode");
-      it != params.end() && !it->is_null() && !it->is_object()) {
-    return WrongType(*it, "struct CollaborationMode");
+  if (auto it = params.find("collaborationMode"); it != params.end() && !it->is_null()) {
+    absl::StatusOr<agent::CollaborationModeRequest> mode = ParseCollaborationMode(*it);
+    if (!mode.ok()) return mode.status();
+    o.collaboration_mode = *std::move(mode);
   }
   absl::StatusOr<json> input = RequiredInput(params);
   if (!input.ok()) return input.status();

@@ -39,6 +39,12 @@ std::string Text(const char* key) { return Texts().value(key, ""); }
 
 json InputText(std::string text) { return {{"type", "input_text"}, {"text", std::move(text)}}; }
 
+// The mode's instructions as the model reads them: between the tags, with no newline.
+std::string CollaborationModeText(const std::string& instructions) {
+  return absl::StrCat(Text("collaboration_mode_open"), instructions,
+                      Text("collaboration_mode_close"));
+}
+
 json Message(const char* role, json content) {
   return {{"type", "message"}, {"role", role}, {"content", std::move(content)}};
 }
@@ -192,6 +198,8 @@ std::vector<json> InitialContextMessages(const InitialContext& c) {
   if (c.developer_instructions && !c.developer_instructions->empty()) {
     developer.push_back(InputText(*c.developer_instructions));
   }
+  if (c.collaboration_mode)
+    developer.push_back(InputText(CollaborationModeText(*c.collaboration_mode)));
   if (std::optional<std::string> skills = SkillsText(c.skills)) {
     developer.push_back(InputText(*skills));
   }
@@ -210,6 +218,9 @@ std::vector<json> SettingsChangeMessages(const SettingsChange& change) {
   }
   if (change.new_permissions)
     developer.push_back(InputText(PermissionsText(*change.new_permissions)));
+  if (change.new_collaboration_mode) {
+    developer.push_back(InputText(CollaborationModeText(*change.new_collaboration_mode)));
+  }
   if (!change.new_model_instructions && change.new_personality_text &&
       !change.new_personality_text->empty()) {
     developer.push_back(InputText(absl::StrCat(
@@ -221,6 +232,12 @@ std::vector<json> SettingsChangeMessages(const SettingsChange& change) {
   }
   return out;
 }
+
+std::string BuiltinCollaborationInstructions(const std::string& mode) {
+  return Text(mode == "plan" ? "collaboration_mode_plan" : "collaboration_mode_default");
+}
+
+std::string UpdatePlanRefusedInPlanMode() { return Text("update_plan_in_plan_mode"); }
 
 json CompactionRequestMessage() {
   return Message("user", json::array({InputText(Text("compact_prompt"))}));

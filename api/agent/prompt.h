@@ -57,6 +57,7 @@ std::string AgentsMdText(const std::string& cwd, const std::string& user_instruc
 struct InitialContext {
   Permissions permissions;
   std::optional<std::string> developer_instructions;
+  std::optional<std::string> collaboration_mode;  // the mode's instructions, when it has some
   std::vector<SkillEntry> skills;
   std::optional<std::string> agents_md;  // AgentsMdText
   std::string cwd;
@@ -78,10 +79,17 @@ std::string EnvironmentContextText(const std::string& cwd, const std::string& sh
 struct SettingsChange {
   std::optional<std::string> new_model_instructions;  // the model changed
   std::optional<Permissions> new_permissions;         // approvals or sandbox changed
+  std::optional<std::string> new_collaboration_mode;  // the mode changed: its instructions
   std::optional<std::string> new_personality_text;    // the personality changed
   std::optional<std::string> new_environment;         // EnvironmentContextText, cwd changed
 };
 std::vector<nlohmann::json> SettingsChangeMessages(const SettingsChange& change);
+
+// The instructions Codex 0.117.0 gives a collaboration mode ("plan" or "default") that names
+// none of its own.
+std::string BuiltinCollaborationInstructions(const std::string& mode);
+// What update_plan answers in plan mode (the call does nothing else).
+std::string UpdatePlanRefusedInPlanMode();
 
 // Compaction, as Codex 0.117.0 words it: the user message that asks the model for a handoff
 // summary (appended to the history of a compaction request, which offers no tools), and the

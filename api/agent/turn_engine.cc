@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "api/agent/model_family.h"
+#include "api/agent/proposed_plan.h"
 #include "api/agent/turn_notifier.h"
 #include "api/agent/user_input.h"
 #include "api/session/thread_events.h"
@@ -46,10 +47,15 @@ TurnEvent Item(json payload) { return {EventKind::kResponseItem, std::move(paylo
 bool Transient(const TurnEvent& e) {
   if (e.kind != EventKind::kEventMsg) return false;
   const std::string type = e.payload.value("type", "");
-  return type == "item_started" || type == "item_completed" ||
-         type == "agent_message_content_delta" || type == "reasoning_content_delta" ||
-         type == "reasoning_raw_content_delta" || type == "agent_reasoning_section_break" ||
-         type == "plan_update" || type == "stream_error";
+  if (type == "item_completed") {
+    // A plan item is the one completed item Codex stores: its text is in no response item.
+    const json item = e.payload.value("item", json());
+    return !item.is_object() || item.value("type", "") != "Plan";
+  }
+  return type == "item_started" || type == "agent_message_content_delta" ||
+         type == "reasoning_content_delta" || type == "reasoning_raw_content_delta" ||
+         type == "agent_reasoning_section_break" || type == "plan_delta" || type == "plan_update" ||
+         type == "stream_error";
 }
 
 NewEvent ToNewEvent(const TurnEvent& e) {
@@ -291,6 +297,8 @@ struct TurnEngine::Turn {
   std::string originator;
   std::string user_agent;
   bool compact = false;  // a thread/compact/start turn
+  // Plan mode: <proposed_plan> blocks of agent messages become plan items, update_plan refuses.
+  bool plan_mode = false;
   // The history was near the context window when the turn started: the worker compacts it
   // first, then records these (the context given again, turn_context, the input).
   bool auto_compact = false;
@@ -445,6 +453,10 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         if (o.network_access) s.network_access = *o.network_access;
         if (o.writable_roots) s.writable_roots = *o.writable_roots;
         if (o.sandbox_mode) s.sandbox_from_turn = true;
+        if (o.collaboration_mode) {  // its settings win over the turn's own model and effort
+          s.model = o.collaboration_mode->model;
+          s.reasoning_effort = o.collaboration_mode->reasoning_effort;
+        }
       });
   if (!settings) {
     release();
@@ -526,6 +538,30 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
                        turn->last->total_tokens >= turn->family.context_window * 9 / 10;
   if (turn->auto_compact) compacted_since_context = true;  // the summary will replace it
 
+  // The collaboration mode in force: the one this turn names, else the last turn's (a mode
+  // stays until another is named), else default without instructions.
+  std::string mode_kind = "default";
+  std::optional<std::string> mode_instructions;
+  if (o.collaboration_mode) {
+    mode_kind = o.collaboration_mode->mode;
+    mode_instructions = o.collaboration_mode->developer_instructions.value_or(
+        BuiltinCollaborationInstructions(mode_kind));
+  } else if (last_context.is_object() &&
+             last_context.value("collaboration_mode", json()).is_object()) {
+    const json& last_mode = last_context["collaboration_mode"];
+    if (last_mode.value("mode", "") == "plan") mode_kind = "plan";
+    const json instructions =
+        last_mode.value("settings", json::object()).value("developer_instructions", json());
+    if (instructions.is_string()) mode_instructions = instructions.get<std::string>();
+  }
+  turn->plan_mode = mode_kind == "plan";
+  const json collaboration_mode = {
+      {"mode", mode_kind},
+      {"settings",
+       {{"model", s.model},
+        {"reasoning_effort", s.reasoning_effort ? json(*s.reasoning_effort) : json(nullptr)},
+        {"developer_instructions", mode_instructions ? json(*mode_instructions) : json(nullptr)}}}};
+
   const std::string current_date = CurrentDate();
   const std::string timezone = LocalTimeZone();
   // AGENTS.md, read once: the first turn's context shows it, every turn_context records it.
@@ -537,7 +573,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   events.push_back(Msg({{"type", "task_started"},
                         {"turn_id", turn->id},
                         {"model_context_window", turn->family.EffectiveContextWindow()},
-                        {"collaboration_mode_kind", "default"}}));
+                        {"collaboration_mode_kind", mode_kind}}));
   if (turn->compact) {
     // A compaction turn records no context and no input: it runs the model on the history.
   } else if (turn->history.items().empty() || compacted_since_context) {
@@ -546,6 +582,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     InitialContext context;
     context.permissions = PermissionsOf(s, options_.codex_home);
     context.developer_instructions = s.developer_instructions;
+    context.collaboration_mode = mode_instructions;
     context.skills = options_.skills(s.cwd);
     if (user_instructions) context.agents_md = AgentsMdText(s.cwd, *user_instructions);
     context.cwd = s.cwd;
@@ -562,6 +599,11 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     if (last_context.value("approval_policy", json()) != s.approval_policy ||
         last_context.value("sandbox_policy", json()) != sandbox_policy) {
       change.new_permissions = PermissionsOf(s, options_.codex_home);
+    }
+    // Codex compares the whole mode, settings included, and tells it when it has instructions.
+    if (mode_instructions &&
+        last_context.value("collaboration_mode", json()) != collaboration_mode) {
+      change.new_collaboration_mode = mode_instructions;
     }
     if (last_context.value("personality", personality) != personality) {
       change.new_personality_text = PersonalityText(turn->family, s.personality);
@@ -581,13 +623,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         {"sandbox_policy", sandbox_policy},
         {"model", s.model},
         {"personality", personality},
-        {"collaboration_mode",
-         {{"mode", "default"},
-          {"settings",
-           {{"model", s.model},
-            {"reasoning_effort", s.reasoning_effort ? json(*s.reasoning_effort) : json(nullptr)},
-            {"developer_instructions",
-             s.developer_instructions ? json(*s.developer_instructions) : json(nullptr)}}}}},
+        {"collaboration_mode", collaboration_mode},
         {"realtime_active", false},
         {"summary", s.reasoning_summary.value_or(turn->family.default_reasoning_summary)},
         {"truncation_policy",
@@ -771,6 +807,15 @@ class ResponseHandler {
         begin_call_(std::move(begin_call)),
         between_events_(std::move(between_events)) {}
 
+  // Plan mode: agent messages are parsed for <proposed_plan> blocks, which make the turn's plan
+  // item (id "<turn id>-plan", as Codex names it).
+  void EnablePlanMode(std::string thread_id, std::string turn_id) {
+    plan_mode_ = true;
+    thread_id_ = std::move(thread_id);
+    turn_id_ = std::move(turn_id);
+    plan_id_ = absl::StrCat(turn_id_, "-plan");
+  }
+
   void OnEvent(const ResponseEvent& event) {
     between_events_();
     if (!announced_) {
@@ -782,9 +827,11 @@ class ResponseHandler {
       Started(added->item);
     } else if (const auto* delta = std::get_if<OutputTextDeltaEvent>(&event)) {
       if (message_id_.empty()) Started({{"type", "message"}, {"role", "assistant"}});
-      Emit({Msg({{"type", "agent_message_content_delta"},
-                 {"item_id", message_id_},
-                 {"delta", delta->delta}})});
+      if (plan_mode_) {
+        TellPieces(parser_.Feed(delta->delta));
+      } else {
+        TellMessageDelta(delta->delta);
+      }
     } else if (const auto* summary = std::get_if<ReasoningSummaryDeltaEvent>(&event)) {
       if (reasoning_id_.empty()) Started({{"type", "reasoning"}});
       Emit({Msg({{"type", "reasoning_content_delta"},
@@ -825,12 +872,11 @@ class ResponseHandler {
     const std::string type = item.value("type", "");
     if (type == "message" && item.value("role", "") == "assistant") {
       message_id_ = IdOf(item);
-      const json started = {{"type", "agentMessage"},
-                            {"id", message_id_},
-                            {"text", ""},
-                            {"phase", item.value("phase", json())},
-                            {"memoryCitation", nullptr}};
-      Emit({Msg({{"type", "item_started"}, {"item", started}})});
+      message_phase_ = item.value("phase", json());
+      message_started_ = false;
+      plan_started_ = false;
+      // In plan mode Codex starts the agentMessage only with its first visible text.
+      if (!plan_mode_) StartMessage();
     } else if (type == "reasoning") {
       reasoning_id_ = IdOf(item);
       const json started = {{"type", "reasoning"},
@@ -841,11 +887,97 @@ class ResponseHandler {
     }
   }
 
+  void StartMessage() {
+    if (message_started_) return;
+    message_started_ = true;
+    const json started = {{"type", "agentMessage"},
+                          {"id", message_id_},
+                          {"text", ""},
+                          {"phase", message_phase_},
+                          {"memoryCitation", nullptr}};
+    Emit({Msg({{"type", "item_started"}, {"item", started}})});
+  }
+
+  void TellMessageDelta(const std::string& delta) {
+    StartMessage();
+    Emit({Msg(
+        {{"type", "agent_message_content_delta"}, {"item_id", message_id_}, {"delta", delta}})});
+  }
+
+  void StartPlan() {
+    if (plan_started_) return;
+    plan_started_ = true;
+    Emit({Msg({{"type", "item_started"},
+               {"thread_id", thread_id_},
+               {"turn_id", turn_id_},
+               {"item", {{"type", "Plan"}, {"id", plan_id_}, {"text", ""}}}})});
+  }
+
+  void TellPieces(const std::vector<ProposedPlanParser::Piece>& pieces) {
+    using Kind = ProposedPlanParser::Piece::Kind;
+    for (const ProposedPlanParser::Piece& piece : pieces) {
+      if (piece.kind == Kind::kText) {
+        TellMessageDelta(piece.text);
+      } else if (piece.kind == Kind::kPlanStart) {
+        StartPlan();
+      } else if (piece.kind == Kind::kPlan) {
+        Emit({Msg({{"type", "plan_delta"},
+                   {"thread_id", thread_id_},
+                   {"turn_id", turn_id_},
+                   {"item_id", plan_id_},
+                   {"delta", piece.text}})});
+      }
+    }
+  }
+
+  // A plan-mode message: the plan item (the completed text's last block: authoritative) and the
+  // visible text as the agent message; the history keeps the raw text, tags and all.
+  void PlanModeMessageDone(const json& item) {
+    TellPieces(parser_.Finish());
+    const SplitPlanMessage split = SplitProposedPlan(OutputText(item));
+    std::vector<TurnEvent> events;
+    if (split.plan || plan_started_) {
+      StartPlan();
+      events.push_back(Msg(
+          {{"type", "item_completed"},
+           {"thread_id", thread_id_},
+           {"turn_id", turn_id_},
+           {"item",
+            {{"type", "Plan"}, {"id", plan_id_}, {"text", split.plan.value_or(std::string())}}}}));
+    }
+    const bool visible = !split.visible.empty() || message_started_;
+    if (visible) {
+      StartMessage();
+      events.push_back(Msg({{"type", "agent_message"},
+                            {"message", split.visible},
+                            {"phase", message_phase_},
+                            {"memory_citation", nullptr}}));
+    }
+    events.push_back(Item(item));
+    if (visible) {
+      events.push_back(Msg({{"type", "item_completed"},
+                            {"item",
+                             {{"type", "agentMessage"},
+                              {"id", message_id_},
+                              {"text", split.visible},
+                              {"phase", message_phase_},
+                              {"memoryCitation", nullptr}}}}));
+      last_agent_message_ = split.visible;
+    }
+    message_id_.clear();
+    Emit(events);
+    if (status_.ok()) history_.Append(item);
+  }
+
   void Done(const json& raw) {
     const std::string type = raw.value("type", "");
     const json item = NormalizeResponseItem(raw);
     std::vector<TurnEvent> events;
     bool is_call = false;
+    if (type == "message" && raw.value("role", "") == "assistant" && plan_mode_) {
+      if (message_id_.empty()) Started(raw);
+      return PlanModeMessageDone(item);
+    }
     if (type == "message" && raw.value("role", "") == "assistant") {
       if (message_id_.empty()) Started(raw);
       const std::string text = OutputText(item);
@@ -902,7 +1034,15 @@ class ResponseHandler {
   std::function<void()> between_events_;
   bool announced_ = false;
   std::string message_id_;
+  json message_phase_ = nullptr;
+  bool message_started_ = false;  // its item_started is out
   std::string reasoning_id_;
+  bool plan_mode_ = false;
+  std::string thread_id_;
+  std::string turn_id_;
+  std::string plan_id_;
+  bool plan_started_ = false;  // the plan item's item_started is out (for this message)
+  ProposedPlanParser parser_;
   absl::Status status_;
 };
 
@@ -989,7 +1129,9 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     call.name = item.value("name", "");
     call.call_id = item.value("call_id", "");
     const bool function = item.value("type", "") == "function_call";
-    if (function && call.name == "update_plan") {
+    if (function && call.name == "update_plan" && turn->plan_mode) {
+      call.output = UpdatePlanRefusedInPlanMode();
+    } else if (function && call.name == "update_plan") {
       absl::StatusOr<json> args = ParseJson(item.value("arguments", ""));
       if (!args.ok() || !args->is_object() || !args->contains("plan") ||
           !(*args)["plan"].is_array()) {
@@ -1090,6 +1232,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
 
     ResponseHandler handler(writer, turn->history, turn->last_agent_message, token_count,
                             begin_call, tell_answered);
+    if (turn->plan_mode) handler.EnablePlanMode(turn->thread_text, turn->id);
     StreamCallbacks callbacks;
     callbacks.on_event = [&](const ResponseEvent& event) {
       if (const auto* server = std::get_if<ServerModelEvent>(&event)) {

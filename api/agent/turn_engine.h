@@ -37,6 +37,16 @@ class ClientRequests {
                     std::function<void(absl::StatusOr<nlohmann::json>)> done) = 0;
 };
 
+// turn/start's collaborationMode: the mode ("plan" or "default") and its settings. The model and
+// effort replace the thread's (an absent effort clears it); the mode, with its instructions
+// (the mode's own text when none are given), stays in force until a turn names another.
+struct CollaborationModeRequest {
+  std::string mode;
+  std::string model;
+  std::optional<std::string> reasoning_effort;
+  std::optional<std::string> developer_instructions;
+};
+
 // turn/start's overrides, each unset when absent. All but output_schema stay for later turns.
 struct TurnOverrides {
   std::optional<std::string> cwd;  // absolute
@@ -50,6 +60,7 @@ struct TurnOverrides {
   std::optional<bool> network_access;
   std::optional<std::vector<std::string>> writable_roots;  // workspace-write's extra roots
   nlohmann::json output_schema = nullptr;                  // this turn only
+  std::optional<CollaborationModeRequest> collaboration_mode;
 };
 
 struct TurnStartRequest {

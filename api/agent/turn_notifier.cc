@@ -61,8 +61,16 @@ std::vector<Notification> TurnNotifier::On(EventKind kind, const json& payload) 
   if (type == "task_started") {
     out.push_back({"turn/started", {{"threadId", thread_id_}, {"turn", TurnJson("inProgress")}}});
   } else if (type == "item_started" || type == "item_completed") {
+    json item = payload.value("item", json::object());
+    if (item.is_object() && item.value("type", "") == "Plan") {
+      // The one item kept in Codex's core form (it is persisted): the v2 plan item.
+      item = {{"type", "plan"}, {"id", item.value("id", "")}, {"text", item.value("text", "")}};
+    }
     out.push_back({type == "item_started" ? "item/started" : "item/completed",
-                   with_ids({{"item", payload.value("item", json::object())}})});
+                   with_ids({{"item", std::move(item)}})});
+  } else if (type == "plan_delta") {
+    out.push_back({"item/plan/delta", with_ids({{"itemId", payload.value("item_id", "")},
+                                                {"delta", payload.value("delta", "")}})});
   } else if (type == "agent_message_content_delta") {
     out.push_back({"item/agentMessage/delta", with_ids({{"itemId", payload.value("item_id", "")},
                                                         {"delta", payload.value("delta", "")}})});

@@ -330,6 +330,104 @@ def sc_agents_md(r):
     r.turn(tid, "Follow the project rules.")
 
 
+# Plan mode (collaborationMode). The settings' keys are snake_case in the schema (Settings:
+# model required, reasoning_effort and developer_instructions nullable; a null
+# developer_instructions means "the built-in instructions of the mode").
+def COLLAB(mode):
+    return {"mode": mode, "settings": {"model": MODEL, "reasoning_effort": None,
+                                       "developer_instructions": None}}
+
+
+def chunked_message(chunks, msg_id, response_id, usage=None):
+    """A step whose assistant message is streamed as several response.output_text.delta
+    events (one per chunk), through the mock's `raw` events (its `text` shorthand sends one
+    delta)."""
+    text = "".join(chunks)
+    done = {"type": "message", "role": "assistant", "id": msg_id, "status": "completed",
+            "content": [{"type": "output_text", "text": text, "annotations": []}]}
+    added = dict(done, content=[], status="in_progress")
+    events = [{"type": "response.created", "response": {
+        "id": response_id, "object": "response", "status": "in_progress", "output": []}},
+        {"type": "response.output_item.added", "output_index": 0, "item": added}]
+    events += [{"type": "response.output_text.delta", "item_id": msg_id, "output_index": 0,
+                "content_index": 0, "delta": c} for c in chunks]
+    events += [{"type": "response.output_item.done", "output_index": 0, "item": done},
+               {"type": "response.completed", "response": {
+                   "id": response_id, "object": "response", "status": "completed",
+                   "output": [done], "usage": usage or USAGE}}]
+    return {"raw": events}
+
+
+PLAN_CHUNKS = ["Here is my plan.\n<propo", "sed_plan>\n# Ti", "tle\n- step one\n- st",
+               "ep two\n</proposed_", "plan>\nTell me to go ahead."]
+
+
+def sc_plan_mode(r):
+    tid = r.start_thread()
+    r.probe("collaborationMode/list {}", "collaborationMode/list", {})
+    r.turn(tid, "Propose a plan.", collaborationMode=COLLAB("plan"))
+    r.turn(tid, "Go ahead.", collaborationMode=COLLAB("default"))
+    r.probe("thread/read includeTurns (the thread is loaded)", "thread/read",
+            {"threadId": tid, "includeTurns": True})
+    r.probe("thread/resume of the loaded thread", "thread/resume", {"threadId": tid})
+
+
+def sc_plan_mode_unterminated(r):
+    tid = r.start_thread()
+    r.turn(tid, "Propose a plan.", collaborationMode=COLLAB("plan"))
+    r.probe("thread/read includeTurns", "thread/read", {"threadId": tid, "includeTurns": True})
+
+
+def sc_plan_mode_update_plan(r):
+    tid = r.start_thread()
+    r.turn(tid, "Plan the work.", collaborationMode=COLLAB("plan"))
+
+
+def sc_plan_mode_only_text(r):
+    tid = r.start_thread()
+    r.turn(tid, "Just answer.", collaborationMode=COLLAB("plan"))
+    r.turn(tid, "Which tag?", collaborationMode=COLLAB("plan"))
+    # No collaborationMode at all: does plan mode persist (a plan item for a block at line
+    # start, the same developer message)?
+    r.turn(tid, "And now a plan, without naming the mode.")
+    r.probe("thread/read includeTurns", "thread/read", {"threadId": tid, "includeTurns": True})
+
+
+def sc_plan_mode_edge_cases(r):
+    tid = r.start_thread()
+    r.turn(tid, "Hi.")
+    plan = COLLAB("plan")
+    r.turn(tid, "Indented tags.", collaborationMode=plan)
+    r.turn(tid, "A tag line with more text.", collaborationMode=plan)
+    r.turn(tid, "Two blocks.", collaborationMode=plan)
+    r.turn(tid, "An empty block.", collaborationMode=plan)
+    r.turn(tid, "CRLF lines.", collaborationMode=plan)
+    custom = copy.deepcopy(plan)
+    custom["settings"]["developer_instructions"] = "Custom plan instructions."
+    r.turn(tid, "Custom instructions.", collaborationMode=custom)
+    # Effort: the mode's settings against turn/start's own `effort`; then null again.
+    high = copy.deepcopy(plan)
+    high["settings"]["reasoning_effort"] = "high"
+    r.turn(tid, "Effort high in settings, low in the turn.", collaborationMode=high,
+           effort="low")
+    r.turn(tid, "Effort null in settings.", collaborationMode=plan)
+    r.probe("thread/read includeTurns", "thread/read", {"threadId": tid, "includeTurns": True})
+
+
+def sc_collaboration_modes(r):
+    r.probe("collaborationMode/list {}", "collaborationMode/list", {})
+
+
+def sc_default_mode_explicit(r):
+    tid = r.start_thread()
+    r.turn(tid, "Say hello.", collaborationMode=COLLAB("default"))
+    r.turn(tid, "Again, default.", collaborationMode=COLLAB("default"))
+    # A second thread: a turn without collaborationMode, then one with default explicitly.
+    tid2 = r.start_thread()
+    r.turn(tid2, "No mode.")
+    r.turn(tid2, "Now default explicitly.", collaborationMode=COLLAB("default"))
+
+
 STALL_THEN = lambda text: {"items": [{"text": "Once upon a time"}], "stall": True,  # noqa: E731
                            "after_release": [], "match": text}
 
@@ -403,6 +501,62 @@ SCENARIOS = {
     "agents_md": dict(fn=sc_agents_md, steps=[{"text": "Following them."}],
                       files={"AGENTS.md": "# Project rules\n\nAlways answer in English.\n"},
                       about="an AGENTS.md in the thread's cwd (no git repository)"),
+    "plan_mode": dict(fn=sc_plan_mode, steps=[
+        chunked_message(PLAN_CHUNKS, "msg_plan_1", "resp_plan_1"),
+        {"text": "Going ahead.", "usage": USAGE}],
+        about="collaborationMode/list; turn/start with collaborationMode plan, the message "
+              "(streamed in 5 deltas, two boundaries inside the tags) holds a "
+              "<proposed_plan> block; then a turn with collaborationMode default; then "
+              "thread/read includeTurns and thread/resume (see probes)"),
+    "plan_mode_unterminated": dict(fn=sc_plan_mode_unterminated, steps=[
+        chunked_message(["Plan:\n<proposed_plan>\n- a", "\n- b"], "msg_unterm_1",
+                        "resp_unterm_1")],
+        about="plan mode; the message opens <proposed_plan> and never closes it (2 deltas); "
+              "then thread/read includeTurns"),
+    "plan_mode_update_plan": dict(fn=sc_plan_mode_update_plan, steps=[
+        {"function_call": {"name": "update_plan", "call_id": "call_plan_1", "arguments": {
+            "explanation": "Three steps.",
+            "plan": [{"step": "Read the code", "status": "completed"},
+                     {"step": "Write the fix", "status": "in_progress"},
+                     {"step": "Run the tests", "status": "pending"}]}},
+         "delay_ms": 150},
+        {"text": "Plan recorded."}],
+        about="plan mode; the model calls update_plan, then answers text"),
+    "plan_mode_only_text": dict(fn=sc_plan_mode_only_text, steps=[
+        {"text": "No plan needed, the answer is 42."},
+        {"text": "In plan mode, use the <proposed_plan> tag.\nInline <proposed_plan>x"
+                 "</proposed_plan> too."},
+        {"text": "Sure.\n<proposed_plan>\n- only step\n</proposed_plan>"}],
+        about="plan mode: a message without a plan block; then (plan mode again) one where "
+              "<proposed_plan> is not at line start; then a turn WITHOUT collaborationMode "
+              "whose message has a block at line start (does plan mode persist?); then "
+              "thread/read includeTurns"),
+    "plan_mode_edge_cases": dict(fn=sc_plan_mode_edge_cases, steps=[
+        {"text": "Hello."},
+        {"text": "Intro\n  <proposed_plan>  \n- x\n\t</proposed_plan>\t\nOutro"},
+        {"text": "<proposed_plan> extra\n- y\n</proposed_plan>\nend"},
+        chunked_message(["<proposed_plan>\n- first\n</proposed_plan>\nmid\n",
+                         "<proposed_plan>\n- second\n</proposed_plan>\n"], "msg_two_1",
+                        "resp_two_1"),
+        {"text": "<proposed_plan>\n</proposed_plan>\n"},
+        {"text": "A\r\n<proposed_plan>\r\n- crlf\r\n</proposed_plan>\r\nB"},
+        {"text": "Ok."}, {"text": "Effort."}, {"text": "Effort again."}],
+        about="a turn without collaborationMode, then plan-mode turns (the switch default -> "
+              "plan mid-thread): tag lines with surrounding spaces/tabs; an open tag line "
+              "with more text; two blocks in one message (2 deltas); a message that is only "
+              "an empty block; CRLF line ends; plan with custom developer_instructions; plan with "
+              "settings.reasoning_effort high and turn/start effort low; plan with "
+              "reasoning_effort null again; then thread/read includeTurns"),
+    "collaboration_modes": dict(fn=sc_collaboration_modes, steps=[],
+                                about="collaborationMode/list {} (see probes)"),
+    "default_mode_explicit": dict(fn=sc_default_mode_explicit, steps=[
+        {"text": "Hello! How can I help?", "usage": USAGE},
+        {"text": "Again.\n<proposed_plan>\n- not a plan\n</proposed_plan>\n"},
+        {"text": "No mode."}, {"text": "Default now."}],
+        about="as plain_text, but turn/start has collaborationMode default (explicit); a "
+              "second turn with default again (its answer holds a <proposed_plan> block); "
+              "then a second thread: a turn without collaborationMode, then a turn with "
+              "default explicitly"),
 }
 
 

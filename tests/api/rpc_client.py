@@ -52,6 +52,7 @@ RESPONSE_TYPES = {
     "turn/steer": "#/definitions/v2/TurnSteerResponse",
     "turn/interrupt": "#/definitions/v2/TurnInterruptResponse",
     "thread/compact/start": "#/definitions/v2/ThreadCompactStartResponse",
+    "collaborationMode/list": "#/definitions/v2/CollaborationModeListResponse",
 }
 
 

@@ -126,9 +126,19 @@ class StdioTest(ServeCase):
                          (-32600, "thread/start.dynamicTools " + GATE))
         self.assertEqual(err(c.call(5, "thread/resume", {"threadId": "x", "path": "/p"})),
                          (-32600, "thread/resume.path " + GATE))
+        mode = {"mode": "plan", "settings": {"model": "gpt-5.1-codex"}}
         self.assertEqual(err(c.call(6, "turn/start", {"threadId": "x", "input": [],
-                                                      "collaborationMode": {"mode": "plan"}})),
+                                                      "collaborationMode": mode})),
                          (-32600, "turn/start.collaborationMode " + GATE))
+        # Params are read first (Codex 0.117.0's answers), old mode names included.
+        self.assertEqual(err(c.call(60, "turn/start", {"threadId": "x", "input": [],
+                                                       "collaborationMode": {"mode": "plan"}})),
+                         (-32600, "Invalid request: missing field `settings`"))
+        self.assertEqual(err(c.call(61, "turn/start", {
+            "threadId": "x", "input": [],
+            "collaborationMode": {"mode": "bogus", "settings": {"model": "m"}}})),
+            (-32600, "Invalid request: unknown variant `bogus`, expected one of `plan`, `code`, "
+                     "`custom`, `default`, `execute`, `pair_programming`"))
         # Unused values (false, null, []) are not gated, as in Codex (whether or not thread/start
         # is implemented in this build, the answer must not be the gate's).
         for i, params in enumerate([{"persistExtendedHistory": False}, {"dynamicTools": []},

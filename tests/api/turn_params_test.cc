@@ -36,6 +36,41 @@ TEST(TurnStartParamsTest, CodexsErrors) {
   EXPECT_FALSE(ParseTurnStart(Start({{"approvalPolicy", "sometimes"}})).ok());
 }
 
+TEST(TurnStartParamsTest, CollaborationModeIsRead) {
+  absl::StatusOr<TurnStartParams> plan =
+      ParseTurnStart(Start({{"collaborationMode",
+                             {{"mode", "plan"},
+                              {"settings",
+                               {{"model", "gpt-5.2"},
+                                {"reasoning_effort", "high"},
+                                {"developer_instructions", "X"}}}}}}));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_TRUE(plan->overrides.collaboration_mode.has_value());
+  EXPECT_EQ(plan->overrides.collaboration_mode->mode, "plan");
+  EXPECT_EQ(plan->overrides.collaboration_mode->model, "gpt-5.2");
+  EXPECT_EQ(plan->overrides.collaboration_mode->reasoning_effort, "high");
+  EXPECT_EQ(plan->overrides.collaboration_mode->developer_instructions, "X");
+  // The old names read as default; settings other than the model may be left out.
+  absl::StatusOr<TurnStartParams> old = ParseTurnStart(Start(
+      {{"collaborationMode", {{"mode", "pair_programming"}, {"settings", {{"model", "m"}}}}}}));
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->overrides.collaboration_mode->mode, "default");
+  EXPECT_FALSE(old->overrides.collaboration_mode->reasoning_effort.has_value());
+  EXPECT_FALSE(old->overrides.collaboration_mode->developer_instructions.has_value());
+  EXPECT_FALSE(
+      ParseTurnStart(Start(json::object())).value().overrides.collaboration_mode.has_value());
+  EXPECT_EQ(ParseTurnStart(
+                Start({{"collaborationMode", {{"mode", "plan"}, {"settings", json::object()}}}}))
+                .status()
+                .message(),
+            "Invalid request: missing field `model`");
+  EXPECT_FALSE(
+      ParseTurnStart(Start({{"collaborationMode",
+                             {{"mode", "plan"},
+                              {"settings", {{"model", "m"}, {"reasoning_effort", "max"}}}}}}))
+          .ok());
+}
+
 TEST(TurnStartParamsTest, OverridesAreRead) {
   absl::StatusOr<TurnStartParams> p = ParseTurnStart(Start(
       {{"model", "gpt-5.1-codex-mini"},
