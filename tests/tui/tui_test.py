@@ -131,6 +131,23 @@ def prompts_run_turns(codex, binary, root, work):
         texts = [part.get("text") for item in bodies[1]["input"]
                  for part in item.get("content", []) if isinstance(part, dict)]
         assert "Hello from the mock model." in texts and "And again" in texts, texts
+        # A client started later reopens the thread with /resume and sees the whole exchange.
+        tui.close()
+        tui = tui_driver.Tui(codex, f"ws://127.0.0.1:{proxy_port}", home, work,
+                             f"tui-test-{os.getpid()}-prompt-resume", root)
+        # The mock provider needs no OpenAI auth: account/read answers no account, as Codex
+        # does, and the client offers its login again.
+        tui_driver.login_with_api_key(tui)
+        tui_driver.decline_upgrade_and_reach_prompt(tui, "gpt-5.1-codex")
+        tui.type("/resume")
+        time.sleep(0.5)
+        tui.keys("Enter")
+        tui.wait_for("Resume a previous session", "Say hello please", step="/resume lists it")
+        tui.keys("Enter")
+        screen = tui.wait_for("Hello from the mock model.", "Second answer, with the history.",
+                              step="resumed thread")
+        print(f"--- screen: resumed\n{screen.rstrip()}")
+        tui_driver.quit(tui)
     finally:
         if tui:
             tui.close()
