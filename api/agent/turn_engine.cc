@@ -15,13 +15,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "api/agent/model_family.h"
-#include "api/agent/proposed_plan.h"
+#include "api/agent/response_handler.h"
+#include "api/agent/tool_dispatch.h"
 #include "api/agent/turn_notifier.h"
+#include "api/agent/turn_writer.h"
 #include "api/agent/user_input.h"
-#include "api/session/thread_events.h"
 #include "eventlog/json_parse.h"
 #include "projections/model_history.h"
-#include "projections/thread_json.h"
 
 namespace threadlog::agent {
 namespace {
@@ -33,39 +33,6 @@ constexpr char kTurnAbortedText[] =
     "<turn_aborted>\nThe user interrupted the previous turn on purpose. Any running unified exec "
     "processes may still be running in the background. If any tools/commands were aborted, they "
     "may have partially executed; verify current state before retrying.\n</turn_aborted>";
-
-// One event of a turn as the rollout would hold it (or a transient one, never stored).
-struct TurnEvent {
-  EventKind kind;
-  json payload;
-};
-
-TurnEvent Msg(json payload) { return {EventKind::kEventMsg, std::move(payload)}; }
-TurnEvent Item(json payload) { return {EventKind::kResponseItem, std::move(payload)}; }
-
-// The events no persistence mode stores: told to clients, never appended.
-bool Transient(const TurnEvent& e) {
-  if (e.kind != EventKind::kEventMsg) return false;
-  const std::string type = e.payload.value("type", "");
-  if (type == "item_completed") {
-    // A plan item is the one completed item Codex stores: its text is in no response item.
-    const json item = e.payload.value("item", json());
-    return !item.is_object() || item.value("type", "") != "Plan";
-  }
-  return type == "item_started" || type == "agent_message_content_delta" ||
-         type == "reasoning_content_delta" || type == "reasoning_raw_content_delta" ||
-         type == "agent_reasoning_section_break" || type == "plan_delta" || type == "plan_update" ||
-         type == "stream_error";
-}
-
-NewEvent ToNewEvent(const TurnEvent& e) {
-  if (e.kind == EventKind::kEventMsg) return session::EventMsg(e.payload);
-  NewEvent out;
-  out.kind = e.kind;
-  out.type = e.payload.is_object() ? e.payload.value("type", "") : "";
-  out.payload = JsonText::Serialize(e.payload);
-  return out;
-}
 
 json UsageJson(const TokenUsage& u) {
   return {{"input_tokens", u.input_tokens},
@@ -180,16 +147,6 @@ std::string PersonalityText(const ModelFamily& family, const std::optional<std::
   return "";
 }
 
-std::string OutputText(const json& message) {
-  std::string text;
-  for (const json& part : message.value("content", json::array())) {
-    if (part.is_object() && part.value("type", "") == "output_text") text += part.value("text", "");
-  }
-  return text;
-}
-
-std::string NewItemId() { return ThreadId::NewV7().ToString(); }
-
 json StatusChanged(const std::string& thread, json status) {
   return {{"threadId", thread}, {"status", std::move(status)}};
 }
@@ -221,64 +178,6 @@ absl::StatusOr<std::vector<TurnEvent>> UserInputEvents(const json& input) {
   events.push_back(Msg({{"type", "item_completed"}, {"item", item}}));
   return events;
 }
-
-// Appends a turn's events (the kinds the thread's mode stores) and tells the thread's
-// followers what they mean; transient events are only told. Nothing is told of a batch that
-// could not be appended.
-class TurnWriter {
- public:
-  TurnWriter(session::ThreadService& threads, session::NotificationSink& sink,
-             TurnNotifier& notifier, const ThreadId& thread)
-      : threads_(threads), sink_(sink), notifier_(notifier), thread_(thread) {}
-
-  // `prelude` is told before what the events mean (a status change Codex sends first).
-  absl::Status Emit(const std::vector<TurnEvent>& events, Durability durability,
-                    const std::vector<Notification>& prelude = {}) {
-    if (absl::Status s = Append(events, durability); !s.ok()) return s;
-    Tell(events, prelude);
-    return absl::OkStatus();
-  }
-
-  absl::Status Append(const std::vector<TurnEvent>& events, Durability durability) {
-    std::vector<NewEvent> stored;
-    for (const TurnEvent& e : events) {
-      if (!Transient(e)) stored.push_back(ToNewEvent(e));
-    }
-    if (stored.empty()) return absl::OkStatus();
-    struct Silent final : session::NotificationSink {
-      void Notify(std::span<const session::ClientId>, std::string_view, const json&) override {}
-    } silent;
-    absl::StatusOr<session::Written> written = threads_.Write(
-        thread_,
-        [&](const session::ThreadState& state) -> absl::StatusOr<std::vector<NewEvent>> {
-          if (!state.summary) return absl::NotFoundError("the thread is gone from the log");
-          return stored;
-        },
-        durability, /*caller=*/0, silent);
-    return written.status();
-  }
-
-  void Tell(const std::vector<TurnEvent>& events, const std::vector<Notification>& prelude = {}) {
-    const std::vector<session::ClientId> audience = threads_.Followers(thread_);
-    for (const Notification& n : prelude) sink_.Notify(audience, n.method, n.params);
-    for (const TurnEvent& e : events) {
-      for (const Notification& n : notifier_.On(e.kind, e.payload)) {
-        sink_.Notify(audience, n.method, n.params);
-      }
-    }
-  }
-
-  void Notify(std::string_view method, const json& params) {
-    const std::vector<session::ClientId> audience = threads_.Followers(thread_);
-    sink_.Notify(audience, method, params);
-  }
-
- private:
-  session::ThreadService& threads_;
-  session::NotificationSink& sink_;
-  TurnNotifier& notifier_;
-  const ThreadId& thread_;
-};
 
 }  // namespace
 
@@ -629,6 +528,8 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
         {"truncation_policy",
          {{"mode", turn->family.truncation_mode}, {"limit", turn->family.truncation_limit}}}};
     if (s.reasoning_effort) turn_context["effort"] = *s.reasoning_effort;
+    if (s.developer_instructions)
+      turn_context["developer_instructions"] = *s.developer_instructions;
     if (user_instructions) turn_context["user_instructions"] = *user_instructions;
     if (!turn->output_schema.is_null())
       turn_context["final_output_json_schema"] = turn->output_schema;
@@ -730,352 +631,6 @@ absl::Status TurnEngine::InterruptTurn(const ThreadId& thread, const std::string
   return absl::OkStatus();
 }
 
-namespace {
-
-// A tool call of the running response, begun as soon as its item is done (as Codex does: the
-// plan update or the client's tool call goes out while the response is still streaming), and
-// finished — its output recorded — once the response is complete.
-struct ToolCall {
-  json item;
-  std::string name;
-  std::string call_id;
-  std::optional<json> output;  // known at once (update_plan, an unknown tool)
-  // A dynamic tool's request to the client; the answer arrives on another thread.
-  struct Answer {
-    // Settled once, by the client's answer or by the turn giving up on it: whoever sets
-    // `settled` first writes `result`, then notifies.
-    std::atomic<bool> settled{false};
-    absl::Notification arrived;
-    absl::StatusOr<json> result = absl::UnknownError("no answer");
-
-    void Settle(absl::StatusOr<json> value) {
-      if (settled.exchange(true)) return;
-      result = std::move(value);
-      arrived.Notify();
-    }
-  };
-  std::shared_ptr<Answer> answer;
-  json arguments;
-  std::chrono::steady_clock::time_point started;
-  json request_event;   // dynamic_tool_call_request, stored with the output
-  json response_event;  // dynamic_tool_call_response, once the answer is in (else null)
-};
-
-// The dynamic_tool_call_response event for a call whose answer arrived.
-json ResponseEventOf(const ToolCall& call, const std::string& turn_id) {
-  const absl::StatusOr<json>& answer = call.answer->result;
-  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now() - call.started)
-                            .count();
-  json content_items = json::array();
-  bool success = false;
-  json error = nullptr;
-  if (answer.ok() && answer->is_object()) {
-    content_items = answer->value("contentItems", json::array());
-    if (!content_items.is_array()) content_items = json::array();
-    success = answer->value("success", false);
-  } else {
-    const std::string why = answer.ok() ? std::string("the client's answer is not an object")
-                                        : std::string(answer.status().message());
-    error = why;
-    content_items = json::array({{{"type", "inputText"}, {"text", why}}});
-  }
-  return {{"type", "dynamic_tool_call_response"},
-          {"call_id", call.call_id},
-          {"turn_id", turn_id},
-          {"tool", call.name},
-          {"arguments", call.arguments},
-          {"content_items", content_items},
-          {"success", success},
-          {"error", error},
-          {"duration",
-           {{"secs", static_cast<uint64_t>(nanos / 1000000000)},
-            {"nanos", static_cast<uint64_t>(nanos % 1000000000)}}}};
-}
-
-// One response's events: items as they arrive, the tool calls it asks for.
-class ResponseHandler {
- public:
-  ResponseHandler(TurnWriter& writer, ModelHistoryBuilder& history,
-                  std::optional<std::string>& last_agent_message,
-                  std::function<TurnEvent()> token_count,
-                  std::function<void(const json&)> begin_call, std::function<void()> between_events)
-      : writer_(writer),
-        history_(history),
-        last_agent_message_(last_agent_message),
-        token_count_(std::move(token_count)),
-        begin_call_(std::move(begin_call)),
-        between_events_(std::move(between_events)) {}
-
-  // Plan mode: agent messages are parsed for <proposed_plan> blocks, which make the turn's plan
-  // item (id "<turn id>-plan", as Codex names it).
-  void EnablePlanMode(std::string thread_id, std::string turn_id) {
-    plan_mode_ = true;
-    thread_id_ = std::move(thread_id);
-    turn_id_ = std::move(turn_id);
-    plan_id_ = absl::StrCat(turn_id_, "-plan");
-  }
-
-  void OnEvent(const ResponseEvent& event) {
-    between_events_();
-    if (!announced_) {
-      // Codex records the usage so far and the rate limits as soon as the provider answers.
-      announced_ = true;
-      Emit({token_count_()});
-    }
-    if (const auto* added = std::get_if<OutputItemAddedEvent>(&event)) {
-      Started(added->item);
-    } else if (const auto* delta = std::get_if<OutputTextDeltaEvent>(&event)) {
-      if (message_id_.empty()) Started({{"type", "message"}, {"role", "assistant"}});
-      if (plan_mode_) {
-        TellPieces(parser_.Feed(delta->delta));
-      } else {
-        TellMessageDelta(delta->delta);
-      }
-    } else if (const auto* summary = std::get_if<ReasoningSummaryDeltaEvent>(&event)) {
-      if (reasoning_id_.empty()) Started({{"type", "reasoning"}});
-      Emit({Msg({{"type", "reasoning_content_delta"},
-                 {"item_id", reasoning_id_},
-                 {"delta", summary->delta},
-                 {"summary_index", summary->summary_index}})});
-    } else if (const auto* part = std::get_if<ReasoningSummaryPartAddedEvent>(&event)) {
-      if (reasoning_id_.empty()) Started({{"type", "reasoning"}});
-      Emit({Msg({{"type", "agent_reasoning_section_break"},
-                 {"item_id", reasoning_id_},
-                 {"summary_index", part->summary_index}})});
-    } else if (const auto* text = std::get_if<ReasoningTextDeltaEvent>(&event)) {
-      if (reasoning_id_.empty()) Started({{"type", "reasoning"}});
-      Emit({Msg({{"type", "reasoning_raw_content_delta"},
-                 {"item_id", reasoning_id_},
-                 {"delta", text->delta},
-                 {"content_index", text->content_index}})});
-    } else if (const auto* done = std::get_if<OutputItemDoneEvent>(&event)) {
-      Done(done->item);
-    }
-  }
-
-  const absl::Status& status() const { return status_; }
-
- private:
-  void Emit(const std::vector<TurnEvent>& events) {
-    if (!status_.ok()) return;
-    status_ = writer_.Emit(events, Durability::kBuffered);
-  }
-
-  // The item id clients see: the provider's, else one of ours.
-  static std::string IdOf(const json& item) {
-    const json id = item.value("id", json());
-    return id.is_string() && !id.get<std::string>().empty() ? id.get<std::string>() : NewItemId();
-  }
-
-  void Started(const json& item) {
-    const std::string type = item.value("type", "");
-    if (type == "message" && item.value("role", "") == "assistant") {
-      message_id_ = IdOf(item);
-      message_phase_ = item.value("phase", json());
-      message_started_ = false;
-      plan_started_ = false;
-      // In plan mode Codex starts the agentMessage only with its first visible text.
-      if (!plan_mode_) StartMessage();
-    } else if (type == "reasoning") {
-      reasoning_id_ = IdOf(item);
-      const json started = {{"type", "reasoning"},
-                            {"id", reasoning_id_},
-                            {"summary", json::array()},
-                            {"content", json::array()}};
-      Emit({Msg({{"type", "item_started"}, {"item", started}})});
-    }
-  }
-
-  void StartMessage() {
-    if (message_started_) return;
-    message_started_ = true;
-    const json started = {{"type", "agentMessage"},
-                          {"id", message_id_},
-                          {"text", ""},
-                          {"phase", message_phase_},
-                          {"memoryCitation", nullptr}};
-    Emit({Msg({{"type", "item_started"}, {"item", started}})});
-  }
-
-  void TellMessageDelta(const std::string& delta) {
-    StartMessage();
-    Emit({Msg(
-        {{"type", "agent_message_content_delta"}, {"item_id", message_id_}, {"delta", delta}})});
-  }
-
-  void StartPlan() {
-    if (plan_started_) return;
-    plan_started_ = true;
-    Emit({Msg({{"type", "item_started"},
-               {"thread_id", thread_id_},
-               {"turn_id", turn_id_},
-               {"item", {{"type", "Plan"}, {"id", plan_id_}, {"text", ""}}}})});
-  }
-
-  void TellPieces(const std::vector<ProposedPlanParser::Piece>& pieces) {
-    using Kind = ProposedPlanParser::Piece::Kind;
-    for (const ProposedPlanParser::Piece& piece : pieces) {
-      if (piece.kind == Kind::kText) {
-        TellMessageDelta(piece.text);
-      } else if (piece.kind == Kind::kPlanStart) {
-        StartPlan();
-      } else if (piece.kind == Kind::kPlan) {
-        Emit({Msg({{"type", "plan_delta"},
-                   {"thread_id", thread_id_},
-                   {"turn_id", turn_id_},
-                   {"item_id", plan_id_},
-                   {"delta", piece.text}})});
-      }
-    }
-  }
-
-  // A plan-mode message: the plan item (the completed text's last block: authoritative) and the
-  // visible text as the agent message; the history keeps the raw text, tags and all.
-  void PlanModeMessageDone(const json& item) {
-    TellPieces(parser_.Finish());
-    const SplitPlanMessage split = SplitProposedPlan(OutputText(item));
-    std::vector<TurnEvent> events;
-    if (split.plan || plan_started_) {
-      StartPlan();
-      events.push_back(Msg(
-          {{"type", "item_completed"},
-           {"thread_id", thread_id_},
-           {"turn_id", turn_id_},
-           {"item",
-            {{"type", "Plan"}, {"id", plan_id_}, {"text", split.plan.value_or(std::string())}}}}));
-    }
-    const bool visible = !split.visible.empty() || message_started_;
-    if (visible) {
-      StartMessage();
-      events.push_back(Msg({{"type", "agent_message"},
-                            {"message", split.visible},
-                            {"phase", message_phase_},
-                            {"memory_citation", nullptr}}));
-    }
-    events.push_back(Item(item));
-    if (visible) {
-      events.push_back(Msg({{"type", "item_completed"},
-                            {"item",
-                             {{"type", "agentMessage"},
-                              {"id", message_id_},
-                              {"text", split.visible},
-                              {"phase", message_phase_},
-                              {"memoryCitation", nullptr}}}}));
-      last_agent_message_ = split.visible;
-    }
-    message_id_.clear();
-    Emit(events);
-    if (status_.ok()) history_.Append(item);
-  }
-
-  void Done(const json& raw) {
-    const std::string type = raw.value("type", "");
-    const json item = NormalizeResponseItem(raw);
-    std::vector<TurnEvent> events;
-    bool is_call = false;
-    if (type == "message" && raw.value("role", "") == "assistant" && plan_mode_) {
-      if (message_id_.empty()) Started(raw);
-      return PlanModeMessageDone(item);
-    }
-    if (type == "message" && raw.value("role", "") == "assistant") {
-      if (message_id_.empty()) Started(raw);
-      const std::string text = OutputText(item);
-      const json phase = raw.value("phase", json());
-      events.push_back(Msg({{"type", "agent_message"},
-                            {"message", text},
-                            {"phase", phase},
-                            {"memory_citation", nullptr}}));
-      events.push_back(Item(item));
-      const json completed = {{"type", "agentMessage"},
-                              {"id", message_id_},
-                              {"text", text},
-                              {"phase", phase},
-                              {"memoryCitation", nullptr}};
-      events.push_back(Msg({{"type", "item_completed"}, {"item", completed}}));
-      last_agent_message_ = text;
-      message_id_.clear();
-    } else if (type == "reasoning") {
-      if (reasoning_id_.empty()) Started(raw);
-      json summary = json::array();
-      json content = json::array();
-      for (const json& part : item.value("summary", json::array())) {
-        summary.push_back(part.value("text", ""));
-        events.push_back(Msg({{"type", "agent_reasoning"}, {"text", part.value("text", "")}}));
-      }
-      if (const json raw_content = item.value("content", json()); raw_content.is_array()) {
-        for (const json& part : raw_content) {
-          if (!part.is_object()) continue;
-          content.push_back(part.value("text", ""));
-          events.push_back(
-              Msg({{"type", "agent_reasoning_raw_content"}, {"text", part.value("text", "")}}));
-        }
-      }
-      events.push_back(Item(item));
-      const json completed = {
-          {"type", "reasoning"}, {"id", reasoning_id_}, {"summary", summary}, {"content", content}};
-      events.push_back(Msg({{"type", "item_completed"}, {"item", completed}}));
-      reasoning_id_.clear();
-    } else {
-      events.push_back(Item(item));
-      is_call = type == "function_call" || type == "custom_tool_call" || type == "local_shell_call";
-    }
-    Emit(events);
-    if (!status_.ok()) return;
-    history_.Append(item);
-    if (is_call) begin_call_(item);
-  }
-
-  TurnWriter& writer_;
-  ModelHistoryBuilder& history_;
-  std::optional<std::string>& last_agent_message_;
-  std::function<TurnEvent()> token_count_;
-  std::function<void(const json&)> begin_call_;
-  std::function<void()> between_events_;
-  bool announced_ = false;
-  std::string message_id_;
-  json message_phase_ = nullptr;
-  bool message_started_ = false;  // its item_started is out
-  std::string reasoning_id_;
-  bool plan_mode_ = false;
-  std::string thread_id_;
-  std::string turn_id_;
-  std::string plan_id_;
-  bool plan_started_ = false;  // the plan item's item_started is out (for this message)
-  ProposedPlanParser parser_;
-  absl::Status status_;
-};
-
-// The output item answering `call`: function_call_output, or custom_tool_call_output for a
-// freeform tool.
-json CallOutput(const json& call, json output) {
-  const bool custom = call.value("type", "") == "custom_tool_call";
-  return {{"type", custom ? "custom_tool_call_output" : "function_call_output"},
-          {"call_id", call.value("call_id", "")},
-          {"output", std::move(output)}};
-}
-
-// A dynamic tool's answer as the model reads it: the text alone when every item is text (one
-// string, as Codex sends it), else the items as input_text / input_image.
-json DynamicToolOutput(const json& content_items) {
-  bool text_only = true;
-  std::vector<std::string> texts;
-  json parts = json::array();
-  for (const json& c : content_items) {
-    if (!c.is_object()) continue;
-    if (c.value("type", "") == "inputText") {
-      texts.push_back(c.value("text", ""));
-      parts.push_back({{"type", "input_text"}, {"text", c.value("text", "")}});
-    } else if (c.value("type", "") == "inputImage") {
-      text_only = false;
-      parts.push_back({{"type", "input_image"}, {"image_url", c.value("imageUrl", "")}});
-    }
-  }
-  return text_only ? json(absl::StrJoin(texts, "\n")) : parts;
-}
-
-}  // namespace
-
 void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   if (turn->compact) return RunCompaction(turn);
   TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
@@ -1083,21 +638,20 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   if (!client_options.env) client_options.env = options_.env;
   const ModelClient client(turn->provider, client_options);
   const session::ThreadSettings& s = turn->settings;
-  std::vector<std::string> dynamic_names;
-  json tools = json::array({UpdatePlanToolSpec()});
-  for (const json& tool : turn->dynamic_tools) {
-    if (std::optional<json> spec = DynamicToolSpec(tool)) {
-      tools.push_back(*std::move(spec));
-      dynamic_names.push_back(tool.value("name", ""));
-    }
-  }
+  ToolTurn tool_turn;
+  tool_turn.thread_id = turn->thread_text;
+  tool_turn.turn_id = turn->id;
+  tool_turn.caller = turn->caller;
+  tool_turn.plan_mode = turn->plan_mode;
+  tool_turn.dynamic_tools = turn->dynamic_tools;
+  tool_turn.dynamic_tool_timeout = options_.dynamic_tool_timeout;
+  ToolDispatcher tools(std::move(tool_turn), writer, requests_);
   const std::vector<HttpHeader> headers = Headers(*turn);
 
   enum class End { kCompleted, kInterrupted, kFailed, kStoreFailed };
   End end = End::kCompleted;
   ModelError failure;
   absl::Status store_error;
-  std::vector<ToolCall> calls;  // begun, not yet answered in history
 
   const int64_t window = turn->family.EffectiveContextWindow();
   auto token_count = [&] { return TokenCount(turn->total, turn->last, window); };
@@ -1123,76 +677,6 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       failure = compacted.error;
     }
   }
-  auto begin_call = [&](const json& item) {
-    ToolCall call;
-    call.item = item;
-    call.name = item.value("name", "");
-    call.call_id = item.value("call_id", "");
-    const bool function = item.value("type", "") == "function_call";
-    if (function && call.name == "update_plan" && turn->plan_mode) {
-      call.output = UpdatePlanRefusedInPlanMode();
-    } else if (function && call.name == "update_plan") {
-      absl::StatusOr<json> args = ParseJson(item.value("arguments", ""));
-      if (!args.ok() || !args->is_object() || !args->contains("plan") ||
-          !(*args)["plan"].is_array()) {
-        call.output = absl::StrCat(
-            "failed to parse function arguments: ",
-            args.ok() ? std::string("missing field `plan`") : std::string(args.status().message()));
-      } else {
-        if (absl::Status st = writer.Emit({Msg({{"type", "plan_update"},
-                                                {"explanation", args->value("explanation", json())},
-                                                {"plan", (*args)["plan"]}})},
-                                          Durability::kBuffered);
-            !st.ok()) {
-          store_failed(st);
-        }
-        call.output = "Plan updated";
-      }
-    } else if (function && std::find(dynamic_names.begin(), dynamic_names.end(), call.name) !=
-                               dynamic_names.end()) {
-      absl::StatusOr<json> args = ParseJson(item.value("arguments", "{}"));
-      call.arguments = args.ok() ? *args : json(item.value("arguments", ""));
-      call.request_event = {{"type", "dynamic_tool_call_request"},
-                            {"callId", call.call_id},
-                            {"turnId", turn->id},
-                            {"tool", call.name},
-                            {"arguments", call.arguments}};
-      // Clients see the call start now; its events are stored with its output (Codex's order).
-      if (std::optional<json> shown = DynamicToolCallItemOfEvent(call.request_event, false)) {
-        writer.Tell({Msg({{"type", "item_started"}, {"item", *shown}})});
-      }
-      call.answer = std::make_shared<ToolCall::Answer>();
-      call.started = std::chrono::steady_clock::now();
-      requests_.Send(turn->caller, "item/tool/call",
-                     {{"threadId", turn->thread_text},
-                      {"turnId", turn->id},
-                      {"callId", call.call_id},
-                      {"tool", call.name},
-                      {"arguments", call.arguments}},
-                     [answer = call.answer](absl::StatusOr<json> result) {
-                       answer->Settle(std::move(result));
-                     });
-    } else {
-      call.output = absl::StrCat("unsupported call: ", call.name);
-    }
-    calls.push_back(std::move(call));
-  };
-
-  // A client's answer is told as soon as it is in (between stream events, or once the stream
-  // ended), as Codex tells it.
-  auto tell_answered = [&] {
-    for (ToolCall& call : calls) {
-      if (!call.answer || !call.response_event.is_null() ||
-          !call.answer->arrived.HasBeenNotified()) {
-        continue;
-      }
-      call.response_event = ResponseEventOf(call, turn->id);
-      if (std::optional<json> shown = DynamicToolCallItemOfEvent(call.response_event, true)) {
-        writer.Tell({Msg({{"type", "item_completed"}, {"item", *shown}})});
-      }
-    }
-  };
-
   bool rerouted = false;  // model_reroute told for this turn
   while (end == End::kCompleted) {
     // Input that arrived by turn/steer joins the history before the next request.
@@ -1218,7 +702,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     spec.model = s.model;
     spec.instructions = turn->instructions;
     spec.input = turn->history.items();
-    spec.tools = tools;
+    spec.tools = tools.Specs();
     spec.parallel_tool_calls = turn->family.supports_parallel_tool_calls;
     spec.family = turn->family;
     spec.reasoning_effort = s.reasoning_effort;
@@ -1230,8 +714,10 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     request.headers = headers;
     request.account = options_.credentials();
 
-    ResponseHandler handler(writer, turn->history, turn->last_agent_message, token_count,
-                            begin_call, tell_answered);
+    ResponseHandler handler(
+        writer, turn->history, turn->last_agent_message, token_count,
+        [&tools](const json& item) { return tools.Begin(item); },
+        [&tools] { tools.TellAnswered(); });
     if (turn->plan_mode) handler.EnablePlanMode(turn->thread_text, turn->id);
     StreamCallbacks callbacks;
     callbacks.on_event = [&](const ResponseEvent& event) {
@@ -1240,7 +726,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
         // the model reads from the next request on.
         if (rerouted || absl::EqualsIgnoreCase(server->model, s.model)) return;
         rerouted = true;
-        tell_answered();
+        tools.TellAnswered();
         const json warning = ModelRerouteWarningMessage();
         if (absl::Status st = writer.Emit({Msg({{"type", "model_reroute"},
                                                 {"from_model", s.model},
@@ -1276,7 +762,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       failure = outcome.error;
       break;
     }
-    tell_answered();
+    tools.TellAnswered();
     if (outcome.completed.usage) {
       turn->last = *outcome.completed.usage;
       turn->total = Plus(turn->total.value_or(TokenUsage{}), *turn->last);
@@ -1287,41 +773,14 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     }
 
     // The calls this response asked for, in order, each answered in history.
-    const bool had_calls = !calls.empty();
-    while (!calls.empty() && end == End::kCompleted) {
-      ToolCall& call = calls.front();
-      std::vector<TurnEvent> events;
-      json output;
-      if (call.output) {
-        output = *call.output;
+    const bool had_calls = tools.HasPending();
+    if (absl::Status answered = tools.AnswerAll(turn->cancel, turn->history); !answered.ok()) {
+      if (answered.code() == absl::StatusCode::kCancelled) {
+        end = End::kInterrupted;
       } else {
-        const absl::Time give_up = absl::Now() + options_.dynamic_tool_timeout;
-        while (!call.answer->arrived.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
-          if (turn->cancel.cancelled()) break;
-          if (absl::Now() >= give_up) {
-            // A client that never answers fails the call, not the turn.
-            call.answer->Settle(absl::DeadlineExceededError(
-                absl::StrCat("the client did not answer item/tool/call within ",
-                             absl::FormatDuration(options_.dynamic_tool_timeout))));
-          }
-        }
-        if (!call.answer->arrived.HasBeenNotified()) {
-          end = End::kInterrupted;
-          break;
-        }
-        tell_answered();
-        events.push_back(Msg(call.request_event));
-        events.push_back(Msg(call.response_event));
-        output = DynamicToolOutput(call.response_event["content_items"]);
+        store_failed(answered);
       }
-      const json output_item = CallOutput(call.item, std::move(output));
-      events.push_back(Item(output_item));
-      if (absl::Status st = writer.Emit(events, Durability::kBuffered); !st.ok()) {
-        store_failed(st);
-        break;
-      }
-      turn->history.Append(output_item);
-      calls.erase(calls.begin());
+      break;
     }
     if (end != End::kCompleted) break;
     bool more_input;
@@ -1338,8 +797,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     turn->accepting = false;
   }
   // Every call gets an output, so the history stays valid for the next request.
-  std::vector<TurnEvent> closing;
-  for (const ToolCall& call : calls) closing.push_back(Item(CallOutput(call.item, "aborted")));
+  std::vector<TurnEvent> closing = tools.AbortPending();
   std::vector<Notification> prelude;
   if (end == End::kInterrupted) {
     closing.push_back(

@@ -18,24 +18,13 @@
 #include "api/agent/model_client.h"
 #include "api/agent/prompt.h"
 #include "api/agent/provider.h"
+#include "api/agent/tool_dispatch.h"
 #include "api/session/notification_sink.h"
 #include "api/session/thread_service.h"
 #include "eventlog/thread_id.h"
 #include "nlohmann/json.hpp"
 
 namespace threadlog::agent {
-
-// Requests the engine sends to a client, and their answers (item/tool/call for dynamic tools).
-// The API implements it: it owns the connections.
-class ClientRequests {
- public:
-  virtual ~ClientRequests() = default;
-  // Sends the JSON-RPC request {method, params} to `client`. `done` runs exactly once, on any
-  // thread: with the answer's result, or an error (the client answered with one, is gone, or
-  // was never connected). Thread-safe.
-  virtual void Send(session::ClientId client, std::string method, nlohmann::json params,
-                    std::function<void(absl::StatusOr<nlohmann::json>)> done) = 0;
-};
 
 // turn/start's collaborationMode: the mode ("plan" or "default") and its settings. The model and
 // effort replace the thread's (an absent effort clears it); the mode, with its instructions

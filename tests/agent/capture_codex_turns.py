@@ -428,6 +428,32 @@ def sc_default_mode_explicit(r):
     r.turn(tid2, "Now default explicitly.", collaborationMode=COLLAB("default"))
 
 
+def sc_model_reroute(r):
+    tid = r.start_thread()
+    r.turn(tid, "First, rerouted.")
+    r.turn(tid, "Second, a tool call then text, both rerouted.")
+    r.turn(tid, "Third, the same model in other case.")
+    r.probe("thread/read includeTurns", "thread/read", {"threadId": tid, "includeTurns": True})
+
+
+def COLLAB_WITH(mode, model, effort, instructions):
+    return {"mode": mode, "settings": {"model": model, "reasoning_effort": effort,
+                                       "developer_instructions": instructions}}
+
+
+def sc_collaboration_mode_changes(r):
+    tid = r.start_thread(developerInstructions="Thread dev instr.")
+    r.turn(tid, "No mode.")
+    r.turn(tid, "Plan with custom instructions.",
+           collaborationMode=COLLAB_WITH("plan", MODEL, None, "PLAN-X"),
+           approvalPolicy="on-request", personality="friendly")
+    r.turn(tid, "Default with another model and effort.",
+           collaborationMode=COLLAB_WITH("default", "gpt-5.2", "low", "DEF-Y"))
+    tid2 = r.start_thread(developerInstructions="Thread dev instr.")
+    r.turn(tid2, "Plan on the first turn.",
+           collaborationMode=COLLAB_WITH("plan", MODEL, None, "PLAN-Z"))
+
+
 STALL_THEN = lambda text: {"items": [{"text": "Once upon a time"}], "stall": True,  # noqa: E731
                            "after_release": [], "match": text}
 
@@ -557,6 +583,25 @@ SCENARIOS = {
               "second turn with default again (its answer holds a <proposed_plan> block); "
               "then a second thread: a turn without collaborationMode, then a turn with "
               "default explicitly"),
+    "model_reroute": dict(fn=sc_model_reroute, steps=[
+        {"text": "Answer one.", "headers": {"OpenAI-Model": "gpt-5.2"}},
+        {"function_call": {"name": "update_plan", "call_id": "call_plan_1", "arguments": {
+            "plan": [{"step": "Do it", "status": "in_progress"}]}},
+         "delay_ms": 150, "headers": {"OpenAI-Model": "gpt-5.2"}},
+        {"text": "Answer two.", "headers": {"OpenAI-Model": "gpt-5.2"}},
+        {"text": "Answer three.", "headers": {"openai-model": "GPT-5.1-CODEX"}}],
+        about="three turns; the mock answers with response header OpenAI-Model: gpt-5.2 "
+              "(thread model gpt-5.1-codex) in turn 1 (text) and on both requests of turn 2 "
+              "(update_plan call, then text); turn 3 answers openai-model: GPT-5.1-CODEX "
+              "(only case differs); then thread/read includeTurns"),
+    "collaboration_mode_changes": dict(fn=sc_collaboration_mode_changes, steps=[
+        {"text": "One."}, {"text": "Two."}, {"text": "Three."}, {"text": "Four."}],
+        about="thread/start developerInstructions \"Thread dev instr.\"; turn 1 without "
+              "collaborationMode; turn 2 plan (developer_instructions PLAN-X) with "
+              "approvalPolicy on-request and personality friendly; turn 3 default with "
+              "model gpt-5.2, reasoning_effort low, developer_instructions DEF-Y; then a "
+              "second thread (same developerInstructions) whose first turn is plan "
+              "(PLAN-Z)"),
 }
 
 

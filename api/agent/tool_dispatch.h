@@ -1,0 +1,94 @@
+// ToolDispatcher: the tools a turn offers the model and the calls the model makes of them —
+// begun as soon as a call's item is done, answered in history in order once the response is
+// complete, every one answered should the turn stop. Where command execution, approvals and
+// the sandbox plug in.
+#ifndef THREADLOG_API_AGENT_TOOL_DISPATCH_H_
+#define THREADLOG_API_AGENT_TOOL_DISPATCH_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "api/agent/cancel_token.h"
+#include "api/agent/turn_writer.h"
+#include "api/session/notification_sink.h"
+#include "nlohmann/json.hpp"
+#include "projections/model_history.h"
+
+namespace threadlog::agent {
+
+// Requests the engine sends to a client, and their answers (item/tool/call for dynamic tools).
+// The API implements it: it owns the connections.
+class ClientRequests {
+ public:
+  virtual ~ClientRequests() = default;
+  // Sends the JSON-RPC request {method, params} to `client`. `done` runs exactly once, on any
+  // thread: with the answer's result, or an error (the client answered with one, is gone, or
+  // was never connected). Thread-safe.
+  virtual void Send(session::ClientId client, std::string method, nlohmann::json params,
+                    std::function<void(absl::StatusOr<nlohmann::json>)> done) = 0;
+};
+
+// What the tools of one turn know of it.
+struct ToolTurn {
+  std::string thread_id;
+  std::string turn_id;
+  session::ClientId caller = 0;  // who started the turn: dynamic tool calls go to this client
+  bool plan_mode = false;        // update_plan refuses
+  nlohmann::json dynamic_tools = nlohmann::json::array();  // the thread's (session_meta)
+  absl::Duration dynamic_tool_timeout = absl::Minutes(10);
+};
+
+// One per turn worker; not thread-safe (clients' answers arrive on other threads, through
+// ClientRequests' callbacks, and only that worker reads them). `writer` and `requests` must
+// outlive it. Codex 0.117.0's order: a call begins while the response still streams (the plan
+// update is told, the client is asked), and its output joins the history once the response is
+// complete.
+class ToolDispatcher {
+ public:
+  ToolDispatcher(ToolTurn turn, TurnWriter& writer, ClientRequests& requests);
+  ~ToolDispatcher();
+  ToolDispatcher(const ToolDispatcher&) = delete;
+  ToolDispatcher& operator=(const ToolDispatcher&) = delete;
+
+  // The request body's tools, as Codex orders them: update_plan, then the dynamic tools.
+  const nlohmann::json& Specs() const { return specs_; }
+
+  // Begins the call a completed output item asks for (function_call, custom_tool_call,
+  // local_shell_call); a tool the turn does not offer is answered "unsupported call: NAME".
+  // Errors: the log's (a plan update that could not be recorded).
+  absl::Status Begin(const nlohmann::json& item);
+
+  // Tells clients about the answers that arrived since the last look (between stream events,
+  // and once a stream ended), as Codex tells them.
+  void TellAnswered();
+
+  bool HasPending() const { return !pending_.empty(); }
+
+  // Answers the begun calls in order: waits for each (a client's answer, or the timeout),
+  // appends its events and output item, and adds the output to `history`. kCancelled when
+  // `cancel` fired while waiting (the calls not answered stay pending); the log's errors.
+  absl::Status AnswerAll(CancelToken& cancel, ModelHistoryBuilder& history);
+
+  // The outputs ("aborted") that keep the history valid for the calls still pending, which are
+  // forgotten.
+  std::vector<TurnEvent> AbortPending();
+
+ private:
+  struct Call;
+
+  ToolTurn turn_;
+  TurnWriter& writer_;
+  ClientRequests& requests_;
+  nlohmann::json specs_;
+  std::vector<std::string> dynamic_names_;
+  std::vector<std::unique_ptr<Call>> pending_;  // begun, not yet answered in history
+};
+
+}  // namespace threadlog::agent
+
+#endif  // THREADLOG_API_AGENT_TOOL_DISPATCH_H_
