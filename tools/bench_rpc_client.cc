@@ -51,7 +51,15 @@ class StdioRpc : public RpcConnection {
   }
 
   absl::StatusOr<std::string> Read() override {
-    const auto deadline = Clock::now() + timeout_;
+    absl::StatusOr<std::string> line = ReadUntil(Clock::now() + timeout_);
+    if (absl::IsDeadlineExceeded(line.status())) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("no answer from the server within ", timeout_.count(), " s"));
+    }
+    return line;
+  }
+
+  absl::StatusOr<std::string> ReadUntil(Clock::time_point deadline) override {
     for (;;) {
       if (size_t nl = buffer_.find('\n', scanned_); nl != std::string::npos) {
         std::string line = buffer_.substr(0, nl);
@@ -61,10 +69,7 @@ class StdioRpc : public RpcConnection {
       }
       scanned_ = buffer_.size();
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) {
-        return absl::DeadlineExceededError(
-            absl::StrCat("no answer from the server within ", timeout_.count(), " s"));
-      }
+      if (left.count() <= 0) return absl::DeadlineExceededError("nothing from the server in time");
       pollfd p{child_.stdout_fd(), POLLIN, 0};
       int ready = ::poll(&p, 1, static_cast<int>(left.count()));
       if (ready < 0 && errno == EINTR) continue;
@@ -258,6 +263,14 @@ absl::StatusOr<nlohmann::json> RpcConnection::Call(const std::string& method,
     return absl::InternalError(
         absl::StrCat(method, " answered with an error: ", message->substr(0, 500)));
   }
+}
+
+absl::StatusOr<int64_t> RpcConnection::Send(const std::string& method,
+                                            const nlohmann::json& params) {
+  const int64_t id = next_id_++;
+  nlohmann::json request = {{"id", id}, {"method", method}, {"params", params}};
+  if (absl::Status s = Write(request.dump()); !s.ok()) return s;
+  return id;
 }
 
 absl::Status RpcConnection::Initialize() {

@@ -1,5 +1,5 @@
 // Benchmark JSON-RPC clients: a child app-server process on pipes, and stdio / WebSocket
-// connections that send one request at a time and time its answer.
+// connections that time one request's round trip or hand every message to their caller.
 #ifndef THREADLOG_TOOLS_BENCH_RPC_CLIENT_H_
 #define THREADLOG_TOOLS_BENCH_RPC_CLIENT_H_
 
@@ -30,6 +30,7 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
+  pid_t pid() const { return pid_; }  // -1 once stopped
   int stdin_fd() const { return stdin_fd_; }
   int stdout_fd() const { return stdout_fd_; }
   const std::string& stderr_path() const { return stderr_path_; }
@@ -48,9 +49,10 @@ class ChildProcess {
   std::string stderr_path_;
 };
 
-// One JSON-RPC client connection with at most one request outstanding (what a latency
-// benchmark wants: each sample is one round trip). Notifications and server requests that
-// arrive meanwhile are skipped.
+// One JSON-RPC client connection. Call keeps at most one request outstanding (what a latency
+// benchmark wants: each sample is one round trip) and skips the notifications and server
+// requests that arrive meanwhile; Send and Next are for a client that reads every message
+// itself (turns: their notifications are what is measured).
 class RpcConnection {
  public:
   virtual ~RpcConnection() = default;
@@ -63,10 +65,25 @@ class RpcConnection {
   // The Codex handshake: initialize (experimentalApi) then the initialized notification.
   absl::Status Initialize();
 
+  // Writes a request and returns its id at once; its answer comes from Next, among the rest.
+  absl::StatusOr<int64_t> Send(const std::string& method, const nlohmann::json& params);
+  // Writes `message` (one JSON-RPC message, e.g. an answer to a server request) as is.
+  absl::Status SendMessage(const std::string& message) { return Write(message); }
+  // The next message the server sent, whatever it is, waiting until `deadline` at most
+  // (kDeadlineExceeded then). A WebSocket connection waits its own timeout instead.
+  absl::StatusOr<std::string> Next(std::chrono::steady_clock::time_point deadline) {
+    return ReadUntil(deadline);
+  }
+
  protected:
   virtual absl::Status Write(const std::string& message) = 0;
   // The next whole message (one JSONL line or one WebSocket message).
   virtual absl::StatusOr<std::string> Read() = 0;
+  // Read with a deadline of the caller's instead of the connection's timeout.
+  virtual absl::StatusOr<std::string> ReadUntil(
+      std::chrono::steady_clock::time_point /*deadline*/) {
+    return Read();
+  }
 
  private:
   int64_t next_id_ = 1;

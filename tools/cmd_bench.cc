@@ -6,6 +6,7 @@
 #include "tools/bench_append.h"
 #include "tools/bench_rpc.h"
 #include "tools/bench_store.h"
+#include "tools/bench_turn.h"
 #include "tools/cli.h"
 
 namespace threadlog::cli {
@@ -74,6 +75,58 @@ void RegisterBench(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
   cmd->callback([rpc, action] {
     *action = [rpc] {
       absl::Status s = bench::RunRpcBench(*rpc, std::cout, std::cerr);
+      return s.ok() ? 0 : ReportError(s);
+    };
+  });
+
+  auto turn = std::make_shared<bench::TurnBenchOptions>();
+  turn->scratch_dir = append->scratch_dir;
+  cmd = bench->add_subcommand(
+      "turn",
+      "trivial turns against an in-process mock model: turn/start to turn/completed p50/p99, "
+      "turns/s with 16 threads at once, first SSE byte to first delta, peak RSS, against "
+      "Codex's app-server on the same mock");
+  cmd->add_option("--turns", turn->turns, "sequential turns on one thread per run")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--codex-turns", turn->codex_turns, "the same against Codex")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", turn->concurrent_threads, "threads turning at once for turns/s")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--concurrent-turns", turn->concurrent_turns,
+                  "turns per thread in the turns/s phase")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--codex-concurrent-turns", turn->codex_concurrent_turns,
+                  "the same against Codex")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--rss-after-turns", turn->rss_after_turns,
+                  "peak RSS is read once this many sequential turns completed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--turn-timeout", turn->turn_timeout_seconds,
+                  "seconds a turn may take before the benchmark fails")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--runs", turn->runs, "runs; the table shows medians")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--codex-bin", turn->codex_bin,
+                  absl::StrCat("the Codex ", kCodexVersion, " binary (npm install @openai/codex@",
+                               kCodexVersion, "); when missing the comparison is skipped"))
+      ->capture_default_str();
+  cmd->add_option("--threadlog-bin", turn->threadlog_bin,
+                  "the threadlog binary whose serve is measured (default: this one)")
+      ->capture_default_str();
+  cmd->add_option("--scratch", turn->scratch_dir,
+                  "where each server's Codex home, store and cwd are made")
+      ->capture_default_str();
+  cmd->callback([turn, action] {
+    *action = [turn] {
+      absl::Status s = bench::RunTurnBench(*turn, std::cout, std::cerr);
       return s.ok() ? 0 : ReportError(s);
     };
   });
