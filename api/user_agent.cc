@@ -49,10 +49,14 @@ std::string Terminal() {
 }  // namespace
 
 std::string UserAgent(const std::string& client_name, const std::string& client_version) {
-  struct utsname u {};
-  std::string arch = uname(&u) == 0 ? u.machine : "unknown";
-  return absl::StrCat(client_name, "/", kCodexVersion, " (", OsDescription(), "; ", arch, ") ",
-                      Terminal(), " (", client_name, "; ", client_version, ")");
+  // The machine does not change while the server runs: read once, not on every turn.
+  static const std::string* const machine = [] {
+    struct utsname u {};
+    const std::string arch = uname(&u) == 0 ? u.machine : "unknown";
+    return new std::string(absl::StrCat(OsDescription(), "; ", arch));
+  }();
+  return absl::StrCat(client_name, "/", kCodexVersion, " (", *machine, ") ", Terminal(), " (",
+                      client_name, "; ", client_version, ")");
 }
 
 }  // namespace threadlog::api

@@ -14,8 +14,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdlib>
 #include <exception>
 #include <limits>
+#include <map>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -117,7 +121,7 @@ struct HttpStream::Impl {
   const Url url;
   CancelToken* const cancel;
   asio::io_context ioc;
-  asio::ssl::context ssl_ctx{asio::ssl::context::tls_client};
+  std::shared_ptr<asio::ssl::context> ssl_ctx;  // TLS only; shared, see ClientTlsContext
   tcp::resolver resolver{ioc};
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
@@ -127,6 +131,35 @@ struct HttpStream::Impl {
   int fd ABSL_GUARDED_BY(fd_mu) = -1;
   std::unique_ptr<ScopedCancelCallback> on_cancel;  // last: the first member destroyed
 };
+
+namespace {
+
+// The verifying client context, made once per trust store: building one (loading the system CA
+// store) costs more than a whole local request. The store is named by SSL_CERT_FILE and
+// SSL_CERT_DIR as OpenSSL reads them, looked up on every request as OpenSSL would. OpenSSL
+// contexts may be shared by connections on any thread once set up.
+absl::StatusOr<std::shared_ptr<asio::ssl::context>> ClientTlsContext() {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* contexts = new std::map<std::string, std::shared_ptr<asio::ssl::context>>();
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v == nullptr ? "" : v);
+  };
+  const std::string store = absl::StrCat(env("SSL_CERT_FILE"), "\n", env("SSL_CERT_DIR"));
+  absl::MutexLock lock(&mu);
+  std::shared_ptr<asio::ssl::context>& ctx = (*contexts)[store];
+  if (!ctx) {
+    auto made = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    beast::error_code ec;
+    made->set_verify_mode(asio::ssl::verify_peer, ec);
+    if (!ec) made->set_default_verify_paths(ec);
+    if (ec) return absl::InternalError(absl::StrCat("TLS setup failed: ", ec.message()));
+    ctx = std::move(made);
+  }
+  return ctx;
+}
+
+}  // namespace
 
 HttpStream::HttpStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpStream::~HttpStream() = default;
@@ -138,11 +171,10 @@ absl::StatusOr<std::unique_ptr<HttpStream>> HttpStream::Open(const HttpRequest& 
   auto s = std::make_unique<Impl>(request.url, cancel);
   Impl& impl = *s;
   if (impl.url.tls) {
-    beast::error_code ec;
-    impl.ssl_ctx.set_verify_mode(asio::ssl::verify_peer, ec);
-    if (!ec) impl.ssl_ctx.set_default_verify_paths(ec);
-    if (ec) return absl::InternalError(absl::StrCat("TLS setup failed: ", ec.message()));
-    impl.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(impl.ioc, impl.ssl_ctx);
+    absl::StatusOr<std::shared_ptr<asio::ssl::context>> ctx = ClientTlsContext();
+    if (!ctx.ok()) return ctx.status();
+    impl.ssl_ctx = *std::move(ctx);
+    impl.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(impl.ioc, *impl.ssl_ctx);
   } else {
     impl.plain = std::make_unique<beast::tcp_stream>(impl.ioc);
   }

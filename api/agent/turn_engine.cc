@@ -1,6 +1,8 @@
 // TurnEngine: the turn lifecycle and the sampling/tool loop, on the thread-write service.
 #include "api/agent/turn_engine.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -16,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "api/agent/model_family.h"
 #include "api/agent/response_handler.h"
+#include "api/agent/thread_memory.h"
 #include "api/agent/tool_dispatch.h"
 #include "api/agent/turn_notifier.h"
 #include "api/agent/turn_writer.h"
@@ -50,17 +53,6 @@ TokenUsage Plus(TokenUsage total, const TokenUsage& last) {
   total.reasoning_output_tokens += last.reasoning_output_tokens;
   total.total_tokens += last.total_tokens;
   return total;
-}
-
-TokenUsage UsageFrom(const json& j) {
-  TokenUsage u;
-  if (!j.is_object()) return u;
-  u.input_tokens = j.value("input_tokens", int64_t{0});
-  u.cached_input_tokens = j.value("cached_input_tokens", int64_t{0});
-  u.output_tokens = j.value("output_tokens", int64_t{0});
-  u.reasoning_output_tokens = j.value("reasoning_output_tokens", int64_t{0});
-  u.total_tokens = j.value("total_tokens", int64_t{0});
-  return u;
 }
 
 // Codex's rate-limit snapshot when the provider sent no rate-limit headers.
@@ -257,6 +249,24 @@ TurnEngine::~TurnEngine() {
   }
 }
 
+absl::StatusOr<ProviderCatalog> TurnEngine::Providers() {
+  // config.toml is read again only when it changed (another file, size or time): a turn sees
+  // an edit without a restart, and does not parse the file each time.
+  std::string identity = "missing";
+  struct stat st {};
+  if (!options_.codex_home.empty() &&
+      ::stat((std::filesystem::path(options_.codex_home) / "config.toml").c_str(), &st) == 0) {
+    identity = absl::StrCat(st.st_dev, ":", st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
+                            st.st_mtim.tv_nsec, ":", st.st_ctim.tv_sec, ".", st.st_ctim.tv_nsec);
+  }
+  absl::MutexLock lock(&catalog_mu_);
+  if (!catalog_ || catalog_identity_ != identity) {
+    catalog_ = ProviderCatalog::Load(options_.codex_home, options_.env);
+    catalog_identity_ = identity;
+  }
+  return *catalog_;
+}
+
 void TurnEngine::StopTurn(const ThreadId& thread) {
   std::shared_ptr<Turn> turn;
   {
@@ -361,8 +371,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     release();
     return absl::NotFoundError(absl::StrCat("thread not found: ", thread_text));
   }
-  absl::StatusOr<ProviderCatalog> catalog =
-      ProviderCatalog::Load(options_.codex_home, options_.env);
+  absl::StatusOr<ProviderCatalog> catalog = Providers();
   absl::StatusOr<ProviderSettings> provider =
       catalog.ok() ? catalog->Find(settings->model_provider) : catalog.status();
   if (!provider.ok()) {
@@ -383,48 +392,21 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   turn->user_agent = request.user_agent;
   turn->notifier = TurnNotifier(thread_text, turn->id);
 
-  // The thread so far, in one pass: the model's history, its instructions and dynamic tools,
-  // its token usage, the settings its last turn ran with.
-  std::optional<std::string> thread_instructions;
-  json last_context = nullptr;
-  bool compacted_since_context = false;  // a compaction replaced the context Codex gave it
-  {
-    std::unique_ptr<EventIterator> it = threads_.StoreOf(thread).ReadRollout(thread);
-    for (; it->Valid(); it->Next()) {
-      const EventView& e = it->event();
-      if (absl::Status s = turn->history.Add(e.kind, e.type, e.payload); !s.ok()) {
-        release();
-        return s;
-      }
-      if (e.kind == EventKind::kCompacted) compacted_since_context = true;
-      if (e.kind == EventKind::kTurnContext) compacted_since_context = false;
-      const bool wanted = e.kind == EventKind::kSessionMeta || e.kind == EventKind::kTurnContext ||
-                          (e.kind == EventKind::kEventMsg && e.type == "token_count");
-      if (!wanted) continue;
-      absl::StatusOr<json> payload = ParseJson(e.payload);
-      if (!payload.ok() || !payload->is_object()) continue;
-      if (e.kind == EventKind::kSessionMeta) {
-        json tools = payload->value("dynamic_tools", json());
-        if (tools.is_array()) turn->dynamic_tools = std::move(tools);
-        json base = payload->value("base_instructions", json());
-        if (base.is_object() && base.value("text", json()).is_string()) {
-          thread_instructions = base["text"].get<std::string>();
-        }
-      } else if (e.kind == EventKind::kTurnContext) {
-        last_context = *std::move(payload);
-      } else {
-        json info = payload->value("info", json());
-        if (info.is_object()) {
-          turn->total = UsageFrom(info.value("total_token_usage", json()));
-          turn->last = UsageFrom(info.value("last_token_usage", json()));
-        }
-      }
-    }
-    if (!it->status().ok()) {
-      release();
-      return it->status();
-    }
+  // The thread so far: the model's history, its instructions and dynamic tools, its token
+  // usage, the settings its last turn ran with (remembered from its last turn, read on from
+  // there).
+  absl::StatusOr<ThreadMemory> memory = memories_.Recall(threads_.StoreOf(thread), thread);
+  if (!memory.ok()) {
+    release();
+    return memory.status();
   }
+  turn->history = std::move(memory->history);
+  turn->dynamic_tools = std::move(memory->dynamic_tools);
+  turn->total = memory->total;
+  turn->last = memory->last;
+  const std::optional<std::string>& thread_instructions = memory->instructions;
+  const json& last_context = memory->last_context;
+  bool compacted_since_context = memory->compacted_since_context;
   const session::ThreadSettings& s = turn->settings;
   // Codex keeps a thread's instructions from its start; a model switch is told in history.
   turn->instructions = s.base_instructions   ? *s.base_instructions

@@ -18,6 +18,7 @@
 #include "api/agent/model_client.h"
 #include "api/agent/prompt.h"
 #include "api/agent/provider.h"
+#include "api/agent/thread_memory.h"
 #include "api/agent/tool_dispatch.h"
 #include "api/session/notification_sink.h"
 #include "api/session/thread_service.h"
@@ -142,6 +143,8 @@ class TurnEngine {
   };
   CompactOutcome CompactHistory(const std::shared_ptr<Turn>& turn);
   void Finish(const std::shared_ptr<Turn>& turn);
+  // config.toml's providers, read again only when the file changed.
+  absl::StatusOr<ProviderCatalog> Providers();
 
   session::ThreadService& threads_;
   session::NotificationSink& clients_;
@@ -149,6 +152,10 @@ class TurnEngine {
   const TurnEngineOptions options_;
   mutable absl::Mutex mu_;
   std::map<ThreadId, std::shared_ptr<Turn>> running_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex catalog_mu_;
+  std::optional<absl::StatusOr<ProviderCatalog>> catalog_ ABSL_GUARDED_BY(catalog_mu_);
+  std::string catalog_identity_ ABSL_GUARDED_BY(catalog_mu_);
+  ThreadMemories memories_{64};  // the threads that turned last, so a turn reads only what is new
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
