@@ -308,15 +308,16 @@ std::optional<json> DynamicToolSpec(const json& tool) {
               {"parameters", *std::move(schema)}};
 }
 
-json BuildRequestBody(const RequestSpec& spec) {
-  json input = json::array();
-  for (const json& item : spec.input) {
-    if (item.value("type", "") == "ghost_snapshot") continue;
-    input.push_back(item);
-  }
+namespace {
+
+// Items the Responses API does not take.
+bool SentToModel(const json& item) { return item.value("type", "") != "ghost_snapshot"; }
+
+// Every field of the body but `input` (null there).
+json BodyWithoutInput(const RequestSpec& spec) {
   json body = {{"model", spec.model},
                {"instructions", spec.instructions},
-               {"input", std::move(input)},
+               {"input", nullptr},
                {"tools", spec.tools},
                {"tool_choice", "auto"},
                {"parallel_tool_calls", spec.parallel_tool_calls},
@@ -347,6 +348,45 @@ json BuildRequestBody(const RequestSpec& spec) {
   }
   if (!text.empty()) body["text"] = std::move(text);
   return body;
+}
+
+}  // namespace
+
+json BuildRequestBody(const RequestSpec& spec) {
+  json body = BodyWithoutInput(spec);
+  json input = json::array();
+  for (const json& item : spec.input) {
+    if (SentToModel(item)) input.push_back(item);
+  }
+  body["input"] = std::move(input);
+  return body;
+}
+
+std::string RequestBodyText(const RequestSpec& spec) {
+  const json body = BodyWithoutInput(spec);
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [key, value] : body.items()) {  // sorted keys, as dump() writes them
+    if (!first) out += ',';
+    first = false;
+    out += json(key).dump();
+    out += ':';
+    if (key != "input") {
+      out += value.dump();
+      continue;
+    }
+    out += '[';
+    bool first_item = true;
+    for (const json& item : spec.input) {
+      if (!SentToModel(item)) continue;
+      if (!first_item) out += ',';
+      first_item = false;
+      out += item.dump();
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
 }
 
 json NormalizeResponseItem(const json& item) {

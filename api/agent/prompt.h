@@ -7,6 +7,7 @@
 #define THREADLOG_API_AGENT_PROMPT_H_
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -119,7 +120,7 @@ std::optional<nlohmann::json> DynamicToolSpec(const nlohmann::json& tool);
 struct RequestSpec {
   std::string model;
   std::string instructions;
-  std::vector<nlohmann::json> input;
+  std::span<const nlohmann::json> input;  // not owned: the history, read while the body is made
   nlohmann::json tools = nlohmann::json::array();
   bool parallel_tool_calls = false;
   ModelFamily family;
@@ -136,6 +137,9 @@ struct RequestSpec {
 // ({verbosity} for a model that supports it, {format: json_schema codex_output_schema} for an
 // output schema) only when set. Items the API does not take (ghost snapshots) are left out.
 nlohmann::json BuildRequestBody(const RequestSpec& spec);
+// The same body serialized (keys in the same order as BuildRequestBody(spec).dump()), without
+// copying the history: what a turn sends on every request.
+std::string RequestBodyText(const RequestSpec& spec);
 
 // A response item as Codex keeps it in history and sends it back: only the fields its
 // ResponseItem type has (no `id`, `status` or `annotations` from the provider).

@@ -68,17 +68,18 @@ absl::Status ThreadMemory::CatchUp(ThreadStore& store, const ThreadId& thread) {
 }
 
 absl::StatusOr<ThreadMemory> ThreadMemories::Recall(ThreadStore& store, const ThreadId& thread) {
+  // Taken out while it catches up (one copy goes back, not two): a thread runs one turn at a
+  // time, and a second caller meanwhile would only read from the start.
   ThreadMemory memory;
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(thread);
-    if (it != entries_.end()) memory = it->second.memory;
+    if (it != entries_.end()) {
+      memory = std::move(it->second.memory);
+      entries_.erase(it);
+    }
   }
-  if (absl::Status s = memory.CatchUp(store, thread); !s.ok()) {
-    absl::MutexLock lock(&mu_);
-    entries_.erase(thread);
-    return s;
-  }
+  if (absl::Status s = memory.CatchUp(store, thread); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   Entry& entry = entries_[thread];
   if (entry.memory.seq <= memory.seq) entry.memory = memory;

@@ -692,7 +692,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     spec.prompt_cache_key = turn->thread_text;
     spec.output_schema = turn->output_schema;
     StreamRequest request;
-    request.body = BuildRequestBody(spec).dump();
+    request.body = RequestBodyText(spec);
     request.headers = headers;
     request.account = options_.credentials();
 
@@ -858,8 +858,9 @@ TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn
   RequestSpec spec;
   spec.model = s.model;
   spec.instructions = turn->instructions;
-  spec.input = turn->history.items();
-  spec.input.push_back(CompactionRequestMessage());
+  std::vector<json> input = turn->history.items();
+  input.push_back(CompactionRequestMessage());
+  spec.input = input;
   spec.tools = json::array();
   spec.parallel_tool_calls = turn->family.supports_parallel_tool_calls;
   spec.family = turn->family;
@@ -867,7 +868,7 @@ TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn
   spec.reasoning_summary = s.reasoning_summary;
   spec.prompt_cache_key = turn->thread_text;
   StreamRequest request;
-  request.body = BuildRequestBody(spec).dump();
+  request.body = RequestBodyText(spec);
   request.headers = Headers(*turn);
   request.account = options_.credentials();
 

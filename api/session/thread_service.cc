@@ -89,7 +89,23 @@ ThreadStore& ThreadService::StoreOf(const ThreadId& thread) {
   return it != loaded_.end() && it->second.ephemeral ? *memory_ : store_;
 }
 
+void ThreadService::ForgetWritten(const ThreadId& thread) {
+  absl::MutexLock lock(&mu_);
+  auto it = loaded_.find(thread);
+  if (it != loaded_.end()) it->second.written.reset();
+}
+
 absl::StatusOr<ThreadState> ThreadService::ReadState(const ThreadId& thread) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = loaded_.find(thread);
+    if (it != loaded_.end() && it->second.written) {
+      ThreadState state;
+      state.summary = it->second.written;
+      state.last_seq = state.summary->events;
+      return state;
+    }
+  }
   absl::StatusOr<std::optional<ThreadSummary>> summary = StoreOf(thread).GetThread(thread);
   if (!summary.ok()) return summary.status();
   ThreadState state;
@@ -124,6 +140,7 @@ absl::StatusOr<Written> ThreadService::Write(const ThreadId& thread, const Decid
       ThreadStore& store = StoreOf(thread);
       absl::StatusOr<AppendResult> appended =
           store.Append(thread, state->last_seq, kept, durability);
+      if (!appended.ok()) ForgetWritten(thread);  // decide again on what the store holds
       if (!appended.ok() && appended.status().code() == absl::StatusCode::kAborted) {
         last_conflict = appended.status();  // another writer was first: decide again
         continue;
@@ -134,6 +151,11 @@ absl::StatusOr<Written> ThreadService::Write(const ThreadId& thread, const Decid
       if (!after.ok()) return after.status();
       if (!*after) return absl::DataLossError("an appended thread has no summary");
       written.summary = **std::move(after);
+      {
+        absl::MutexLock lock(&mu_);
+        auto it = loaded_.find(thread);
+        if (it != loaded_.end()) it->second.written = written.summary;
+      }
     } else if (state->summary) {
       written.summary = *state->summary;
     }

@@ -196,9 +196,14 @@ class ThreadService {
     ThreadSettings settings;
     nlohmann::json status = {{"type", "idle"}};
     bool ephemeral = false;  // its events are in memory_
+    // The summary after this service's last append to it: the next write decides on it
+    // instead of reading the store again (a writer elsewhere makes the append conflict, and the
+    // write then reads afresh).
+    std::optional<ThreadSummary> written;
   };
 
-  absl::StatusOr<ThreadState> ReadState(const ThreadId& thread);
+  absl::StatusOr<ThreadState> ReadState(const ThreadId& thread) ABSL_LOCKS_EXCLUDED(mu_);
+  void ForgetWritten(const ThreadId& thread) ABSL_LOCKS_EXCLUDED(mu_);
   // Opens memory_ unless it is open.
   absl::Status OpenMemory() ABSL_LOCKS_EXCLUDED(mu_);
   // Start and fork: the thread `meta` describes, with `after_meta` appended after its
