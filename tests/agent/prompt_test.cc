@@ -220,7 +220,10 @@ TEST(RequestBodyTest, MatchesCodexsFirstRequestOfAPlainTurn) {
   RequestSpec spec;
   spec.model = body["model"];
   spec.instructions = "INSTRUCTIONS";
-  for (const json& item : body["input"]) spec.input.push_back(item);
+  std::vector<json> input;
+  for (const json& item : body["input"]) input.push_back(item);
+  input.push_back({{"type", "ghost_snapshot"}, {"ghost_commit", nullptr}});  // never sent
+  spec.input = input;
   spec.tools = json::array({UpdatePlanToolSpec()});
   spec.family = ModelFamilies::Bundled().Find(spec.model);
   spec.prompt_cache_key = body["prompt_cache_key"];
@@ -242,6 +245,8 @@ TEST(RequestBodyTest, MatchesCodexsFirstRequestOfAPlainTurn) {
   ours.erase("tools");
   body["instructions"] = "INSTRUCTIONS";
   EXPECT_EQ(ours, body);
+  // The text a turn sends is that body, serialized the same way.
+  EXPECT_EQ(RequestBodyText(spec), BuildRequestBody(spec).dump());
 }
 
 TEST(RequestBodyTest, OutputSchemaAndVerbosityGoInText) {

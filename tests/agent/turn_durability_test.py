@@ -12,27 +12,16 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
-sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
 from rpc_client import StdioClient  # noqa: E402
-from mock_responses import MockResponses  # noqa: E402
+from serve_world import World  # noqa: E402
 
 BINARY = None
-CONFIG = """model = "gpt-5.1-codex"
-model_provider = "mock"
-[model_providers.mock]
-name = "mock"
-base_url = "{base_url}"
-wire_api = "responses"
-env_key = "MOCK_API_KEY"
-request_max_retries = 0
-stream_max_retries = 0
-"""
 
 
 class Store:
@@ -40,16 +29,9 @@ class Store:
     `threadlog serve` on them (again and again: the store outlives each process)."""
 
     def __init__(self, steps):
-        self.root = tempfile.mkdtemp(prefix="turn-durability-")
-        self.home = os.path.join(self.root, "codex")
-        self.cwd = os.path.join(self.root, "work")
-        self.store = os.path.join(self.root, "store")
-        os.makedirs(self.home)
-        os.makedirs(self.cwd)
-        self.mock = MockResponses(steps, log_path=os.path.join(self.root, "requests.jsonl")).start()
-        with open(os.path.join(self.home, "config.toml"), "w") as f:
-            f.write(CONFIG.format(base_url=self.mock.base_url))
-        self.env = dict(os.environ, CODEX_HOME=self.home, HOME=self.root, MOCK_API_KEY="k")
+        world = World(steps, "turn-durability-")
+        self.root, self.home, self.cwd, self.store = world.root, world.home, world.cwd, world.store
+        self.mock, self.env = world.mock, world.env
         self.servers = []
 
     def serve(self):

@@ -10,45 +10,26 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
-sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
 from rpc_client import StdioClient  # noqa: E402
-from mock_responses import MockResponses  # noqa: E402
+from serve_world import World  # noqa: E402
 
 BINARY = None
-CONFIG = """model = "gpt-5.1-codex"
-model_provider = "mock"
-[model_providers.mock]
-name = "mock"
-base_url = "{base_url}"
-wire_api = "responses"
-env_key = "MOCK_API_KEY"
-request_max_retries = 0
-stream_max_retries = 0
-"""
 
 
 class Server:
     """threadlog serve on stdio with a scratch store, CODEX_HOME and the mock as its provider."""
 
     def __init__(self, steps, serve_args=()):
-        self.root = tempfile.mkdtemp(prefix="turn-serve-")
-        self.home = os.path.join(self.root, "codex")
-        self.cwd = os.path.join(self.root, "work")
-        os.makedirs(self.home)
-        os.makedirs(self.cwd)
-        self.mock = MockResponses(steps, log_path=os.path.join(self.root, "requests.jsonl")).start()
-        with open(os.path.join(self.home, "config.toml"), "w") as f:
-            f.write(CONFIG.format(base_url=self.mock.base_url))
-        env = dict(os.environ, CODEX_HOME=self.home, HOME=self.root, MOCK_API_KEY="k")
-        self.client = StdioClient([BINARY, "--home", os.path.join(self.root, "store"), "serve",
-                                   *serve_args],
-                                  env=env, cwd=self.cwd)
+        world = World(steps, "turn-serve-")
+        self.root, self.home, self.cwd, self.mock = world.root, world.home, world.cwd, world.mock
+        self.client = StdioClient(world.serve_argv(BINARY, *serve_args), env=world.env,
+                                  cwd=self.cwd)
         self.next_id = 1
         self.seen = []  # every notification, in order
         self.request("initialize", {"clientInfo": {"name": "t", "version": "1"},
