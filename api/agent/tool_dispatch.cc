@@ -42,6 +42,7 @@ struct ToolDispatcher::Call {
   std::shared_ptr<Answer> answer;
   json arguments;
   std::chrono::steady_clock::time_point started;
+  absl::Time asked;     // when item/tool/call went out
   json request_event;   // dynamic_tool_call_request, stored with the output
   json response_event;  // dynamic_tool_call_response, once the answer is in (else null)
 };
@@ -161,6 +162,7 @@ absl::Status ToolDispatcher::Begin(const json& item) {
     }
     call->answer = std::make_shared<Call::Answer>();
     call->started = std::chrono::steady_clock::now();
+    call->asked = absl::Now();
     requests_.Send(turn_.caller, "item/tool/call",
                    {{"threadId", turn_.thread_id},
                     {"turnId", turn_.turn_id},
@@ -198,7 +200,8 @@ absl::Status ToolDispatcher::AnswerAll(CancelToken& cancel, ModelHistoryBuilder&
     if (call.output) {
       output = *call.output;
     } else {
-      const absl::Time give_up = absl::Now() + turn_.dynamic_tool_timeout;
+      // Counted from when the client was asked, not from when the response ended.
+      const absl::Time give_up = call.asked + turn_.dynamic_tool_timeout;
       while (!call.answer->arrived.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
         if (cancel.cancelled()) return absl::CancelledError("the turn was interrupted");
         if (absl::Now() >= give_up) {
