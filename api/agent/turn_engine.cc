@@ -545,8 +545,8 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     if (e.kind == EventKind::kResponseItem) turn->history.Append(e.payload);
   }
 
-  // The worker waits for `release` (the caller's answer and the notifications held for it are
-  // out), or a few seconds at most should nobody call it.
+  // The worker tells nothing before `release` (the caller's answer and the notifications held
+  // for it are out), or a few seconds at most should nobody call it.
   {
     absl::MutexLock lock(&turn->mu);
     turn->accepting = true;
@@ -554,10 +554,9 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   {
     // Under the lock Finish takes, so the worker cannot detach itself before it is assigned.
     absl::MutexLock lock(&mu_);
-    turn->worker = std::thread([this, turn] {
-      turn->released.WaitForNotificationWithTimeout(absl::Seconds(5));
-      Run(turn);
-    });
+    // It prepares and sends the first model request at once; its writer tells nothing before
+    // `released`.
+    turn->worker = std::thread([this, turn] { Run(turn); });
   }
   StartedTurn started;
   started.turn = json{
@@ -616,6 +615,7 @@ absl::Status TurnEngine::InterruptTurn(const ThreadId& thread, const std::string
 void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   if (turn->compact) return RunCompaction(turn);
   TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
+  writer.TellAfter(&turn->released);
   ModelClient::Options client_options = options_.client;
   if (!client_options.env) client_options.env = options_.env;
   const ModelClient client(turn->provider, client_options);
@@ -659,7 +659,8 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       failure = compacted.error;
     }
   }
-  bool rerouted = false;  // model_reroute told for this turn
+  bool rerouted = false;                 // model_reroute told for this turn
+  std::optional<TurnEvent> final_usage;  // the last response's, stored with the turn's end
   while (end == End::kCompleted) {
     // Input that arrived by turn/steer joins the history before the next request.
     std::vector<json> steered;
@@ -745,17 +746,31 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       break;
     }
     tools.TellAnswered();
+    std::optional<TurnEvent> usage;
     if (outcome.completed.usage) {
       turn->last = *outcome.completed.usage;
       turn->total = Plus(turn->total.value_or(TokenUsage{}), *turn->last);
-      if (absl::Status st = writer.Emit({token_count()}, Durability::kBuffered); !st.ok()) {
+      usage = token_count();
+    }
+    if (!tools.HasPending()) {
+      // A response that asks for no tool, with no input steered in, ends the turn: its usage
+      // is stored with the turn's end (one durable write, not two) and told before it.
+      absl::MutexLock lock(&turn->mu);
+      if (turn->steered.empty()) {
+        turn->accepting = false;
+        final_usage = std::move(usage);
+        break;
+      }
+    }
+    if (usage) {
+      if (absl::Status st = writer.Emit({*usage}, Durability::kBuffered); !st.ok()) {
         store_failed(st);
         break;
       }
     }
 
-    // The calls this response asked for, in order, each answered in history.
-    const bool had_calls = tools.HasPending();
+    // The calls this response asked for, in order, each answered in history; then the next
+    // request (with what was steered in meanwhile).
     if (absl::Status answered = tools.AnswerAll(turn->cancel, turn->history); !answered.ok()) {
       if (answered.code() == absl::StatusCode::kCancelled) {
         end = End::kInterrupted;
@@ -764,14 +779,6 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       }
       break;
     }
-    if (end != End::kCompleted) break;
-    bool more_input;
-    {
-      absl::MutexLock lock(&turn->mu);
-      more_input = !turn->steered.empty();
-      if (!had_calls && !more_input) turn->accepting = false;
-    }
-    if (!had_calls && !more_input) break;
   }
 
   {
@@ -809,6 +816,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     closing.push_back(
         Msg({{"type", "task_complete"}, {"turn_id", turn->id}, {"last_agent_message", nullptr}}));
   } else {
+    if (final_usage) closing.push_back(*final_usage);
     closing.push_back(
         Msg({{"type", "task_complete"},
              {"turn_id", turn->id},
@@ -833,11 +841,13 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     writer.Tell(usage);
     writer.Tell(rest, {{"thread/status/changed", StatusChanged(turn->thread_text, SystemError())}});
   } else {
-    // The status changes first, then turn/completed.
+    // The outputs and the usage, then the status change, then turn/completed.
     std::vector<TurnEvent> outputs;
     std::vector<TurnEvent> ending;
     for (TurnEvent& e : closing) {
-      (e.kind == EventKind::kResponseItem ? outputs : ending).push_back(std::move(e));
+      const bool before_status =
+          e.kind == EventKind::kResponseItem || e.payload.value("type", "") == "token_count";
+      (before_status ? outputs : ending).push_back(std::move(e));
     }
     writer.Tell(outputs);
     writer.Tell(ending, prelude);
@@ -847,6 +857,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
 
 TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn>& turn) {
   TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
+  writer.TellAfter(&turn->released);
   ModelClient::Options client_options = options_.client;
   if (!client_options.env) client_options.env = options_.env;
   const ModelClient client(turn->provider, client_options);
@@ -950,6 +961,7 @@ TurnEngine::CompactOutcome TurnEngine::CompactHistory(const std::shared_ptr<Turn
 
 void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
   TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
+  writer.TellAfter(&turn->released);
   const CompactOutcome outcome = CompactHistory(turn);
   {
     absl::MutexLock lock(&turn->mu);

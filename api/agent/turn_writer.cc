@@ -77,6 +77,10 @@ absl::Status TurnWriter::Append(const std::vector<TurnEvent>& events, Durability
 
 void TurnWriter::Tell(const std::vector<TurnEvent>& events,
                       const std::vector<Notification>& prelude) {
+  if (gate_ != nullptr) {
+    gate_->WaitForNotificationWithTimeout(absl::Seconds(5));
+    gate_ = nullptr;
+  }
   const std::vector<session::ClientId> audience = threads_.Followers(thread_);
   for (const Notification& n : prelude) sink_.Notify(audience, n.method, n.params);
   for (const TurnEvent& e : events) {

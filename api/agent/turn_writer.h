@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
 #include "api/agent/turn_notifier.h"
 #include "api/session/notification_sink.h"
 #include "api/session/thread_service.h"
@@ -54,11 +55,16 @@ class TurnWriter {
   // Tells the thread's followers what the events mean, `prelude` first.
   void Tell(const std::vector<TurnEvent>& events, const std::vector<Notification>& prelude = {});
 
+  // Nothing is told before `gate` is notified (the turn/start answer is out), 5 s at most;
+  // appends go on meanwhile. `gate` must outlive the writer.
+  void TellAfter(absl::Notification* gate) { gate_ = gate; }
+
  private:
   session::ThreadService& threads_;
   session::NotificationSink& sink_;
   TurnNotifier& notifier_;
   const ThreadId& thread_;
+  absl::Notification* gate_ = nullptr;
 };
 
 }  // namespace threadlog::agent
