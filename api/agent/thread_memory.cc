@@ -25,6 +25,8 @@ TokenUsage UsageFrom(const json& j) {
 
 absl::Status Fold(ThreadMemory& m, const EventView& e) {
   if (absl::Status s = m.history.Add(e.kind, e.type, e.payload); !s.ok()) return s;
+  if (e.kind == EventKind::kResponseItem) m.history_bytes += e.payload.size();
+  if (e.kind == EventKind::kCompacted) m.history_bytes = e.payload.size();
   if (e.kind == EventKind::kCompacted) m.compacted_since_context = true;
   if (e.kind == EventKind::kTurnContext) m.compacted_since_context = false;
   const bool wanted = e.kind == EventKind::kSessionMeta || e.kind == EventKind::kTurnContext ||
@@ -84,10 +86,13 @@ absl::StatusOr<ThreadMemory> ThreadMemories::Recall(ThreadStore& store, const Th
   Entry& entry = entries_[thread];
   if (entry.memory.seq <= memory.seq) entry.memory = memory;
   entry.used = ++clock_;
-  while (entries_.size() > capacity_) {
+  size_t bytes = 0;
+  for (const auto& [id, e] : entries_) bytes += e.memory.history_bytes;
+  while (entries_.size() > 1 && (entries_.size() > capacity_ || bytes > byte_budget_)) {
     auto oldest = std::min_element(
         entries_.begin(), entries_.end(),
         [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
+    bytes -= oldest->second.memory.history_bytes;
     entries_.erase(oldest);
   }
   return memory;

@@ -33,6 +33,9 @@ struct ThreadMemory {
   bool compacted_since_context = false;  // a compaction replaced the context Codex gave it
   std::optional<TokenUsage> total;       // the last token_count's
   std::optional<TokenUsage> last;
+  // About what the history holds, in bytes of its lines (a compaction starts it again; a
+  // rollback leaves it as it was): what the memory weighs in ThreadMemories' budget.
+  size_t history_bytes = 0;
 
   // Reads the thread's rollout lines after `seq` (all of them, a fork's inherited ones included,
   // when seq is 0) into this memory. Errors: the log's; kDataLoss for a line that is not JSON
@@ -40,11 +43,13 @@ struct ThreadMemory {
   absl::Status CatchUp(ThreadStore& store, const ThreadId& thread);
 };
 
-// The memories of the threads that ran a turn most recently, at most `capacity` of them.
-// Thread-safe.
+// The memories of the threads that ran a turn most recently: at most `capacity` of them, and
+// no more than `byte_budget` of history between them (the least recently used go first; the
+// last one recalled always stays). Thread-safe.
 class ThreadMemories {
  public:
-  explicit ThreadMemories(size_t capacity) : capacity_(capacity) {}
+  explicit ThreadMemories(size_t capacity, size_t byte_budget = size_t{256} << 20)
+      : capacity_(capacity), byte_budget_(byte_budget) {}
 
   // The thread's memory, up to date with its log: a copy the caller may change freely. Errors:
   // CatchUp's.
@@ -56,6 +61,7 @@ class ThreadMemories {
     uint64_t used = 0;  // recency, for eviction
   };
   const size_t capacity_;
+  const size_t byte_budget_;
   absl::Mutex mu_;
   std::map<ThreadId, Entry> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t clock_ ABSL_GUARDED_BY(mu_) = 0;

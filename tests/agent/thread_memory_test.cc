@@ -438,6 +438,20 @@ TEST_F(ThreadMemoriesEvictionTest, ACapacityOfOneKeepsOnlyTheLastThread) {
   EXPECT_EQ(AnswerOnSecondStore(memories, a), 1);
 }
 
+TEST_F(ThreadMemoriesEvictionTest, TheByteBudgetForgetsTheLeastRecentlyUsedToo) {
+  // Each history here is one user message line (~80 bytes): a budget a little over one line
+  // keeps one thread, however many the capacity allows, and always the last recalled.
+  ThreadMemories memories(8, /*byte_budget=*/100);
+  const auto& [a, b, c] = ids_;
+  ASSERT_TRUE(memories.Recall(*stores_[0], a).ok());
+  ASSERT_TRUE(memories.Recall(*stores_[0], b).ok());
+  EXPECT_EQ(AnswerOnSecondStore(memories, b), 0);  // remembered
+  EXPECT_EQ(AnswerOnSecondStore(memories, a), 1);  // forgotten for b
+  ThreadMemories roomy(8, /*byte_budget=*/size_t{1} << 20);
+  for (const ThreadId& t : {a, b, c}) ASSERT_TRUE(roomy.Recall(*stores_[0], t).ok());
+  for (const ThreadId& t : {a, b, c}) EXPECT_EQ(AnswerOnSecondStore(roomy, t), 0);
+}
+
 TEST_F(ThreadMemoryTest, EvictionDoesNotChangeAnswers) {
   ThreadMemories memories(2);
   std::vector<ThreadId> threads;
