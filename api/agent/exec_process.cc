@@ -1,0 +1,318 @@
+// ExecProcess: fork/exec in a new session, the terminal or pipes, polling reads, group kills.
+#include "api/agent/exec_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace threadlog::agent {
+namespace {
+
+// The program argv[0] names, looked up in the PATH of the child's environment (execvp would use
+// ours); empty when nothing executable is found. A name with a slash is taken as it is.
+std::string Resolve(const std::string& name, const std::vector<std::string>& env) {
+  if (name.find('/') != std::string::npos) return name;
+  absl::string_view path = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string& e : env) {
+    if (absl::StartsWith(e, "PATH=")) path = absl::string_view(e).substr(5);
+  }
+  for (absl::string_view dir : absl::StrSplit(path, ':')) {
+    const std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", name);
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+void CloseIfOpen(int fd) {
+  if (fd >= 0) ::close(fd);
+}
+
+// In the child, between fork and exec: only async-signal-safe calls.
+[[noreturn]] void ChildFail(const char* what, const char* name, int code) {
+  const char* reason = std::strerror(errno);  // not async-signal-safe in theory; glibc's is
+  auto put = [](const char* s) { (void)!::write(2, s, std::strlen(s)); };
+  put(name);
+  put(": ");
+  put(what);
+  put(reason);
+  put("\n");
+  ::_exit(code);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& spec) {
+  if (spec.argv.empty()) return absl::InvalidArgumentError("no command to run");
+  if (spec.cwd.empty() || spec.cwd[0] != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the working directory must be absolute: ", spec.cwd));
+  }
+  // Everything the child needs is made before fork: it may not allocate.
+  const std::string program = Resolve(spec.argv[0], spec.env);
+  std::vector<char*> argv;
+  for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  int child_in = -1, child_out = -1, our_out = -1, our_in = -1;
+  if (spec.tty) {
+    struct winsize size {};
+    size.ws_row = 24;
+    size.ws_col = 80;
+    int master = -1, slave = -1;
+    if (::openpty(&master, &slave, nullptr, nullptr, &size) != 0) {
+      return absl::InternalError(absl::StrCat("no pseudo-terminal: ", std::strerror(errno)));
+    }
+    ::fcntl(master, F_SETFD, FD_CLOEXEC);
+    ::fcntl(slave, F_SETFD, FD_CLOEXEC);
+    child_in = child_out = slave;
+    our_out = master;
+    our_in = ::fcntl(master, F_DUPFD_CLOEXEC, 0);
+  } else {
+    int out[2], in[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) {
+      return absl::InternalError(absl::StrCat("no pipe: ", std::strerror(errno)));
+    }
+    if (::pipe2(in, O_CLOEXEC) != 0) {
+      ::close(out[0]);
+      ::close(out[1]);
+      return absl::InternalError(absl::StrCat("no pipe: ", std::strerror(errno)));
+    }
+    our_out = out[0];
+    child_out = out[1];
+    child_in = in[0];
+    our_in = in[1];
+  }
+
+  // Closed by the child's exec (or exit): once it reads EOF the child is in its own session, so a
+  // kill of its group cannot miss it.
+  int started[2];
+  if (::pipe2(started, O_CLOEXEC) != 0) {
+    const int err = errno;
+    CloseIfOpen(child_out);
+    if (child_in != child_out) CloseIfOpen(child_in);
+    CloseIfOpen(our_out);
+    CloseIfOpen(our_in);
+    return absl::InternalError(absl::StrCat("no pipe: ", std::strerror(err)));
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    CloseIfOpen(child_out);
+    if (child_in != child_out) CloseIfOpen(child_in);
+    CloseIfOpen(our_out);
+    CloseIfOpen(our_in);
+    ::close(started[0]);
+    ::close(started[1]);
+    return absl::InternalError(absl::StrCat("fork failed: ", std::strerror(err)));
+  }
+  if (pid == 0) {
+    // A session of its own: a group that Kill reaches entirely, and (on a terminal) its
+    // controlling terminal.
+    ::setsid();
+    if (spec.tty) ::ioctl(child_out, TIOCSCTTY, 0);
+    ::dup2(child_in, 0);
+    ::dup2(child_out, 1);
+    ::dup2(child_out, 2);
+    // The server blocks its stop signals and ignores SIGPIPE; the command starts clean.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    // Everything else closes; `started` (close-on-exec) stays open until the exec.
+    const int keep = started[1] >= 3 ? started[1] : 3;
+    if (keep > 3) ::close_range(3, static_cast<unsigned>(keep - 1), 0);
+    ::close_range(static_cast<unsigned>(keep + 1), ~0U, 0);
+    if (::chdir(spec.cwd.c_str()) != 0)
+      ChildFail("cannot enter the working directory: ", spec.cwd.c_str(), 1);
+    if (program.empty()) {
+      errno = ENOENT;
+      ChildFail("", spec.argv[0].c_str(), 127);
+    }
+    ::execve(program.c_str(), argv.data(), envp.data());
+    ChildFail("", spec.argv[0].c_str(), errno == ENOENT ? 127 : 126);
+  }
+  // Ours: the child's ends are its own now.
+  ::close(started[1]);
+  char ignored;
+  while (::read(started[0], &ignored, 1) < 0 && errno == EINTR) {
+  }
+  ::close(started[0]);
+  ::close(child_out);
+  if (child_in != child_out) ::close(child_in);
+  ::fcntl(our_out, F_SETFL, ::fcntl(our_out, F_GETFL) | O_NONBLOCK);
+  ::fcntl(our_in, F_SETFL, ::fcntl(our_in, F_GETFL) | O_NONBLOCK);
+  return std::unique_ptr<ExecProcess>(new ExecProcess(pid, our_out, our_in, spec.tty));
+}
+
+ExecProcess::ExecProcess(pid_t pid, int output_fd, int input_fd, bool tty)
+    : pid_(pid), tty_(tty), output_fd_(output_fd), input_fd_(input_fd) {}
+
+ExecProcess::~ExecProcess() {
+  bool reaped;
+  {
+    absl::MutexLock lock(&state_mu_);
+    reaped = reaped_;
+  }
+  if (!reaped) {
+    ::kill(-pid_, SIGKILL);
+    absl::MutexLock lock(&collect_mu_);
+    Reap(/*block=*/true);
+  }
+  absl::MutexLock lock(&collect_mu_);
+  CloseIfOpen(output_fd_);
+  CloseIfOpen(input_fd_);
+}
+
+void ExecProcess::Reap(bool block) {
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (reaped_) return;
+  }
+  int status = 0;
+  pid_t got;
+  do {
+    got = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+  } while (got < 0 && errno == EINTR);
+  if (got != pid_) return;
+  ExecExit exit;
+  if (WIFSIGNALED(status)) {
+    exit.signal = WTERMSIG(status);
+    exit.code = 128 + WTERMSIG(status);
+  } else {
+    exit.code = WEXITSTATUS(status);
+  }
+  // The group may live on (a command's background children): they go with it.
+  ::kill(-pid_, SIGKILL);
+  absl::MutexLock lock(&state_mu_);
+  reaped_ = true;
+  exit_ = exit;
+}
+
+std::optional<ExecExit> ExecProcess::exit() const {
+  absl::MutexLock lock(&state_mu_);
+  return exit_;
+}
+
+ExecProcess::Collected ExecProcess::Collect(absl::Duration timeout,
+                                            const std::function<void(std::string_view)>& on_chunk,
+                                            CancelToken* cancel) {
+  absl::MutexLock lock(&collect_mu_);
+  Collected out;
+  const absl::Time deadline = absl::Now() + timeout;
+  char buffer[65536];
+  // Reads what is there now; false once the output is drained (EOF, or EIO from a terminal
+  // whose other side is gone).
+  auto drain = [&]() -> bool {
+    while (output_fd_ >= 0) {
+      const ssize_t n = ::read(output_fd_, buffer, sizeof(buffer));
+      if (n > 0) {
+        out.output.append(buffer, static_cast<size_t>(n));
+        if (on_chunk) on_chunk(std::string_view(buffer, static_cast<size_t>(n)));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      ::close(output_fd_);  // EOF, EIO
+      output_fd_ = -1;
+    }
+    return false;
+  };
+  int idle_ms = 1;
+  while (true) {
+    const bool open = drain();
+    Reap(/*block=*/false);
+    std::optional<ExecExit> exited = exit();
+    if (exited) {
+      // What it wrote before it ended is in the buffer now; its background children may keep
+      // the output open, so nothing is waited for.
+      drain();
+      out.exit = exited;
+      return out;
+    }
+    const absl::Time now = absl::Now();
+    if (now >= deadline || (cancel != nullptr && cancel->cancelled())) return out;
+    // Slices of at most 50 ms: the exit (with the output still open) and cancellation are
+    // noticed within that.
+    const int wait_ms =
+        static_cast<int>(std::min<int64_t>(50, absl::ToInt64Milliseconds(deadline - now) + 1));
+    if (open) {
+      struct pollfd p {
+        output_fd_, POLLIN, 0
+      };
+      ::poll(&p, 1, wait_ms);
+    } else {
+      // The output ended: the exit follows at once, as a rule (from 1 ms, doubling, to 50 ms
+      // for a process that closed its output and runs on).
+      ::usleep(static_cast<useconds_t>(std::min(wait_ms, idle_ms)) * 1000);
+      idle_ms = std::min(idle_ms * 2, 50);
+    }
+  }
+}
+
+absl::Status ExecProcess::Write(std::string_view chars) {
+  if (exit()) return absl::FailedPreconditionError("the process has exited");
+  // A pipe whose reader is gone raises SIGPIPE: blocked here, and taken back if it came.
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  absl::Status status;
+  bool broken_pipe = false;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!chars.empty()) {
+    const ssize_t n = ::write(input_fd_, chars.data(), chars.size());
+    if (n > 0) {
+      chars.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (absl::Now() >= deadline) {
+        status = absl::DeadlineExceededError("the process does not read its input");
+        break;
+      }
+      struct pollfd p {
+        input_fd_, POLLOUT, 0
+      };
+      ::poll(&p, 1, 50);
+      continue;
+    }
+    broken_pipe = errno == EPIPE;
+    status = absl::FailedPreconditionError(
+        absl::StrCat("the process's input is closed: ", std::strerror(errno)));
+    break;
+  }
+  if (broken_pipe) {
+    const struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_only, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return status;
+}
+
+void ExecProcess::Kill() {
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (reaped_) return;
+  }
+  ::kill(-pid_, SIGKILL);
+}
+
+}  // namespace threadlog::agent
