@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "projections/model_history.h"
 #include "tests/agent/mock_server.h"
+#include "tests/testutil/recording_sink.h"
 #include "tests/testutil/scratch_dir.h"
 
 namespace threadlog::agent {
@@ -20,45 +21,8 @@ namespace {
 using nlohmann::json;
 using session::ClientId;
 
-struct Sent {
-  std::vector<ClientId> to;
-  std::string method;
-  json params;
-};
-
-// Records what the engine tells clients, in order; lets a test wait for a notification.
-class RecordingSink final : public session::NotificationSink {
- public:
-  void Notify(std::span<const ClientId> clients, std::string_view method,
-              const json& params) override {
-    absl::MutexLock lock(&mu_);
-    sent_.push_back({{clients.begin(), clients.end()}, std::string(method), params});
-  }
-  // Waits up to 20 s for a notification `method` (about `turn`, when given) and returns all
-  // sent so far.
-  std::vector<Sent> WaitFor(const std::string& method, const std::string& turn = "") {
-    auto seen = [&] {
-      for (const Sent& s : sent_) {
-        if (s.method != method) continue;
-        if (turn.empty()) return true;
-        const json id = s.params.contains("turn") ? s.params["turn"]["id"] : s.params["turnId"];
-        if (id == turn) return true;
-      }
-      return false;
-    };
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(20));
-    return sent_;
-  }
-  std::vector<Sent> All() {
-    absl::MutexLock lock(&mu_);
-    return sent_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<Sent> sent_ ABSL_GUARDED_BY(mu_);
-};
+using testing::RecordingSink;
+using testing::Sent;
 
 // Answers item/tool/call from a test-given function (or never, when it returns nullopt).
 class FakeClientRequests final : public ClientRequests {

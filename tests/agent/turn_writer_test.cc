@@ -11,6 +11,7 @@
 
 #include "api/session/thread_service.h"
 #include "gtest/gtest.h"
+#include "tests/testutil/recording_sink.h"
 #include "tests/testutil/scratch_dir.h"
 
 namespace threadlog::agent {
@@ -19,37 +20,8 @@ namespace {
 using nlohmann::json;
 using session::ClientId;
 
-struct Sent {
-  std::vector<ClientId> to;
-  std::string method;
-  json params;
-};
-
-class RecordingSink final : public session::NotificationSink {
- public:
-  void Notify(std::span<const ClientId> clients, std::string_view method,
-              const json& params) override {
-    std::lock_guard lock(mu_);
-    sent_.push_back({{clients.begin(), clients.end()}, std::string(method), params});
-  }
-  std::vector<Sent> All() {
-    std::lock_guard lock(mu_);
-    return sent_;
-  }
-  std::vector<std::string> Methods() {
-    std::vector<std::string> out;
-    for (const Sent& s : All()) out.push_back(s.method);
-    return out;
-  }
-  void Clear() {
-    std::lock_guard lock(mu_);
-    sent_.clear();
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Sent> sent_;
-};
+using testing::RecordingSink;
+using testing::Sent;
 
 json PlanItem(const std::string& text) {
   return {{"type", "Plan"}, {"id", "plan-1"}, {"text", text}};
