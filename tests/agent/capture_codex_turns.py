@@ -744,8 +744,9 @@ def is_init(direction, msg):
     return "method" not in msg and msg.get("id") == 1
 
 
-def capture(codex, name):
-    spec = SCENARIOS[name]
+def capture(codex, name, spec=None):
+    """One scenario (SCENARIOS[name], or the given spec of the same form) -> its record."""
+    spec = spec or SCENARIOS[name]
     r = Run(codex, spec["steps"], spec.get("request_retries", 0), spec.get("stream_retries", 0),
             spec.get("files"))
     error = None
