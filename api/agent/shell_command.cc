@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "projections/internal/shell_join.h"
+
 namespace threadlog::agent {
 namespace {
 
@@ -829,69 +831,13 @@ std::optional<std::vector<std::string>> ShlexSplit(std::string_view s) {
   }
 }
 
-namespace {
-
-bool UnquotedOk(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '+' ||
-         c == '-' || c == '.' || c == '/' || c == ':' || c == '@' || c == ']' || c == '_';
-}
-bool SingleQuotedOk(unsigned char c) { return c != '\'' && c != '^' && c != '\\'; }
-bool DoubleQuotedOk(unsigned char c) { return c != '`' && c != '$' && c != '!' && c != '^'; }
-
-std::string ShlexQuote(std::string_view in) {
-  if (in.empty()) return "''";
-  constexpr int kUnquoted = 1, kSingle = 2, kDouble = 4;
-  std::string out;
-  while (!in.empty()) {
-    int ok = kUnquoted | kSingle | kDouble;
-    size_t i = 0;
-    if (in[0] == '^') {
-      ok = kSingle;
-      i = 1;
-    }
-    for (; i < in.size(); ++i) {
-      const unsigned char c = static_cast<unsigned char>(in[i]);
-      int cur = ok;
-      if (c >= 0x80) {
-        cur &= ~kUnquoted;
-      } else {
-        if (!UnquotedOk(c)) cur &= ~kUnquoted;
-        if (!SingleQuotedOk(c)) cur &= ~kSingle;
-        if (!DoubleQuotedOk(c)) cur &= ~kDouble;
-      }
-      if (cur == 0) break;
-      ok = cur;
-    }
-    const std::string_view chunk = in.substr(0, i);
-    in.remove_prefix(i);
-    if (ok & kUnquoted) {
-      out.append(chunk);
-    } else if (ok & kSingle) {
-      out.push_back('\'');
-      out.append(chunk);
-      out.push_back('\'');
-    } else {
-      out.push_back('"');
-      for (char c : chunk) {
-        if (c == '$' || c == '`' || c == '"' || c == '\\') out.push_back('\\');
-        out.push_back(c);
-      }
-      out.push_back('"');
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string ShlexJoin(const std::vector<std::string>& words) {
-  std::string out;
-  for (size_t i = 0; i < words.size(); ++i) {
-    if (words[i].find('\0') != std::string::npos) return "<command included NUL byte>";
-    if (i > 0) out.push_back(' ');
-    out.append(ShlexQuote(words[i]));
+  // The quoting is the one Codex's items use (projections' ShellJoin); only the NUL case
+  // differs: parse_command names it instead of falling back to a plain join.
+  for (const std::string& w : words) {
+    if (w.find('\0') != std::string::npos) return "<command included NUL byte>";
   }
-  return out;
+  return internal::ShellJoin(words);
 }
 
 // =============================================================================================
