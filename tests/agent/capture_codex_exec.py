@@ -569,14 +569,8 @@ def main():
             shutil.rmtree(user_home, ignore_errors=True)
     if args.timing:
         return
-    ordered = {k: golden[k] for k in SCENARIOS if k in golden}
-    scenarios, shared = ct.intern(ordered)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"codex": "0.117.0", "captured_by": "tests/agent/capture_codex_exec.py",
-                   "readme": __doc__.split("\n\n", 1)[1].strip(),
-                   "scenarios": scenarios, "shared": shared}, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    ct.write_golden(args.out, "tests/agent/capture_codex_exec.py",
+                    __doc__.split("\n\n", 1)[1].strip(), golden, SCENARIOS)
 
 
 if __name__ == "__main__":

@@ -846,12 +846,18 @@ def main():
               f"{sum(len(v) for v in g['rollout'].values())} rollout lines, "
               f"{time.time() - t:.1f}s" + (f", ERROR {g['capture_error']}"
                                           if "capture_error" in g else ""), flush=True)
-    ordered = {k: golden[k] for k in SCENARIOS if k in golden}
+    write_golden(args.out, "tests/agent/capture_codex_turns.py",
+                 __doc__.split("\n\n", 2)[2].strip(), golden, SCENARIOS)
+
+
+def write_golden(path, captured_by, readme, golden, order):
+    """Writes the captured scenarios (in `order`), their long strings interned, as a golden
+    file; the other capture scripts of tests/agent write theirs with it too."""
+    ordered = {k: golden[k] for k in order if k in golden}
     scenarios, shared = intern(ordered)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"codex": "0.117.0", "captured_by": "tests/agent/capture_codex_turns.py",
-                   "readme": __doc__.split("\n\n", 2)[2].strip(),
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"codex": "0.117.0", "captured_by": captured_by, "readme": readme,
                    "scenarios": scenarios, "shared": shared}, f, indent=1, ensure_ascii=False)
         f.write("\n")
 
