@@ -1,8 +1,10 @@
-// turn/start, turn/steer, turn/interrupt, thread/compact/start, collaborationMode/list: params
+// turn/start, turn/steer, turn/interrupt, thread/compact/start, thread/backgroundTerminals/clean,
+// collaborationMode/list: params
 // checked, then the engine.
 #include "api/turn_handlers.h"
 
 #include "api/params.h"
+#include "api/thread_params.h"
 #include "api/turn_params.h"
 #include "api/user_agent.h"
 
@@ -65,6 +67,21 @@ void RegisterTurnHandlers(MethodRegistry& registry, agent::TurnEngine& engine) {
       [&engine](const TurnInterruptParams& p, RequestContext&) -> absl::StatusOr<json> {
         if (!p.thread.ok()) return p.thread.status();
         if (absl::Status s = engine.InterruptTurn(*p.thread, p.turn_id); !s.ok()) return s;
+        return json::object();
+      });
+  // Kills the processes the thread's turns left running (unified exec's background terminals).
+  registry.Register<ThreadRef>(
+      "thread/backgroundTerminals/clean",
+      [](const json& params) {
+        return ParseThreadRef(params, "ThreadBackgroundTerminalsCleanParams");
+      },
+      [&engine, &threads = engine.threads()](const ThreadRef& p,
+                                             RequestContext&) -> absl::StatusOr<json> {
+        if (!p.thread.ok()) return p.thread.status();
+        if (!threads.IsLoaded(*p.thread)) {
+          return absl::NotFoundError(absl::StrCat("thread not found: ", p.thread->ToString()));
+        }
+        (void)engine.CleanBackgroundTerminals(*p.thread);
         return json::object();
       });
   // The presets a client offers for turn/start's collaborationMode, as Codex 0.117.0 lists them

@@ -16,6 +16,7 @@
 namespace threadlog::agent {
 
 extern const char kContextTextsJson[];  // api/agent/context_texts.json (embedded_data.cc)
+extern const char kToolSpecsJson[];     // api/agent/tool_specs.json (embedded_data.cc)
 
 namespace {
 
@@ -271,6 +272,21 @@ std::string LocalTimeZone() {
 }
 
 std::string ShellName() { return "bash"; }
+
+const json& ToolSpecs() {
+  static const json* specs = [] {
+    json parsed = json::parse(kToolSpecsJson, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_object()) {
+      std::cerr << "threadlog: the bundled tool specs are invalid" << std::endl;
+      std::abort();
+    }
+    return new json(std::move(parsed));
+  }();
+  return *specs;
+}
+
+json ExecCommandToolSpec() { return ToolSpecs().at("exec_command"); }
+json WriteStdinToolSpec() { return ToolSpecs().at("write_stdin"); }
 
 json UpdatePlanToolSpec() {
   json step = {{"type", "object"},

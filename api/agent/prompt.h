@@ -111,6 +111,9 @@ std::string ShellName();
 
 // The update_plan tool, as Codex 0.117.0 offers it.
 nlohmann::json UpdatePlanToolSpec();
+// Unified exec's tools (api/agent/tool_specs.json), for a model whose shell is unified_exec.
+nlohmann::json ExecCommandToolSpec();
+nlohmann::json WriteStdinToolSpec();
 // A dynamic tool (DynamicToolSpec from thread/start) as a function tool; its inputSchema is
 // reduced as Codex reduces it (api/session/dynamic_tools.h). nullopt when that fails (thread/start
 // refused such a tool already).

@@ -5,13 +5,16 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "api/agent/prompt.h"
+#include "api/agent/shell_command.h"
 #include "eventlog/json_parse.h"
 #include "projections/thread_json.h"
 
@@ -45,6 +48,82 @@ struct ToolDispatcher::Call {
   absl::Time asked;     // when item/tool/call went out
   json request_event;   // dynamic_tool_call_request, stored with the output
   json response_event;  // dynamic_tool_call_response, once the answer is in (else null)
+  absl::Time begun = absl::Now();
+  // exec_command / write_stdin: the process, and what the output text says of it.
+  std::shared_ptr<ExecSession> session;
+  std::shared_ptr<ExecTeller> teller;  // the session's (a write_stdin reaches the exec's)
+  absl::Time deadline;
+  int64_t max_output_tokens = 10000;
+  std::optional<std::string> stdin_chars;  // write_stdin
+};
+
+// What clients hear of one unified exec process, from whichever thread: item/started when it
+// starts, its output as it comes, item/completed (and exec_command_end, which the Extended
+// persistence mode stores) when it ends — also after its turn is over, in that turn's name.
+// Thread-safe.
+struct ToolDispatcher::ExecTeller {
+  ExecTeller(const TurnWriter& turn_writer, const std::string& thread_id, std::string turn)
+      : thread(turn_writer.thread()),
+        turn_id(std::move(turn)),
+        notifier(thread_id, turn_id),
+        writer(turn_writer.threads(), turn_writer.sink(), notifier, thread) {}
+
+  void Tell(const std::vector<TurnEvent>& events) {
+    absl::MutexLock lock(&mu);
+    writer.Tell(events);
+  }
+  // The exec_command_end and the completed item for a process that ended.
+  void Completed(const ExecExit& exit, const std::string& aggregated, absl::Duration ran) {
+    absl::MutexLock lock(&mu);
+    const int64_t nanos = absl::ToInt64Nanoseconds(ran);
+    const char* status = exit.code == 0 ? "completed" : "failed";
+    json done = item;
+    done["status"] = status;
+    done["exitCode"] = exit.code;
+    done["durationMs"] = nanos / 1000000;
+    done["aggregatedOutput"] = aggregated;
+    json parsed_cmd = json::array();
+    for (const json& a : item["commandActions"]) {
+      json core = a;
+      const std::string type = a.value("type", "");
+      core["type"] = type == "listFiles" ? "list_files" : type;
+      core["cmd"] = a.value("command", "");
+      core.erase("command");
+      parsed_cmd.push_back(std::move(core));
+    }
+    const json end = {{"type", "exec_command_end"},
+                      {"call_id", item.value("id", "")},
+                      {"process_id", item.value("processId", "")},
+                      {"turn_id", turn_id},
+                      {"command", argv},
+                      {"cwd", item.value("cwd", "")},
+                      {"parsed_cmd", std::move(parsed_cmd)},
+                      {"source", "unified_exec_startup"},
+                      {"stdout", ""},
+                      {"stderr", ""},
+                      {"aggregated_output", aggregated},
+                      {"exit_code", exit.code},
+                      {"duration",
+                       {{"secs", static_cast<uint64_t>(nanos / 1000000000)},
+                        {"nanos", static_cast<uint64_t>(nanos % 1000000000)}}},
+                      {"formatted_output", ""},
+                      {"status", status}};
+    const std::vector<TurnEvent> events = {Msg(end),
+                                           Msg({{"type", "item_completed"}, {"item", done}})};
+    if (absl::Status st = writer.Append({events[0]}, Durability::kBuffered); !st.ok()) {
+      // The thread may be gone from the log (archived, deleted); clients still hear the end.
+      (void)st;
+    }
+    writer.Tell(events);
+  }
+
+  absl::Mutex mu;
+  const ThreadId thread;
+  const std::string turn_id;
+  TurnNotifier notifier ABSL_GUARDED_BY(mu);
+  TurnWriter writer ABSL_GUARDED_BY(mu);
+  json item;                      // the commandExecution item as started; set before any event
+  std::vector<std::string> argv;  // the command as run (without the sandbox)
 };
 
 namespace {
@@ -113,7 +192,12 @@ json DynamicToolOutput(const json& content_items) {
 
 ToolDispatcher::ToolDispatcher(ToolTurn turn, TurnWriter& writer, ClientRequests& requests)
     : turn_(std::move(turn)), writer_(writer), requests_(requests) {
-  specs_ = json::array({UpdatePlanToolSpec()});
+  specs_ = json::array();
+  if (turn_.exec) {
+    specs_.push_back(ExecCommandToolSpec());
+    specs_.push_back(WriteStdinToolSpec());
+  }
+  specs_.push_back(UpdatePlanToolSpec());
   for (const json& tool : turn_.dynamic_tools) {
     if (std::optional<json> spec = DynamicToolSpec(tool)) {
       specs_.push_back(*std::move(spec));
@@ -147,6 +231,10 @@ absl::Status ToolDispatcher::Begin(const json& item) {
                             Durability::kBuffered);
       call->output = "Plan updated";
     }
+  } else if (function && turn_.exec && call->name == "exec_command") {
+    BeginExec(*call, item);
+  } else if (function && turn_.exec && call->name == "write_stdin") {
+    BeginWriteStdin(*call, item);
   } else if (function && std::find(dynamic_names_.begin(), dynamic_names_.end(), call->name) !=
                              dynamic_names_.end()) {
     absl::StatusOr<json> args = ParseJson(item.value("arguments", "{}"));
@@ -199,6 +287,10 @@ absl::Status ToolDispatcher::AnswerAll(CancelToken& cancel, ModelHistoryBuilder&
     json output;
     if (call.output) {
       output = *call.output;
+    } else if (call.session) {
+      bool cancelled = false;
+      output = AnswerExec(call, cancel, cancelled);
+      if (cancelled) return absl::CancelledError("the turn was interrupted");
     } else {
       // Counted from when the client was asked, not from when the response ended.
       const absl::Time give_up = call.asked + turn_.dynamic_tool_timeout;
@@ -225,10 +317,153 @@ absl::Status ToolDispatcher::AnswerAll(CancelToken& cancel, ModelHistoryBuilder&
   return absl::OkStatus();
 }
 
+void ToolDispatcher::BeginExec(Call& call, const json& item) {
+  const ToolTurn::Exec& exec = *turn_.exec;
+  absl::StatusOr<ExecCommandArgs> args = ParseExecCommandArgs(item.value("arguments", ""));
+  if (!args.ok()) {
+    call.output = std::string(args.status().message());
+    return;
+  }
+  const std::vector<std::string> argv = {args->shell.value_or(exec.shell),
+                                         args->login ? "-lc" : "-c", args->cmd};
+  const std::string command = ShlexJoin(argv);
+  std::filesystem::path cwd(exec.cwd);
+  if (args->workdir && !args->workdir->empty()) cwd = cwd / *args->workdir;
+  cwd = cwd.lexically_normal();
+  std::string cwd_text = cwd.string();
+  if (cwd_text.size() > 1 && cwd_text.back() == '/') cwd_text.pop_back();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(cwd, ec)) {
+    // Codex's words for a working directory that is not there.
+    call.output = absl::StrCat(
+        "exec_command failed for `", command,
+        "`: CreateProcess { message: \"Rejected(\\\"Failed to create unified exec process: "
+        "No such file or directory (os error 2)\\\")\" }");
+    return;
+  }
+  absl::StatusOr<std::vector<std::string>> sandboxed =
+      exec.sandbox->Wrap(exec.policy, argv, cwd_text);
+  if (!sandboxed.ok()) {
+    call.output = absl::StrCat("exec_command failed for `", command,
+                               "`: the sandbox cannot run it: ", sandboxed.status().message());
+    return;
+  }
+  ExecSpec spec;
+  spec.argv = *std::move(sandboxed);
+  spec.cwd = cwd_text;
+  spec.tty = args->tty;
+  spec.env = ExecEnvironment(exec.env, args->login, turn_.thread_id);
+  for (std::string& v : Sandbox::Environment(exec.policy)) spec.env.push_back(std::move(v));
+
+  auto teller = std::make_shared<ExecTeller>(writer_, turn_.thread_id, turn_.turn_id);
+  teller->argv = argv;
+  ExecSession::Observer observer;
+  const std::string item_id = call.call_id;
+  observer.on_output = [teller, item_id](std::string_view text) {
+    teller->Tell({Msg({{"type", "exec_command_output_delta"},
+                       {"call_id", item_id},
+                       {"delta", std::string(text)}})});
+  };
+  observer.on_exit = [teller](const ExecExit& exit, const std::string& aggregated,
+                              absl::Duration ran) { teller->Completed(exit, aggregated, ran); };
+  // The teller's lock is held until item/started is out: the process's first output and its
+  // end come after it.
+  absl::MutexLock lock(&teller->mu);
+  absl::StatusOr<std::shared_ptr<ExecSession>> session =
+      exec.sessions->Start(spec, std::move(observer), teller);
+  if (!session.ok()) {
+    call.output =
+        absl::StrCat("exec_command failed for `", command, "`: ", session.status().message());
+    return;
+  }
+  teller->item = {{"type", "commandExecution"},
+                  {"id", call.call_id},
+                  {"command", command},
+                  {"cwd", cwd_text},
+                  {"processId", absl::StrCat((*session)->id())},
+                  {"source", "unifiedExecStartup"},
+                  {"status", "inProgress"},
+                  {"commandActions", CommandActionsJson(ParseCommandActions(argv))},
+                  {"aggregatedOutput", nullptr},
+                  {"exitCode", nullptr},
+                  {"durationMs", nullptr}};
+  teller->writer.Tell({Msg({{"type", "item_started"}, {"item", teller->item}})});
+  call.session = *std::move(session);
+  call.teller = std::move(teller);
+  call.deadline = absl::Now() + ExecYield(args->yield_time_ms);
+  if (args->max_output_tokens) {
+    call.max_output_tokens = static_cast<int64_t>(std::max(0.0, *args->max_output_tokens));
+  }
+}
+
+void ToolDispatcher::BeginWriteStdin(Call& call, const json& item) {
+  absl::StatusOr<WriteStdinArgs> args = ParseWriteStdinArgs(item.value("arguments", ""));
+  if (!args.ok()) {
+    call.output = std::string(args.status().message());
+    return;
+  }
+  std::shared_ptr<ExecSession> session = turn_.exec->sessions->Find(args->session_id);
+  std::shared_ptr<ExecTeller> teller =
+      session ? std::static_pointer_cast<ExecTeller>(session->attachment()) : nullptr;
+  if (!session || !teller) {
+    call.output = absl::StrCat("write_stdin failed: Unknown process id ", args->session_id);
+    return;
+  }
+  // A process that ended meanwhile takes no input; its output and exit are still read.
+  if (!args->chars.empty()) (void)session->Write(args->chars);
+  call.session = std::move(session);
+  call.teller = std::move(teller);
+  call.stdin_chars = args->chars;
+  call.deadline = absl::Now() + WriteStdinYield(args->yield_time_ms, args->chars.empty());
+  if (args->max_output_tokens) {
+    call.max_output_tokens = static_cast<int64_t>(std::max(0.0, *args->max_output_tokens));
+  }
+}
+
+json ToolDispatcher::AnswerExec(Call& call, CancelToken& cancel, bool& cancelled) {
+  ExecSession::Read read = call.session->ReadUntil(call.deadline, &cancel);
+  if (!read.exit && cancel.cancelled()) {
+    cancelled = true;
+    return nullptr;
+  }
+  ExecOutputReport report;
+  {
+    absl::MutexLock lock(&call.teller->mu);
+    report.command = call.teller->item.value("command", "");
+  }
+  // From the start of the call, as Codex counts (its wait begins as the call arrives).
+  report.wall = absl::Now() - call.begun;
+  if (read.exit) {
+    report.exit_code = read.exit->code;
+    turn_.exec->sessions->Forget(call.session->id());
+  } else {
+    report.session_id = call.session->id();
+  }
+  report.output = std::move(read.output);
+  report.max_output_tokens = call.max_output_tokens;
+  if (call.stdin_chars) {
+    std::string process_id;
+    {
+      absl::MutexLock lock(&call.teller->mu);
+      process_id = call.teller->item.value("processId", "");
+    }
+    call.teller->Tell({Msg({{"type", "terminal_interaction"},
+                            {"call_id", call.teller->item.value("id", "")},
+                            {"process_id", process_id},
+                            {"stdin", *call.stdin_chars}})});
+  }
+  return FormatExecOutput(report);
+}
+
 std::vector<TurnEvent> ToolDispatcher::AbortPending() {
   std::vector<TurnEvent> outputs;
   for (const std::unique_ptr<Call>& call : pending_) {
-    outputs.push_back(Item(CallOutput(call->item, "aborted")));
+    // Codex counts from the start of the call, in tenths of a second.
+    const std::string why = call->session
+                                ? absl::StrFormat("aborted by user after %.1fs",
+                                                  absl::ToDoubleSeconds(absl::Now() - call->begun))
+                                : "aborted";
+    outputs.push_back(Item(CallOutput(call->item, why)));
   }
   pending_.clear();
   return outputs;

@@ -14,7 +14,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "api/agent/cancel_token.h"
+#include "api/agent/sandbox.h"
 #include "api/agent/turn_writer.h"
+#include "api/agent/unified_exec.h"
 #include "api/session/notification_sink.h"
 #include "nlohmann/json.hpp"
 #include "projections/model_history.h"
@@ -41,6 +43,17 @@ struct ToolTurn {
   bool plan_mode = false;        // update_plan refuses
   nlohmann::json dynamic_tools = nlohmann::json::array();  // the thread's (session_meta)
   absl::Duration dynamic_tool_timeout = absl::Minutes(10);
+
+  // Unified exec (exec_command and write_stdin), offered when set.
+  struct Exec {
+    std::shared_ptr<ExecSessions> sessions;  // the thread's: processes outlive the turn
+    const Sandbox* sandbox = nullptr;        // must outlive the sessions
+    SandboxPolicy policy;
+    std::string cwd;               // the turn's, absolute
+    std::vector<std::string> env;  // what commands' environments start from (ExecEnvironment)
+    std::string shell = "/bin/bash";
+  };
+  std::optional<Exec> exec;
 };
 
 // One per turn worker; not thread-safe (clients' answers arrive on other threads, through
@@ -55,7 +68,8 @@ class ToolDispatcher {
   ToolDispatcher(const ToolDispatcher&) = delete;
   ToolDispatcher& operator=(const ToolDispatcher&) = delete;
 
-  // The request body's tools, as Codex orders them: update_plan, then the dynamic tools.
+  // The request body's tools, as Codex orders them: exec_command and write_stdin (when
+  // offered), update_plan, then the dynamic tools.
   const nlohmann::json& Specs() const { return specs_; }
 
   // Begins the call a completed output item asks for (function_call, custom_tool_call,
@@ -74,12 +88,18 @@ class ToolDispatcher {
   // `cancel` fired while waiting (the calls not answered stay pending); the log's errors.
   absl::Status AnswerAll(CancelToken& cancel, ModelHistoryBuilder& history);
 
-  // The outputs ("aborted") that keep the history valid for the calls still pending, which are
-  // forgotten.
+  // The outputs ("aborted", for a command "aborted by user after 1.2s") that keep the history
+  // valid for the calls still pending, which are forgotten.
   std::vector<TurnEvent> AbortPending();
 
  private:
   struct Call;
+  struct ExecTeller;
+  // exec_command / write_stdin: starts the process or writes to it (the output is waited for
+  // in AnswerAll).
+  void BeginExec(Call& call, const nlohmann::json& item);
+  void BeginWriteStdin(Call& call, const nlohmann::json& item);
+  nlohmann::json AnswerExec(Call& call, CancelToken& cancel, bool& cancelled);
 
   ToolTurn turn_;
   TurnWriter& writer_;

@@ -2,6 +2,7 @@
 #include "api/agent/turn_engine.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -229,9 +230,73 @@ std::vector<HttpHeader> TurnEngine::Headers(const Turn& turn) {
   return headers;
 }
 
+namespace {
+
+// The environment commands start from: `base`, or the server's own when empty.
+std::vector<std::string> BaseEnvironment(std::vector<std::string> base) {
+  if (base.empty()) {
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) base.emplace_back(*e);
+  }
+  return base;
+}
+
+// The shell commands run with: $SHELL when it names a program, else bash.
+std::string CommandShell(const std::vector<std::string>& env) {
+  for (const std::string& e : env) {
+    if (absl::StartsWith(e, "SHELL=/") && ::access(e.c_str() + 6, X_OK) == 0) return e.substr(6);
+  }
+  return "/bin/bash";
+}
+
+}  // namespace
+
 TurnEngine::TurnEngine(session::ThreadService& threads, session::NotificationSink& clients,
                        ClientRequests& requests, TurnEngineOptions options)
-    : threads_(threads), clients_(clients), requests_(requests), options_(std::move(options)) {}
+    : threads_(threads),
+      clients_(clients),
+      requests_(requests),
+      options_(std::move(options)),
+      sandbox_(options_.sandbox ? options_.sandbox
+                                : std::make_shared<const Sandbox>(Sandbox::Probe())),
+      command_env_(BaseEnvironment(options_.command_env)) {
+  // A thread that unloads takes its processes with it (no turn runs on it: a running turn
+  // keeps its thread loaded).
+  threads_.SetUnloadListener([this](const ThreadId& thread) {
+    std::shared_ptr<ExecSessions> sessions;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = exec_sessions_.find(thread);
+      if (it == exec_sessions_.end()) return;
+      sessions = std::move(it->second);
+      exec_sessions_.erase(it);
+    }
+    sessions->KillAll();
+  });
+}
+
+std::shared_ptr<ExecSessions> TurnEngine::SessionsOf(const ThreadId& thread) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<ExecSessions>& sessions = exec_sessions_[thread];
+  if (!sessions) sessions = std::make_shared<ExecSessions>();
+  return sessions;
+}
+
+int TurnEngine::CleanBackgroundTerminals(const ThreadId& thread) {
+  std::shared_ptr<ExecSessions> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = exec_sessions_.find(thread);
+    if (it == exec_sessions_.end()) return 0;
+    sessions = it->second;
+  }
+  return sessions->KillAll();
+}
+
+int TurnEngine::BackgroundTerminals(const ThreadId& thread) const {
+  absl::MutexLock lock(&mu_);
+  auto it = exec_sessions_.find(thread);
+  return it == exec_sessions_.end() ? 0 : it->second->size();
+}
 
 TurnEngine::~TurnEngine() {
   std::vector<std::shared_ptr<Turn>> turns;
@@ -247,6 +312,14 @@ TurnEngine::~TurnEngine() {
   for (const std::shared_ptr<Turn>& turn : turns) {
     if (turn->worker.joinable()) turn->worker.join();
   }
+  // No command outlives the server.
+  threads_.SetUnloadListener(nullptr);
+  std::map<ThreadId, std::shared_ptr<ExecSessions>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    sessions.swap(exec_sessions_);
+  }
+  for (auto& [thread, s] : sessions) s->KillAll();
 }
 
 absl::StatusOr<ProviderCatalog> TurnEngine::Providers() {
@@ -627,6 +700,23 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   tool_turn.plan_mode = turn->plan_mode;
   tool_turn.dynamic_tools = turn->dynamic_tools;
   tool_turn.dynamic_tool_timeout = options_.dynamic_tool_timeout;
+  // Unified exec for the models that have it: Codex 0.117.0 (its unified_exec feature on by
+  // default) gives exec_command and write_stdin to a shell_command model too. Until approvals
+  // gate commands, only where none is ever asked for (approval policy "never"): a command runs
+  // in the thread's sandbox.
+  const bool unified_exec =
+      turn->family.shell_type == "unified_exec" || turn->family.shell_type == "shell_command";
+  if (unified_exec && s.approval_policy == "never") {
+    ToolTurn::Exec exec;
+    exec.sessions = SessionsOf(turn->thread);
+    exec.sandbox = sandbox_.get();
+    exec.policy = SandboxPolicy::Of(
+        s.sandbox_mode, PermissionsOf(s, options_.codex_home).writable_roots, s.network_access);
+    exec.cwd = s.cwd;
+    exec.env = command_env_;
+    exec.shell = CommandShell(command_env_);
+    tool_turn.exec = std::move(exec);
+  }
   ToolDispatcher tools(std::move(tool_turn), writer, requests_);
   const std::vector<HttpHeader> headers = Headers(*turn);
 
@@ -785,6 +875,8 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     absl::MutexLock lock(&turn->mu);
     turn->accepting = false;
   }
+  // An interrupted turn takes the thread's commands with it (Codex 0.117.0 leaves them running).
+  if (end == End::kInterrupted) (void)CleanBackgroundTerminals(turn->thread);
   // Every call gets an output, so the history stays valid for the next request.
   std::vector<TurnEvent> closing = tools.AbortPending();
   std::vector<Notification> prelude;

@@ -18,8 +18,10 @@
 #include "api/agent/model_client.h"
 #include "api/agent/prompt.h"
 #include "api/agent/provider.h"
+#include "api/agent/sandbox.h"
 #include "api/agent/thread_memory.h"
 #include "api/agent/tool_dispatch.h"
+#include "api/agent/unified_exec.h"
 #include "api/session/notification_sink.h"
 #include "api/session/thread_service.h"
 #include "eventlog/thread_id.h"
@@ -85,6 +87,11 @@ struct TurnEngineOptions {
   std::function<std::vector<SkillEntry>(const std::string& cwd)> skills = [](const std::string&) {
     return std::vector<SkillEntry>{};
   };
+  // What commands run in (read-only and workspace-write); probed at /usr/bin/bwrap when null.
+  std::shared_ptr<const Sandbox> sandbox;
+  // The environment commands start from (NAME=value; the server's own when empty), before
+  // Codex's overlay (ExecEnvironment) and CODEX_THREAD_ID.
+  std::vector<std::string> command_env;
 };
 
 // Thread-safe. `threads`, `clients` and `requests` must outlive the engine. The destructor
@@ -126,6 +133,12 @@ class TurnEngine {
   void StopTurn(const ThreadId& thread);
   // The id of the thread's running turn, if any.
   std::optional<std::string> ActiveTurn(const ThreadId& thread) const;
+  // thread/backgroundTerminals/clean, and a thread unloading: kills the thread's unified exec
+  // processes (those a turn left running) and waits until each is reaped. Returns how many.
+  int CleanBackgroundTerminals(const ThreadId& thread);
+  session::ThreadService& threads() const { return threads_; }
+  // How many unified exec processes the thread keeps.
+  int BackgroundTerminals(const ThreadId& thread) const;
 
  private:
   struct Turn;
@@ -146,12 +159,18 @@ class TurnEngine {
   // config.toml's providers, read again only when the file changed.
   absl::StatusOr<ProviderCatalog> Providers();
 
+  // The thread's unified exec sessions, made on first use.
+  std::shared_ptr<ExecSessions> SessionsOf(const ThreadId& thread);
+
   session::ThreadService& threads_;
   session::NotificationSink& clients_;
   ClientRequests& requests_;
   const TurnEngineOptions options_;
+  const std::shared_ptr<const Sandbox> sandbox_;
+  const std::vector<std::string> command_env_;  // options_.command_env, or the server's
   mutable absl::Mutex mu_;
   std::map<ThreadId, std::shared_ptr<Turn>> running_ ABSL_GUARDED_BY(mu_);
+  std::map<ThreadId, std::shared_ptr<ExecSessions>> exec_sessions_ ABSL_GUARDED_BY(mu_);
   absl::Mutex catalog_mu_;
   std::optional<absl::StatusOr<ProviderCatalog>> catalog_ ABSL_GUARDED_BY(catalog_mu_);
   std::string catalog_identity_ ABSL_GUARDED_BY(catalog_mu_);

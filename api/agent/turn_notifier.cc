@@ -68,6 +68,16 @@ std::vector<Notification> TurnNotifier::On(EventKind kind, const json& payload) 
     }
     out.push_back({type == "item_started" ? "item/started" : "item/completed",
                    with_ids({{"item", std::move(item)}})});
+  } else if (type == "exec_command_output_delta") {
+    // threadlog's form of the event (never stored): the output as text, not base64.
+    out.push_back(
+        {"item/commandExecution/outputDelta", with_ids({{"itemId", payload.value("call_id", "")},
+                                                        {"delta", payload.value("delta", "")}})});
+  } else if (type == "terminal_interaction") {
+    out.push_back({"item/commandExecution/terminalInteraction",
+                   with_ids({{"itemId", payload.value("call_id", "")},
+                             {"processId", payload.value("process_id", "")},
+                             {"stdin", payload.value("stdin", "")}})});
   } else if (type == "plan_delta") {
     out.push_back({"item/plan/delta", with_ids({{"itemId", payload.value("item_id", "")},
                                                 {"delta", payload.value("delta", "")}})});

@@ -35,7 +35,8 @@ bool IsTransient(const TurnEvent& e) {
   return type == "item_started" || type == "agent_message_content_delta" ||
          type == "reasoning_content_delta" || type == "reasoning_raw_content_delta" ||
          type == "agent_reasoning_section_break" || type == "plan_delta" || type == "plan_update" ||
-         type == "stream_error";
+         type == "stream_error" || type == "exec_command_output_delta" ||
+         type == "terminal_interaction";
 }
 
 std::string OutputText(const json& message) {

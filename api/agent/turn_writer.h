@@ -59,6 +59,10 @@ class TurnWriter {
   // appends go on meanwhile. `gate` must outlive the writer.
   void TellAfter(absl::Notification* gate) { gate_ = gate; }
 
+  session::ThreadService& threads() const { return threads_; }
+  session::NotificationSink& sink() const { return sink_; }
+  const ThreadId& thread() const { return thread_; }
+
  private:
   session::ThreadService& threads_;
   session::NotificationSink& sink_;

@@ -392,6 +392,7 @@ absl::StatusOr<ThreadSummary> ThreadService::Rollback(const ThreadId& thread, ui
 UnsubscribeOutcome ThreadService::Unsubscribe(const ThreadId& thread, ClientId caller,
                                               NotificationSink& sink) {
   {
+    UnloadNotice unloaded(*this);
     absl::MutexLock lock(&mu_);
     auto it = loaded_.find(thread);
     if (it == loaded_.end()) return UnsubscribeOutcome::kNotLoaded;
@@ -401,6 +402,7 @@ UnsubscribeOutcome ThreadService::Unsubscribe(const ThreadId& thread, ClientId c
     if (!it->second.followers.empty()) return UnsubscribeOutcome::kUnsubscribed;
     // The last follower left: the thread unloads at once (Codex does).
     loaded_.erase(it);
+    unloaded.Add(thread);
   }
   const ClientId leaver[] = {caller};
   sink.Notify(leaver, "thread/status/changed", StatusChanged(thread, kNotLoaded));
@@ -409,6 +411,7 @@ UnsubscribeOutcome ThreadService::Unsubscribe(const ThreadId& thread, ClientId c
 }
 
 void ThreadService::ClientGone(ClientId client) {
+  UnloadNotice unloaded(*this);
   absl::MutexLock lock(&mu_);
   auto it = following_.find(client);
   if (it == following_.end()) return;
@@ -419,7 +422,10 @@ void ThreadService::ClientGone(ClientId client) {
     // A running turn goes on without its clients (it stays loaded, for a client that resumes
     // it to hear the rest); SetStatus unloads it once the turn is over.
     const bool running = loaded->second.status.value("type", "") == "active";
-    if (loaded->second.followers.empty() && !running) loaded_.erase(loaded);
+    if (loaded->second.followers.empty() && !running) {
+      loaded_.erase(loaded);
+      unloaded.Add(thread);
+    }
   }
   following_.erase(it);
 }
@@ -461,11 +467,15 @@ std::pair<ThreadSettings, bool> ThreadService::Follow(const ThreadId& thread, Cl
 }
 
 void ThreadService::ClientGoneFrom(const ThreadId& thread, ClientId caller) {
+  UnloadNotice unloaded(*this);
   absl::MutexLock lock(&mu_);
   auto it = loaded_.find(thread);
   if (it != loaded_.end()) {
     it->second.followers.erase(caller);
-    if (it->second.followers.empty()) loaded_.erase(it);
+    if (it->second.followers.empty()) {
+      loaded_.erase(it);
+      unloaded.Add(thread);
+    }
   }
   if (auto f = following_.find(caller); f != following_.end()) {
     f->second.erase(thread);
@@ -474,6 +484,7 @@ void ThreadService::ClientGoneFrom(const ThreadId& thread, ClientId caller) {
 }
 
 std::vector<ClientId> ThreadService::Unload(const ThreadId& thread) {
+  UnloadNotice unloaded(*this);
   absl::MutexLock lock(&mu_);
   std::vector<ClientId> former;
   auto it = loaded_.find(thread);
@@ -486,6 +497,7 @@ std::vector<ClientId> ThreadService::Unload(const ThreadId& thread) {
     }
   }
   loaded_.erase(it);
+  unloaded.Add(thread);
   return former;
 }
 
@@ -509,13 +521,24 @@ void ThreadService::SetTurnStopper(std::function<void(const ThreadId&)> stop) {
   turn_stopper_ = std::move(stop);
 }
 
+void ThreadService::SetUnloadListener(std::function<void(const ThreadId&)> listener) {
+  unload_listener_ = std::move(listener);
+}
+
+ThreadService::UnloadNotice::~UnloadNotice() {
+  if (!service_.unload_listener_) return;
+  for (const ThreadId& thread : threads_) service_.unload_listener_(thread);
+}
+
 void ThreadService::SetStatus(const ThreadId& thread, json status) {
+  UnloadNotice unloaded(*this);
   absl::MutexLock lock(&mu_);
   auto it = loaded_.find(thread);
   if (it == loaded_.end()) return;
   // A thread its clients left while a turn ran unloads once the turn is over.
   if (it->second.followers.empty() && status.value("type", "") != "active") {
     loaded_.erase(it);
+    unloaded.Add(thread);
     return;
   }
   it->second.status = std::move(status);

@@ -179,6 +179,10 @@ class ThreadService {
   // How a thread's running turn is stopped (the turn engine's interrupt), for thread/archive,
   // which stops it first as Codex does. Set once, before the service is used.
   void SetTurnStopper(std::function<void(const ThreadId&)> stop);
+  // Called with each thread that unloads, whatever unloads it, after the service's lock is
+  // released (the turn engine ends the thread's background processes). Set once, before the
+  // service is used.
+  void SetUnloadListener(std::function<void(const ThreadId&)> listener);
   // Sets a loaded thread's status (the turn engine); nothing for a thread that is not loaded. A
   // status other than active unloads a thread nobody follows any more.
   void SetStatus(const ThreadId& thread, nlohmann::json status);
@@ -248,6 +252,19 @@ class ThreadService {
   const SettingsDefaults defaults_;
   const ModelInstructions instructions_;
   std::function<void(const ThreadId&)> turn_stopper_;
+  std::function<void(const ThreadId&)> unload_listener_;
+  // Declared before a MutexLock on mu_: tells the unload listener of the threads Add()ed once
+  // that lock is released (destructors run in reverse order).
+  class UnloadNotice {
+   public:
+    explicit UnloadNotice(const ThreadService& service) : service_(service) {}
+    ~UnloadNotice();
+    void Add(const ThreadId& thread) { threads_.push_back(thread); }
+
+   private:
+    const ThreadService& service_;
+    std::vector<ThreadId> threads_;
+  };
   mutable absl::Mutex mu_;
   std::map<ThreadId, LoadedThread> loaded_ ABSL_GUARDED_BY(mu_);
   std::map<ClientId, std::set<ThreadId>> following_ ABSL_GUARDED_BY(mu_);

@@ -54,11 +54,18 @@ GOLDEN = {name: capture.expand(sc, _GOLDEN["shared"]) for name, sc in _GOLDEN["s
 # own) before the comparison; nothing else is ignored.
 # ============================================================================================
 
-# 1. Tools: threadlog offers only update_plan and the thread's dynamic tools for now; Codex's
-#    other built-in tools arrive in a later issue. Codex's `tools` are compared without them.
-LATER_TOOLS = {"exec_command", "write_stdin", "request_user_input", "apply_patch", "web_search",
+# 1. Tools: threadlog offers exec_command and write_stdin (under approval policy "never", which
+#    every scenario runs with), update_plan and the thread's dynamic tools for now; Codex's other
+#    built-in tools arrive in later work. Codex's `tools` are compared without them.
+LATER_TOOLS = {"request_user_input", "apply_patch", "web_search",
                "view_image", "spawn_agent", "send_input", "resume_agent", "wait_agent",
                "close_agent"}
+
+#    Until approvals gate commands (issue 12), threadlog offers the command tools only under
+#    approval policy "never": in the requests of turns that set another policy, Codex's
+#    exec_command and write_stdin are left out too.
+COMMAND_TOOLS = {"exec_command", "write_stdin"}
+OTHER_POLICY_REQUESTS = {"collaboration_mode_changes": {1, 2}, "turn_overrides": {1, 2}}
 
 # 2. Skills: Codex installs its bundled system skills into CODEX_HOME/skills/.system and lists
 #    them in a `<skills_instructions>` part of the developer message; threadlog installs none.
@@ -437,12 +444,15 @@ def adjust_golden(name, g):
                             BWRAP_WARNING in json.dumps(e["msg"].get("params")))]
     for e in g["jsonrpc"]:
         null_thread_path(e["msg"])
-    for q in g["http"]:
+    for n, q in enumerate(g["http"]):
         body = q.get("body")
         if isinstance(body, dict):
+            withheld = set(LATER_TOOLS)
+            if n in OTHER_POLICY_REQUESTS.get(name, ()):
+                withheld |= COMMAND_TOOLS
             if isinstance(body.get("tools"), list):
                 body["tools"] = [t for t in body["tools"]
-                                 if (t.get("name") or t.get("type")) not in LATER_TOOLS]
+                                 if (t.get("name") or t.get("type")) not in withheld]
             if isinstance(body.get("input"), list):
                 adjust_items(body["input"])
     for lines in g["rollout"]:

@@ -53,6 +53,7 @@ RESPONSE_TYPES = {
     "turn/interrupt": "#/definitions/v2/TurnInterruptResponse",
     "thread/compact/start": "#/definitions/v2/ThreadCompactStartResponse",
     "collaborationMode/list": "#/definitions/v2/CollaborationModeListResponse",
+    "thread/backgroundTerminals/clean": "#/definitions/v2/ThreadBackgroundTerminalsCleanResponse",
 }
 
 

@@ -1,0 +1,138 @@
+// Sandbox: bubblewrap's command line for a policy, and the one probe that says whether it runs.
+#include "api/agent/sandbox.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "api/agent/exec_process.h"
+
+namespace threadlog::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The paths inside a writable root that stay read-only, as Codex keeps them: .git (a folder,
+// or a worktree's pointer file and the folder it names) and .codex.
+std::vector<std::string> ProtectedPaths(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const fs::path git = fs::path(root) / ".git";
+  if (fs::is_directory(git, ec)) {
+    out.push_back(git.string());
+  } else if (fs::is_regular_file(git, ec)) {
+    out.push_back(git.string());
+    std::ifstream in(git);
+    std::string line;
+    if (std::getline(in, line)) {
+      absl::string_view target = line;
+      if (absl::ConsumePrefix(&target, "gitdir:")) {
+        fs::path dir(std::string(absl::StripAsciiWhitespace(target)));
+        if (dir.is_relative()) dir = fs::path(root) / dir;
+        dir = fs::weakly_canonical(dir, ec);
+        if (!ec && fs::is_directory(dir, ec)) out.push_back(dir.string());
+      }
+    }
+  }
+  const fs::path codex = fs::path(root) / ".codex";
+  if (fs::exists(codex, ec)) out.push_back(codex.string());
+  return out;
+}
+
+}  // namespace
+
+SandboxPolicy SandboxPolicy::Of(const std::string& mode, std::vector<std::string> writable_roots,
+                                bool network_access) {
+  SandboxPolicy p;
+  if (mode == "danger-full-access") {
+    p.kind = Kind::kDangerFullAccess;
+    p.network_access = true;
+    return p;
+  }
+  p.kind = mode == "workspace-write" ? Kind::kWorkspaceWrite : Kind::kReadOnly;
+  if (p.kind == Kind::kWorkspaceWrite) p.writable_roots = std::move(writable_roots);
+  p.network_access = network_access;
+  return p;
+}
+
+Sandbox Sandbox::Probe(const std::string& bwrap) {
+  if (::access(bwrap.c_str(), X_OK) != 0) {
+    return Sandbox(bwrap, absl::FailedPreconditionError(
+                              absl::StrCat("bubblewrap is not installed at ", bwrap,
+                                           " (Debian: apt-get install bubblewrap)")));
+  }
+  Sandbox trial(bwrap, absl::OkStatus());
+  SandboxPolicy policy;  // read-only, no network: every namespace the real commands get
+  const std::string root(1, '/');
+  absl::StatusOr<std::vector<std::string>> argv = trial.Wrap(policy, {"/bin/true"}, root);
+  ExecSpec spec;
+  spec.argv = *argv;
+  spec.cwd = root;
+  spec.env = {"PATH=/usr/bin:/bin"};
+  absl::StatusOr<std::unique_ptr<ExecProcess>> process = ExecProcess::Start(spec);
+  if (!process.ok()) {
+    return Sandbox(bwrap, absl::FailedPreconditionError(absl::StrCat(
+                              "bubblewrap could not be started: ", process.status().message())));
+  }
+  std::string output;
+  ExecProcess::Collected got = (*process)->Collect(
+      absl::Seconds(10), [&output](std::string_view chunk) { output.append(chunk); }, nullptr);
+  if (!got.exit || got.exit->code != 0) {
+    (*process)->Kill();
+    return Sandbox(bwrap,
+                   absl::FailedPreconditionError(absl::StrCat(
+                       "bubblewrap cannot make a sandbox here (user namespaces unavailable?): ",
+                       got.exit ? absl::StrCat("exit ", got.exit->code) : "no answer in 10 s",
+                       output.empty() ? "" : ": ", absl::StripAsciiWhitespace(output))));
+  }
+  return Sandbox(bwrap, absl::OkStatus());
+}
+
+absl::StatusOr<std::vector<std::string>> Sandbox::Wrap(const SandboxPolicy& policy,
+                                                       const std::vector<std::string>& argv,
+                                                       const std::string& cwd) const {
+  if (cwd.empty() || cwd[0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat("the working directory is not absolute: ", cwd));
+  }
+  if (!policy.restricted()) return argv;
+  if (!availability_.ok()) return availability_;
+  // The whole file system read-only, a fresh /dev and /proc, then the writable roots bound
+  // writable again, then their protected paths read-only on top (later mounts win).
+  // No --die-with-parent: its parent-death signal follows the *thread* that forked, and a
+  // process must outlive the turn worker that started it. No --new-session: the sandboxed
+  // processes stay in the process group ExecProcess made, so one kill of that group ends them
+  // all (signals reach into the PID namespace).
+  std::vector<std::string> out = {bwrap_, "--ro-bind", "/", "/", "--dev", "/dev"};
+  std::set<std::string> seen;
+  std::vector<std::string> protect;
+  for (const std::string& root : policy.writable_roots) {
+    if (root.empty() || root[0] != '/') {
+      return absl::InvalidArgumentError(absl::StrCat("a writable root is not absolute: ", root));
+    }
+    std::error_code ec;
+    const fs::path canonical = fs::canonical(root, ec);
+    if (ec || !fs::is_directory(canonical, ec)) continue;  // Codex skips roots that are not there
+    if (!seen.insert(canonical.string()).second) continue;
+    out.insert(out.end(), {"--bind", canonical.string(), canonical.string()});
+    for (std::string& p : ProtectedPaths(canonical.string())) protect.push_back(std::move(p));
+  }
+  for (const std::string& p : protect) out.insert(out.end(), {"--ro-bind", p, p});
+  out.insert(out.end(), {"--unshare-user", "--unshare-pid", "--proc", "/proc"});
+  if (!policy.network_access) out.push_back("--unshare-net");
+  out.insert(out.end(), {"--chdir", cwd, "--"});
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+std::vector<std::string> Sandbox::Environment(const SandboxPolicy& policy) {
+  if (policy.restricted() && !policy.network_access) return {"CODEX_SANDBOX_NETWORK_DISABLED=1"};
+  return {};
+}
+
+}  // namespace threadlog::agent

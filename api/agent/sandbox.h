@@ -1,0 +1,61 @@
+// Sandbox: what a command the agent runs may touch — read-only, workspace-write (its writable
+// roots, with .git and .codex inside them kept read-only) or danger-full-access — enforced with
+// bubblewrap (Debian's `bwrap`) in new user, mount, PID and (unless the policy allows it)
+// network namespaces, as Codex 0.117.0 does on Linux.
+#ifndef THREADLOG_API_AGENT_SANDBOX_H_
+#define THREADLOG_API_AGENT_SANDBOX_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace threadlog::agent {
+
+// A plain value.
+struct SandboxPolicy {
+  enum class Kind { kReadOnly, kWorkspaceWrite, kDangerFullAccess };
+  Kind kind = Kind::kReadOnly;
+  // workspace-write: where writes are allowed (absolute; the turn's cwd and /tmp included by
+  // whoever builds the policy). Roots that do not exist are left out.
+  std::vector<std::string> writable_roots;
+  bool network_access = false;  // read-only and workspace-write: may commands reach the network
+
+  // "read-only" | "workspace-write" | "danger-full-access" (the thread's sandbox mode).
+  static SandboxPolicy Of(const std::string& mode, std::vector<std::string> writable_roots,
+                          bool network_access);
+  bool restricted() const { return kind != Kind::kDangerFullAccess; }
+};
+
+// Thread-safe (immutable once made).
+class Sandbox {
+ public:
+  // `bwrap`: the bubblewrap binary's absolute path. Probes it once (a sandboxed `true`); a
+  // sandbox that cannot run keeps the reason, and every restricted command is refused with it.
+  static Sandbox Probe(const std::string& bwrap = "/usr/bin/bwrap");
+
+  // Why restricted commands cannot run here (bwrap missing, user namespaces unavailable), or OK.
+  const absl::Status& availability() const { return availability_; }
+
+  // The argv that runs `argv` in `cwd` under `policy`: `argv` itself for danger-full-access,
+  // else bwrap's command line around it. Errors: availability() for a restricted policy on a
+  // machine that cannot sandbox; kInvalidArgument for a relative cwd or root.
+  absl::StatusOr<std::vector<std::string>> Wrap(const SandboxPolicy& policy,
+                                                const std::vector<std::string>& argv,
+                                                const std::string& cwd) const;
+
+  // The variables Codex adds for a sandboxed command (CODEX_SANDBOX_NETWORK_DISABLED=1 when the
+  // network is off), as NAME=value.
+  static std::vector<std::string> Environment(const SandboxPolicy& policy);
+
+ private:
+  Sandbox(std::string bwrap, absl::Status availability)
+      : bwrap_(std::move(bwrap)), availability_(std::move(availability)) {}
+  std::string bwrap_;
+  absl::Status availability_;
+};
+
+}  // namespace threadlog::agent
+
+#endif  // THREADLOG_API_AGENT_SANDBOX_H_

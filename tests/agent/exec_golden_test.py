@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Unified exec against Codex 0.117.0: every scenario of golden/codex_117_exec.json (recorded by
+capture_codex_exec.py, summarised in EXEC_117.md) run against the real `threadlog serve` on
+stdio with the same mock script, config.toml and environment; compared after the capture's own
+normalization:
+  1. what the model got back for each call (the function_call_output text, byte for byte:
+     header lines, token counts, truncation, errors);
+  2. each commandExecution item as item/completed reports it (id, command, cwd, processId,
+     source, commandActions, status, exitCode; aggregatedOutput where both keep all of it).
+The differences made on purpose are listed under KNOWN DIFFERENCES; nothing else is ignored.
+Usage: exec_golden_test.py THREADLOG_BINARY"""
+import copy
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
+import capture_codex_exec as cx  # noqa: E402
+import capture_codex_turns as ct  # noqa: E402
+import turn_golden_test as tg  # noqa: E402
+from mock_responses import MockResponses  # noqa: E402
+
+BINARY = None
+with open(os.path.join(HERE, "golden", "codex_117_exec.json")) as f:
+    _GOLDEN = json.load(f)
+GOLDEN = {n: ct.expand(sc, _GOLDEN["shared"]) for n, sc in _GOLDEN["scenarios"].items()}
+
+# ============================================================================================
+# KNOWN DIFFERENCES
+# ============================================================================================
+# 1. Left out: exec_env (Codex sources a shell snapshot it writes at thread start; threadlog
+#    runs the login shell itself: the same variables win, but the listing also shows Codex's
+#    own CODEX_HOME/RUST_LOG) and exec_interrupt (threadlog kills the command on interrupt, as
+#    issue 12 asks; Codex leaves it running; exec_serve_test.py covers it).
+SKIPPED = {"exec_env", "exec_interrupt"}
+# 2. The order of stdout and stderr written at once varies in Codex's own runs (EXEC_117.md §8):
+#    the output lines after "Output:\n" are compared sorted where the golden says it varies.
+UNORDERED_OUTPUT = {"exec_exit_code"}
+# 3. Arguments that are not JSON: serde's parse message ("key must be a string at line 1 column
+#    2") is not threadlog's parser's; only the "failed to parse function arguments: " prefix is
+#    compared.
+NOT_JSON_CALLS = {"call_badjson"}
+# 4. A tool output over 12000 tokens is cut again where Codex records it into the history it
+#    sends (EXEC_117.md §1, max_output_tokens 20000); threadlog sends it as the tool made it.
+HISTORY_RECUT_CALLS = {"call_seq_20000"}
+# 5. Token counts of outputs that name the scratch folders (pwd): the paths differ in length.
+PATHS = ("<cwd>", "<root>", "<home>", "<user_home>")
+# 6. aggregatedOutput: Codex starts streaming a command's output about 150 ms after it started
+#    and keeps only what came after that for a command that was still running (EXEC_117.md §3);
+#    threadlog keeps all of it. Codex's must be the end of threadlog's.
+
+
+class ExecRun(ct.Run):
+    """capture_codex_turns.Run with threadlog in place of Codex: the golden's config.toml and
+    the capture's own steps (its callable ones too) and environment."""
+
+    def __init__(self, name):
+        spec, golden = cx.SCENARIOS[name], GOLDEN[name]
+        self.user_home = cx.make_user_home()
+        self.root = tempfile.mkdtemp(prefix="exec-golden-", dir=self.user_home)
+        self.home = os.path.join(self.root, "home")
+        self.cwd = os.path.join(self.root, "work")
+        self.store = os.path.join(self.root, "store")
+        os.makedirs(self.cwd)
+        os.makedirs(self.home)
+        self.mock = MockResponses(spec["steps"], default_text="Done.").start()
+        self.config = golden["config"].replace("127.0.0.1:<port>", f"127.0.0.1:{self.mock.port}")
+        with open(os.path.join(self.home, "config.toml"), "w") as f:
+            f.write(self.config)
+        env = dict(cx.fixed_env(self.user_home), CODEX_HOME=self.home, MOCK_API_KEY="x")
+        self.log = []
+        self.tool_answers = []
+        self.probes = []
+        self.notes = {}
+        self.server = tg.Server([BINARY, "--home", self.store, "serve"], env, self.cwd,
+                                self.serve, self.log)
+        self.server.proc = self.server.client.proc  # the drivers' process listings look below it
+        self.server.initialize()
+
+
+def run_threadlog(name):
+    spec = cx.SCENARIOS[name]
+    run = ExecRun(name)
+    error = None
+    try:
+        spec["fn"](run)
+    except Exception as e:  # noqa: BLE001 (what was recorded is still compared)
+        error = f"{type(e).__name__}: {e}"
+    finally:
+        run.close()
+    record = {"jsonrpc": [{"dir": d, "msg": m} for d, m in run.log if not ct.is_init(d, m)],
+              "http": [{"body": q.get("body")} for q in run.mock.requests if q.get("body")]}
+    record = cx.exec_normalize(ct.normalize(record, run.root))
+    record = json.loads(json.dumps(record).replace(run.user_home, "<user_home>"))
+    record["outputs"] = cx.outputs(record)
+    if error:
+        record["capture_error"] = error
+    return record, run
+
+
+def command_items(record):
+    """item/completed of each commandExecution, by id."""
+    out = {}
+    for e in record["jsonrpc"]:
+        m = e["msg"]
+        if m.get("method") == "item/completed" and m["params"]["item"]["type"] == "commandExecution":
+            out[m["params"]["item"]["id"]] = m["params"]["item"]
+    return out
+
+
+def comparable_output(name, call_id, text):
+    if not isinstance(text, str):
+        return text
+    if call_id in NOT_JSON_CALLS and text.startswith("failed to parse function arguments: "):
+        return "failed to parse function arguments: <serde's message>"
+    if any(p in text for p in PATHS):
+        text = re.sub(r"Original token count: \d+", "Original token count: <n>", text)
+    if name in UNORDERED_OUTPUT and "\nOutput:\n" in text:
+        head, body = text.split("\nOutput:\n", 1)
+        text = head + "\nOutput:\n" + "".join(sorted(body.splitlines(keepends=True)))
+    return text
+
+
+class ExecGoldenTest(unittest.TestCase):
+    maxDiff = None
+
+    def check(self, name):
+        mine, run = run_threadlog(name)
+        self.addCleanup(shutil.rmtree, run.user_home, True)
+        golden = copy.deepcopy(GOLDEN[name])
+        problems = []
+        if "capture_error" in mine:
+            problems.append(f"the scenario's driver failed: {mine['capture_error']}")
+        problems += [f"schema/protocol: {p}" for p in run.server.problems]
+        g_out = {o["call_id"]: o for o in golden["outputs"]}
+        m_out = {o["call_id"]: o for o in mine["outputs"]}
+        if list(g_out) != list(m_out):
+            problems.append(f"calls: golden {list(g_out)} | threadlog {list(m_out)}")
+        for call_id, g in g_out.items():
+            if call_id in HISTORY_RECUT_CALLS or call_id not in m_out:
+                continue
+            a = comparable_output(name, call_id, g["output"])
+            b = comparable_output(name, call_id, m_out[call_id]["output"])
+            if a != b:
+                problems.append(f"output of {call_id}:\n  golden    {json.dumps(a)[:1500]}\n"
+                                f"  threadlog {json.dumps(b)[:1500]}")
+        g_items, m_items = command_items(golden), command_items(mine)
+        if sorted(g_items) != sorted(m_items):
+            problems.append(f"commandExecution items: golden {sorted(g_items)} | threadlog "
+                            f"{sorted(m_items)}")
+        for item_id, g in g_items.items():
+            m = m_items.get(item_id)
+            if m is None:
+                continue
+            keys = ["id", "command", "cwd", "processId", "source", "commandActions", "status",
+                    "exitCode", "type"]
+            if name in UNORDERED_OUTPUT:
+                same = sorted((g.get("aggregatedOutput") or "").splitlines()) == \
+                    sorted((m.get("aggregatedOutput") or "").splitlines())
+            else:
+                same = isinstance(m.get("aggregatedOutput"), str) and \
+                    m["aggregatedOutput"].endswith(g.get("aggregatedOutput") or "")
+            if not same:
+                problems.append(f"item {item_id} aggregatedOutput: golden "
+                                f"{json.dumps(g.get('aggregatedOutput'))[:300]} | threadlog "
+                                f"{json.dumps(m.get('aggregatedOutput'))[:300]}")
+            for k in keys:
+                if g.get(k) != m.get(k):
+                    problems.append(f"item {item_id} {k}: golden {json.dumps(g.get(k))[:300]} | "
+                                    f"threadlog {json.dumps(m.get(k))[:300]}")
+        if problems:
+            self.fail(f"scenario {name}: {len(problems)} difference(s) from Codex 0.117.0\n" +
+                      "\n".join(problems) + "\n--- serve stderr (tail):\n" +
+                      run.server.stderr_tail())
+
+
+for _name in GOLDEN:
+    if _name not in SKIPPED:
+        setattr(ExecGoldenTest, f"test_{_name}", lambda self, n=_name: self.check(n))
+
+
+if __name__ == "__main__":
+    BINARY = os.path.abspath(sys.argv.pop(1))
+    tg.BINARY = BINARY
+    unittest.main()

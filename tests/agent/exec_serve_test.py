@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Unified exec through `threadlog serve` on stdio with the scripted model: exec_command and
+write_stdin as the model calls them, the commandExecution items and deltas clients see, the
+sandbox (bubblewrap) keeping workspace-write's commands inside their roots, and background
+terminals — still running after their turn, killed by thread/backgroundTerminals/clean, an
+interrupt, the thread unloading and the server stopping (processes counted in /proc). Every
+message is validated against the 0.117.0 schema (rpc_client). What Codex 0.117.0 does in the
+same cases is in golden/EXEC_117.md.
+Usage: exec_serve_test.py THREADLOG_BINARY"""
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+from rpc_client import StdioClient  # noqa: E402
+from serve_world import World  # noqa: E402
+
+BINARY = None
+HAVE_BWRAP = os.access("/usr/bin/bwrap", os.X_OK)
+
+
+def processes_running(marker):
+    """How many live processes run the command line `marker` (argv joined by spaces)."""
+    count = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if cmdline.startswith(marker) and state != "Z":
+            count += 1
+    return count
+
+
+def wait_until(predicate, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+class Server:
+    """threadlog serve with the mock as its provider and `config` added to config.toml."""
+
+    def __init__(self, steps, config='approval_policy = "never"\nsandbox_mode = "workspace-write"\n'):
+        world = World(steps, "exec-serve-")
+        self.world = world
+        self.root, self.home, self.cwd, self.mock = world.root, world.home, world.cwd, world.mock
+        path = os.path.join(self.home, "config.toml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(config + text)  # top-level keys before the provider's table
+        self.client = StdioClient(world.serve_argv(BINARY), env=world.env, cwd=self.cwd)
+        self.next_id = 1
+        self.seen = []
+        self.request("initialize", {"clientInfo": {"name": "t", "version": "1"},
+                                    "capabilities": {"experimentalApi": True}})
+
+    def request(self, method, params):
+        rid = self.next_id
+        self.next_id += 1
+        self.client.send({"id": rid, "method": method, "params": params})
+        while True:
+            msg = self.client.recv(timeout=30)
+            if msg.get("id") == rid and "method" not in msg:
+                return msg
+            self.seen.append(msg)
+
+    def wait_for(self, predicate, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            for msg in self.seen:
+                if predicate(msg):
+                    return msg
+            if time.time() > deadline:
+                raise AssertionError("never came; seen: " +
+                                     json.dumps([m.get("method") for m in self.seen]))
+            self.seen.append(self.client.recv(timeout=max(0.1, deadline - time.time())))
+
+    def start_thread(self, **params):
+        return self.request("thread/start", dict(cwd=self.cwd, **params))["result"]["thread"]["id"]
+
+    def turn(self, thread, text):
+        r = self.request("turn/start", {"threadId": thread, "input": [{"type": "text", "text": text}]})
+        return r["result"]["turn"]["id"]
+
+    def turn_completed(self, turn):
+        return self.wait_for(lambda m: m.get("method") == "turn/completed" and
+                             m["params"]["turn"]["id"] == turn)
+
+    def items(self, method, item_id):
+        return [m["params"]["item"] for m in self.seen if m.get("method") == method and
+                m["params"]["item"].get("id") == item_id]
+
+    def outputs(self):
+        """call_id -> the output the model got, from the requests' inputs."""
+        out = {}
+        for q in self.mock.responses_requests():
+            for i in q["body"].get("input", []):
+                if i.get("type") == "function_call_output":
+                    out[i["call_id"]] = i["output"]
+        return out
+
+    def stop(self):
+        """Stops the server as a client leaving does: its stdin closes."""
+        self.client.close_stdin()
+        try:
+            self.client.wait(timeout=15)
+        except Exception:  # noqa: BLE001 - a server that hangs is killed, and the test fails
+            self.client.kill()
+            raise
+
+    def close(self):
+        try:
+            self.stop()
+        except Exception:  # noqa: BLE001
+            pass
+        self.mock.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def call(call_id, name, **arguments):
+    return {"function_call": {"name": name, "call_id": call_id, "arguments": arguments}}
+
+
+HEADER = re.compile(r"^Command: (?P<command>.*)\nChunk ID: [0-9a-f]{6}\nWall time: \d+\.\d{4} "
+                    r"seconds\n(?P<state>Process exited with code -?\d+|Process running with "
+                    r"session ID \d+)\nOriginal token count: (?P<tokens>\d+)\nOutput:\n",)
+
+
+class ExecServeTest(unittest.TestCase):
+    def test_a_command_runs_and_its_item_and_output_are_codexs(self):
+        s = Server([call("call_echo", "exec_command", cmd="echo hello; echo err 1>&2; exit 3"),
+                    {"text": "Done."}])
+        try:
+            thread = s.start_thread()
+            turn = s.turn(thread, "run it")
+            s.turn_completed(turn)
+            started = s.items("item/started", "call_echo")
+            done = s.items("item/completed", "call_echo")
+            self.assertEqual(len(started), 1)
+            self.assertEqual(len(done), 1)
+            command = "/bin/bash -lc 'echo hello; echo err 1>&2; exit 3'"
+            self.assertEqual(started[0], {
+                "type": "commandExecution", "id": "call_echo", "command": command, "cwd": s.cwd,
+                "processId": started[0]["processId"], "source": "unifiedExecStartup",
+                "status": "inProgress",
+                "commandActions": [{"type": "unknown",
+                                    "command": "echo hello; echo err 1>&2; exit 3"}],
+                "aggregatedOutput": None, "exitCode": None, "durationMs": None})
+            self.assertRegex(started[0]["processId"], r"^\d+$")
+            self.assertEqual(done[0]["status"], "failed")
+            self.assertEqual(done[0]["exitCode"], 3)
+            self.assertEqual(sorted(done[0]["aggregatedOutput"].splitlines()), ["err", "hello"])
+            deltas = "".join(m["params"]["delta"] for m in s.seen
+                             if m.get("method") == "item/commandExecution/outputDelta")
+            self.assertEqual(deltas, done[0]["aggregatedOutput"])
+            output = s.outputs()["call_echo"]
+            m = HEADER.match(output)
+            self.assertIsNotNone(m, output)
+            self.assertEqual(m["command"], command)
+            self.assertEqual(m["state"], "Process exited with code 3")
+            self.assertEqual(int(m["tokens"]), 3)  # ceil(10 bytes / 4)
+            # The tools as Codex offers them to this model, with the same specs.
+            tools = [t["name"] for t in s.mock.responses_requests()[0]["body"]["tools"]]
+            self.assertEqual(tools, ["exec_command", "write_stdin", "update_plan"])
+        finally:
+            s.close()
+
+    @unittest.skipUnless(HAVE_BWRAP, "no /usr/bin/bwrap")
+    def test_workspace_write_keeps_commands_inside_their_roots(self):
+        outside = os.path.join(os.path.expanduser("~"), f"threadlog-outside-{os.getpid()}")
+        s = Server([call("c1", "exec_command",
+                         cmd=f"touch inside.txt && echo made; touch {outside} || echo refused; "
+                             "mkdir -p .git && touch .git/hook || echo git-refused"),
+                    {"text": "Done."}])
+        try:
+            os.makedirs(os.path.join(s.cwd, ".git"))
+            thread = s.start_thread()
+            s.turn_completed(s.turn(thread, "write"))
+            output = s.outputs()["c1"]
+            self.assertIn("made", output)
+            self.assertIn("refused", output)
+            self.assertIn("git-refused", output)
+            self.assertTrue(os.path.exists(os.path.join(s.cwd, "inside.txt")))
+            self.assertFalse(os.path.exists(outside))
+            self.assertFalse(os.path.exists(os.path.join(s.cwd, ".git", "hook")))
+        finally:
+            s.close()
+            if os.path.exists(outside):
+                os.unlink(outside)
+
+    def test_a_background_terminal_outlives_its_turn_until_cleaned(self):
+        s = Server([call("bg", "exec_command", cmd="echo started; sleep 61.25", yield_time_ms=300),
+                    {"text": "Left it running."}])
+        try:
+            thread = s.start_thread()
+            s.turn_completed(s.turn(thread, "start it"))
+            output = s.outputs()["bg"]
+            m = HEADER.match(output)
+            self.assertIsNotNone(m, output)
+            session = re.search(r"session ID (\d+)", m["state"]).group(1)
+            self.assertTrue(output.endswith("Output:\nstarted\n"), output)
+            self.assertEqual(processes_running("sleep 61.25"), 1)
+            # A later turn reaches it by its session id.
+            s.mock.push(call("poll", "write_stdin", session_id=int(session), chars="",
+                             yield_time_ms=250), {"text": "Still running."})
+            s.turn_completed(s.turn(thread, "poll it"))
+            polled = s.outputs()["poll"]
+            self.assertIn(f"Process running with session ID {session}\n", polled)
+            interaction = [m["params"] for m in s.seen
+                           if m.get("method") == "item/commandExecution/terminalInteraction"]
+            self.assertEqual([(i["itemId"], i["processId"], i["stdin"]) for i in interaction],
+                             [("bg", session, "")])
+            self.assertEqual(processes_running("sleep 61.25"), 1)
+            self.assertEqual(s.request("thread/backgroundTerminals/clean",
+                                       {"threadId": thread})["result"], {})
+            self.assertEqual(processes_running("sleep 61.25"), 0)
+            done = s.wait_for(lambda m: m.get("method") == "item/completed" and
+                              m["params"]["item"].get("id") == "bg")
+            self.assertEqual(done["params"]["item"]["status"], "failed")
+            # Gone: a later write_stdin is told so.
+            s.mock.push(call("late", "write_stdin", session_id=int(session), chars="x"),
+                        {"text": "Gone."})
+            s.turn_completed(s.turn(thread, "again"))
+            self.assertEqual(s.outputs()["late"],
+                             f"write_stdin failed: Unknown process id {session}")
+        finally:
+            s.close()
+
+    def test_an_interrupt_kills_the_running_command(self):
+        s = Server([call("long", "exec_command", cmd="sleep 62.25", yield_time_ms=10000),
+                    {"text": "Never mind."}])
+        try:
+            thread = s.start_thread()
+            turn = s.turn(thread, "wait")
+            s.wait_for(lambda m: m.get("method") == "item/started" and
+                       m["params"]["item"].get("id") == "long")
+            self.assertTrue(wait_until(lambda: processes_running("sleep 62.25") == 1))
+            self.assertEqual(s.request("turn/interrupt", {"threadId": thread, "turnId": turn})
+                             ["result"], {})
+            ended = s.turn_completed(turn)
+            self.assertEqual(ended["params"]["turn"]["status"], "interrupted")
+            self.assertTrue(wait_until(lambda: processes_running("sleep 62.25") == 0))
+            s.turn_completed(s.turn(thread, "next"))
+            self.assertRegex(s.outputs()["long"], r"^aborted by user after \d+\.\ds$")
+        finally:
+            s.close()
+
+    def test_unloading_the_thread_and_stopping_the_server_kill_its_commands(self):
+        s = Server([call("a", "exec_command", cmd="sleep 63.25", yield_time_ms=250),
+                    {"text": "ok"},
+                    call("b", "exec_command", cmd="sleep 64.25", yield_time_ms=250),
+                    {"text": "ok"}])
+        try:
+            first = s.start_thread()
+            s.turn_completed(s.turn(first, "one"))
+            second = s.start_thread()
+            s.turn_completed(s.turn(second, "two"))
+            self.assertEqual(processes_running("sleep 63.25"), 1)
+            self.assertEqual(processes_running("sleep 64.25"), 1)
+            self.assertEqual(s.request("thread/unsubscribe", {"threadId": first})["result"],
+                             {"status": "unsubscribed"})
+            self.assertTrue(wait_until(lambda: processes_running("sleep 63.25") == 0))
+            self.assertEqual(processes_running("sleep 64.25"), 1)
+            s.stop()
+            self.assertEqual(processes_running("sleep 64.25"), 0)
+        finally:
+            s.close()
+
+    def test_bad_calls_get_codexs_errors_and_the_turn_goes_on(self):
+        s = Server([call("no_cmd", "exec_command", workdir="."),
+                    call("no_session", "write_stdin", session_id=424242, chars=""),
+                    call("no_dir", "exec_command", cmd="pwd", workdir="nope"),
+                    {"text": "Done."}])
+        try:
+            thread = s.start_thread()
+            ended = s.turn_completed(s.turn(thread, "go"))
+            self.assertEqual(ended["params"]["turn"]["status"], "completed")
+            out = s.outputs()
+            self.assertEqual(out["no_cmd"], "failed to parse function arguments: missing field "
+                                            "`cmd` at line 1 column 16")
+            self.assertEqual(out["no_session"], "write_stdin failed: Unknown process id 424242")
+            self.assertEqual(out["no_dir"],
+                             "exec_command failed for `/bin/bash -lc pwd`: CreateProcess { "
+                             "message: \"Rejected(\\\"Failed to create unified exec process: No "
+                             "such file or directory (os error 2)\\\")\" }")
+            self.assertEqual([m for m in s.seen if m.get("method") == "item/started" and
+                              m["params"]["item"]["type"] == "commandExecution"], [])
+        finally:
+            s.close()
+
+    def test_extended_history_keeps_the_command_for_thread_read(self):
+        s = Server([call("c1", "exec_command", cmd="echo kept"), {"text": "Done."}])
+        try:
+            thread = s.start_thread(persistExtendedHistory=True)
+            s.turn_completed(s.turn(thread, "go"))
+            read = s.request("thread/read", {"threadId": thread, "includeTurns": True})
+            items = read["result"]["thread"]["turns"][0]["items"]
+            commands = [i for i in items if i["type"] == "commandExecution"]
+            self.assertEqual(len(commands), 1, items)
+            self.assertEqual(commands[0]["aggregatedOutput"], "kept\n")
+            self.assertEqual(commands[0]["exitCode"], 0)
+        finally:
+            s.close()
+
+    def test_policies_that_would_ask_offer_no_command_tools_yet(self):
+        s = Server([{"text": "Done."}],
+                   config='approval_policy = "on-request"\nsandbox_mode = "workspace-write"\n')
+        try:
+            thread = s.start_thread()
+            s.turn_completed(s.turn(thread, "go"))
+            tools = [t["name"] for t in s.mock.responses_requests()[0]["body"]["tools"]]
+            self.assertEqual(tools, ["update_plan"])
+        finally:
+            s.close()
+
+
+if __name__ == "__main__":
+    BINARY = os.path.abspath(sys.argv.pop(1))
+    unittest.main()
