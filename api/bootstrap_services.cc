@@ -32,10 +32,12 @@ BootstrapServices::BootstrapServices(BootstrapOptions options)
   for (const std::string& note : notes) std::cerr << "threadlog serve: " << note << std::endl;
 }
 
-void BootstrapServices::RegisterHandlers(MethodRegistry& registry) {
+void BootstrapServices::RegisterHandlers(MethodRegistry& registry,
+                                         std::vector<ConfigWarning> more_warnings) {
   InitializeInfo initialize;
   initialize.codex_home = options_.codex_home;
   if (config_.warning()) initialize.warnings.push_back(*config_.warning());
+  for (ConfigWarning& w : more_warnings) initialize.warnings.push_back(std::move(w));
   initialize.clients = &clients_;
   RegisterInitializeHandler(registry, std::move(initialize));
   RegisterAccountHandlers(registry, *credentials_,

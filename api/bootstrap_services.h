@@ -44,8 +44,9 @@ class BootstrapServices {
   ConnectionDirectory& clients() { return clients_; }
 
   // Registers initialize, account/*, model/list, skills/list, config/read and
-  // configRequirements/read.
-  void RegisterHandlers(MethodRegistry& registry);
+  // configRequirements/read. `more_warnings` go to each client after initialize, with
+  // config.toml's.
+  void RegisterHandlers(MethodRegistry& registry, std::vector<ConfigWarning> more_warnings = {});
 
  private:
   const BootstrapOptions options_;

@@ -127,8 +127,20 @@ absl::Status Serve(const ServeOptions& options) {
                        options.user_home, options.threadlog_home, options.model_provider_override,
                        options.system_config, options.admin_skills_root,
                        std::filesystem::current_path(cwd_error).string()});
+  // The sandbox, probed once: where it cannot run, every client hears why after initialize,
+  // and commands that need it are refused (never run unsandboxed).
+  auto sandbox = std::make_shared<const agent::Sandbox>(agent::Sandbox::Probe(options.bwrap));
+  std::vector<ConfigWarning> warnings;
+  if (options.store != nullptr && !sandbox->availability().ok()) {
+    warnings.push_back(ConfigWarning{
+        absl::StrCat("threadlog cannot sandbox commands here: ", sandbox->availability().message(),
+                     ". Commands under the read-only and workspace-write sandbox modes are "
+                     "refused until it can; danger-full-access runs them without a sandbox."),
+        std::nullopt, std::nullopt, std::nullopt});
+    std::cerr << "threadlog serve: " << warnings.back().summary << std::endl;
+  }
   MethodRegistry registry;
-  bootstrap.RegisterHandlers(registry);
+  bootstrap.RegisterHandlers(registry, std::move(warnings));
   RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
   // The thread-write service: loaded threads, appends, what their followers hear.
   std::optional<session::ThreadService> threads;
@@ -146,6 +158,7 @@ absl::Status Serve(const ServeOptions& options) {
     agent::TurnEngineOptions engine;
     engine.codex_home = bootstrap.options().codex_home;
     engine.dynamic_tool_timeout = options.dynamic_tool_timeout;
+    engine.sandbox = sandbox;
     CredentialStore& credentials = bootstrap.credentials();
     engine.credentials = [&credentials] {
       agent::AccountCredentials account;

@@ -41,6 +41,8 @@ struct ServeOptions {
   std::string model_provider_override;
   // How long a turn waits for a client's answer to item/tool/call (--dynamic-tool-timeout).
   absl::Duration dynamic_tool_timeout = absl::Minutes(10);
+  // The bubblewrap binary commands are sandboxed with (--bwrap).
+  std::string bwrap = "/usr/bin/bwrap";
   // Codex's machine-wide locations (tests point them elsewhere).
   std::string system_config = "/etc/codex/config.toml";
   std::string admin_skills_root = "/etc/codex/skills";

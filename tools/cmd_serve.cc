@@ -49,6 +49,11 @@ void RegisterServe(CLI::App& app, GlobalOptions& global, Action* action) {
                   "(item/tool/call); then the call fails and the turn goes on")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--bwrap", options->bwrap,
+                  "the bubblewrap binary that sandboxes commands under read-only and "
+                  "workspace-write (where it cannot run, such commands are refused and clients "
+                  "are warned)")
+      ->capture_default_str();
   cmd->callback([&global, options, action, tool_timeout_seconds] {
     options->dynamic_tool_timeout = absl::Seconds(*tool_timeout_seconds);
     *action = [&global, options] {

@@ -55,7 +55,8 @@ def wait_until(predicate, timeout=10):
 class Server:
     """threadlog serve with the mock as its provider and `config` added to config.toml."""
 
-    def __init__(self, steps, config='approval_policy = "never"\nsandbox_mode = "workspace-write"\n'):
+    def __init__(self, steps, config='approval_policy = "never"\nsandbox_mode = "workspace-write"\n',
+                 serve_args=()):
         world = World(steps, "exec-serve-")
         self.world = world
         self.root, self.home, self.cwd, self.mock = world.root, world.home, world.cwd, world.mock
@@ -64,7 +65,8 @@ class Server:
             text = f.read()
         with open(path, "w") as f:
             f.write(config + text)  # top-level keys before the provider's table
-        self.client = StdioClient(world.serve_argv(BINARY), env=world.env, cwd=self.cwd)
+        self.client = StdioClient(world.serve_argv(BINARY, *serve_args), env=world.env,
+                                  cwd=self.cwd)
         self.next_id = 1
         self.seen = []
         self.request("initialize", {"clientInfo": {"name": "t", "version": "1"},
@@ -317,6 +319,35 @@ class ExecServeTest(unittest.TestCase):
             self.assertEqual(commands[0]["exitCode"], 0)
         finally:
             s.close()
+
+    def test_without_a_sandbox_clients_are_warned_and_sandboxed_commands_refused(self):
+        marker = f"/tmp/threadlog-unsandboxed-{os.getpid()}"
+        s = Server([call("c1", "exec_command", cmd=f"touch {marker}"), {"text": "Refused."}],
+                   serve_args=["--bwrap", "/nonexistent/bwrap"])
+        try:
+            s.wait_for(lambda m: m.get("method") == "configWarning")
+            thread = s.start_thread()
+            warnings = [m["params"] for m in s.seen if m.get("method") == "configWarning"]
+            self.assertEqual(len(warnings), 1, s.seen)
+            self.assertIn("cannot sandbox commands", warnings[0]["summary"])
+            self.assertIn("/nonexistent/bwrap", warnings[0]["summary"])
+            s.turn_completed(s.turn(thread, "try"))
+            self.assertFalse(os.path.exists(marker))
+            self.assertEqual(s.outputs()["c1"],
+                             f"exec_command failed for `/bin/bash -lc 'touch {marker}'`: the "
+                             "sandbox cannot run it: bubblewrap is not installed at "
+                             "/nonexistent/bwrap (Debian: apt-get install bubblewrap)")
+            # danger-full-access needs no sandbox: it runs.
+            s.mock.push(call("c2", "exec_command", cmd="echo unsandboxed"), {"text": "Ran."})
+            r = s.request("turn/start", {"threadId": thread, "sandboxPolicy":
+                                         {"type": "dangerFullAccess"},
+                                         "input": [{"type": "text", "text": "again"}]})
+            s.turn_completed(r["result"]["turn"]["id"])
+            self.assertIn("Process exited with code 0", s.outputs()["c2"])
+        finally:
+            s.close()
+            if os.path.exists(marker):
+                os.unlink(marker)
 
     def test_policies_that_would_ask_offer_no_command_tools_yet(self):
         s = Server([{"text": "Done."}],
