@@ -1,6 +1,7 @@
 // ServerRequests: ids, the pending table, answers routed to their callbacks.
 #include "api/server_requests.h"
 
+#include <iostream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,9 +19,23 @@ ServerRequests::~ServerRequests() {
 
 void ServerRequests::Send(session::ClientId client, std::string method, nlohmann::json params,
                           std::function<void(absl::StatusOr<nlohmann::json>)> done) {
+  SendPending(client, std::move(method), std::move(params),
+              Pending{client, std::move(done), "", nullptr});
+}
+
+void ServerRequests::Ask(session::ClientId client, std::string method, nlohmann::json params,
+                         std::string thread_id,
+                         std::function<absl::Status(const nlohmann::json&)> check,
+                         std::function<void(absl::StatusOr<nlohmann::json>)> done) {
+  SendPending(client, std::move(method), std::move(params),
+              Pending{client, std::move(done), std::move(thread_id), std::move(check)});
+}
+
+void ServerRequests::SendPending(session::ClientId client, std::string method,
+                                 nlohmann::json params, Pending pending) {
   std::shared_ptr<Connection> connection = clients_.Find(client);
   if (!connection) {
-    done(absl::UnavailableError(
+    pending.done(absl::UnavailableError(
         absl::StrCat("the client that started the turn is gone; ", method, " could not be asked")));
     return;
   }
@@ -28,7 +43,7 @@ void ServerRequests::Send(session::ClientId client, std::string method, nlohmann
   {
     absl::MutexLock lock(&mu_);
     id = next_id_++;
-    pending_[id] = Pending{client, std::move(done)};
+    pending_[id] = std::move(pending);
   }
   connection->Send(Encode(Request{id, std::move(method), true, std::move(params)}));
 }
@@ -43,8 +58,22 @@ bool ServerRequests::OnAnswer(uint64_t connection, const Message& answer) {
     absl::MutexLock lock(&mu_);
     auto it = pending_.find(std::get<int64_t>(*id));
     if (it == pending_.end() || it->second.connection != connection) return false;
+    if (const auto* r = std::get_if<Response>(&answer); r != nullptr && it->second.check) {
+      if (absl::Status checked = it->second.check(r->result); !checked.ok()) {
+        std::cerr << "threadlog serve: refused an answer to server request "
+                  << std::get<int64_t>(*id) << " (it stays pending): " << checked.message() << "\n";
+        return true;
+      }
+    }
     settled = std::move(it->second);
     pending_.erase(it);
+  }
+  if (!settled.resolved_thread.empty()) {
+    if (std::shared_ptr<Connection> c = clients_.Find(settled.connection)) {
+      c->Send(Encode(Notification{
+          "serverRequest/resolved",
+          {{"threadId", settled.resolved_thread}, {"requestId", std::get<int64_t>(*id)}}}));
+    }
   }
   if (const auto* r = std::get_if<Response>(&answer)) {
     settled.done(r->result);

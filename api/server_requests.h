@@ -1,6 +1,5 @@
-// ServerRequests: the requests the server sends to its clients (item/tool/call now; approvals
-// later) and the routing of their answers back to whoever waits — the API's side of
-// agent::ClientRequests.
+// ServerRequests: the requests the server sends to its clients (item/tool/call, approvals) and
+// the routing of their answers back to whoever waits — the API's side of agent::ClientRequests.
 #ifndef THREADLOG_API_SERVER_REQUESTS_H_
 #define THREADLOG_API_SERVER_REQUESTS_H_
 
@@ -29,10 +28,16 @@ class ServerRequests final : public agent::ClientRequests {
   // all connections, as Codex numbers them). kUnavailable at once when it is not connected.
   void Send(session::ClientId client, std::string method, nlohmann::json params,
             std::function<void(absl::StatusOr<nlohmann::json>)> done) override;
+  // The same with `check` on the answer and serverRequest/resolved to the client once one
+  // passes (agent::ClientRequests::Ask).
+  void Ask(session::ClientId client, std::string method, nlohmann::json params,
+           std::string thread_id, std::function<absl::Status(const nlohmann::json&)> check,
+           std::function<void(absl::StatusOr<nlohmann::json>)> done) override;
 
   // A Response or ErrorResponse that `connection` sent. Returns false when it answers nothing
   // this connection was asked (an unknown id, or a request sent to another connection): it
-  // changes nothing then.
+  // changes nothing then. An approval's answer that fails its check is refused (logged; the
+  // request stays pending).
   bool OnAnswer(uint64_t connection, const Message& answer);
 
   // The connection is gone: what it was asked is settled with kUnavailable.
@@ -42,7 +47,11 @@ class ServerRequests final : public agent::ClientRequests {
   struct Pending {
     uint64_t connection = 0;
     std::function<void(absl::StatusOr<nlohmann::json>)> done;
+    std::string resolved_thread;  // approvals: serverRequest/resolved names it
+    std::function<absl::Status(const nlohmann::json&)> check;
   };
+  void SendPending(session::ClientId client, std::string method, nlohmann::json params,
+                   Pending pending);
 
   ConnectionDirectory& clients_;
   absl::Mutex mu_;

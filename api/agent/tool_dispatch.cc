@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <optional>
 #include <utility>
 
@@ -55,6 +56,10 @@ struct ToolDispatcher::Call {
   absl::Time deadline;
   int64_t max_output_tokens = 10000;
   std::optional<std::string> stdin_chars;  // write_stdin
+  // exec_command waiting for the user: the request's answer, and what runs once approved.
+  std::shared_ptr<Answer> approval;
+  std::optional<PreparedExec> prepared;
+  bool approval_done = false;
 };
 
 // What clients hear of one unified exec process, from whichever thread: item/started when it
@@ -127,6 +132,32 @@ struct ToolDispatcher::ExecTeller {
 };
 
 namespace {
+
+// An answer to item/commandExecution/requestApproval: {"decision": one of the
+// CommandExecutionApprovalDecision forms}. Anything else is refused (the request stays pending).
+absl::Status CheckCommandApprovalAnswer(const json& answer) {
+  if (!answer.is_object() || !answer.contains("decision")) {
+    return absl::InvalidArgumentError("the answer has no `decision`");
+  }
+  const json& d = answer["decision"];
+  if (d.is_string()) {
+    const std::string v = d.get<std::string>();
+    if (v == "accept" || v == "acceptForSession" || v == "decline" || v == "cancel") {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(absl::StrCat("unknown decision `", v, "`"));
+  }
+  if (d.is_object() && d.size() == 1 && d.contains("acceptWithExecpolicyAmendment")) {
+    const json& a = d["acceptWithExecpolicyAmendment"];
+    const json words = a.is_object() ? a.value("execpolicy_amendment", json()) : json();
+    bool ok = words.is_array() && !words.empty();
+    for (const json& w : words) ok = ok && w.is_string();
+    if (ok) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "acceptWithExecpolicyAmendment needs a non-empty execpolicy_amendment of strings");
+  }
+  return absl::InvalidArgumentError(absl::StrCat("not a decision: ", d.dump()));
+}
 
 // The dynamic_tool_call_response event for a call whose answer arrived.
 template <typename CallT>
@@ -285,6 +316,9 @@ absl::Status ToolDispatcher::AnswerAll(CancelToken& cancel, ModelHistoryBuilder&
     Call& call = *pending_.front();
     std::vector<TurnEvent> events;
     json output;
+    if (call.approval && !call.approval_done) {
+      if (absl::Status st = AwaitApproval(call, cancel); !st.ok()) return st;
+    }
     if (call.output) {
       output = *call.output;
     } else if (call.session) {
@@ -324,39 +358,102 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
     call.output = std::string(args.status().message());
     return;
   }
-  const std::vector<std::string> argv = {args->shell.value_or(exec.shell),
-                                         args->login ? "-lc" : "-c", args->cmd};
-  const std::string command = ShlexJoin(argv);
+  PreparedExec p;
+  p.argv = {args->shell.value_or(exec.shell), args->login ? "-lc" : "-c", args->cmd};
+  p.command = ShlexJoin(p.argv);
   std::filesystem::path cwd(exec.cwd);
   if (args->workdir && !args->workdir->empty()) cwd = cwd / *args->workdir;
   cwd = cwd.lexically_normal();
-  std::string cwd_text = cwd.string();
-  if (cwd_text.size() > 1 && cwd_text.back() == '/') cwd_text.pop_back();
+  p.cwd = cwd.string();
+  if (p.cwd.size() > 1 && p.cwd.back() == '/') p.cwd.pop_back();
   std::error_code ec;
   if (!std::filesystem::is_directory(cwd, ec)) {
     // Codex's words for a working directory that is not there.
     call.output = absl::StrCat(
-        "exec_command failed for `", command,
+        "exec_command failed for `", p.command,
         "`: CreateProcess { message: \"Rejected(\\\"Failed to create unified exec process: "
         "No such file or directory (os error 2)\\\")\" }");
     return;
   }
-  absl::StatusOr<std::vector<std::string>> sandboxed =
-      exec.sandbox->Wrap(exec.policy, argv, cwd_text);
-  if (!sandboxed.ok()) {
-    call.output = absl::StrCat("exec_command failed for `", command,
-                               "`: the sandbox cannot run it: ", sandboxed.status().message());
+  p.tty = args->tty;
+  p.login = args->login;
+  p.yield = ExecYield(args->yield_time_ms);
+  if (args->max_output_tokens) {
+    p.max_output_tokens = static_cast<int64_t>(std::max(0.0, *args->max_output_tokens));
+  }
+  p.actions = CommandActionsJson(ParseCommandActions(p.argv));
+  if (exec.approval_policy == "untrusted") {
+    // What the user approved for the session, or allowed by a rule, runs without asking and
+    // without the sandbox (as it ran once approved); a known-safe command runs in the sandbox.
+    if (exec.sessions->ApprovedForSession(p.argv) || AllowedByRules(p.argv)) {
+      StartExec(call, p, /*sandboxed=*/false);
+      return;
+    }
+    const UntrustedVerdict verdict = JudgeUntrusted(p.argv);
+    if (verdict.ask) {
+      AskApproval(call, std::move(p), verdict.proposed_amendment);
+      return;
+    }
+  }
+  StartExec(call, p, /*sandboxed=*/true);
+}
+
+bool ToolDispatcher::AllowedByRules(const std::vector<std::string>& argv) const {
+  const ToolTurn::Exec& exec = *turn_.exec;
+  if (!exec.rules) return false;
+  std::optional<std::vector<std::vector<std::string>>> commands =
+      ParseShellWrappedPlainCommands(argv);
+  if (!commands) return exec.rules->Allows(argv);
+  // Each part of a compound command on its own: allowed by a rule, or known safe.
+  bool any_rule = false;
+  for (const std::vector<std::string>& command : *commands) {
+    if (exec.rules->Allows(command)) {
+      any_rule = true;
+    } else if (!IsKnownSafeCommand(command)) {
+      return false;
+    }
+  }
+  return any_rule;
+}
+
+void ToolDispatcher::AskApproval(Call& call, PreparedExec p,
+                                 std::optional<std::vector<std::string>> amendment) {
+  json params = {{"threadId", turn_.thread_id},
+                 {"turnId", turn_.turn_id},
+                 {"itemId", call.call_id},
+                 {"command", p.command},
+                 {"cwd", p.cwd},
+                 {"commandActions", p.actions},
+                 {"availableDecisions", ApprovalAvailableDecisions(amendment)}};
+  if (amendment) params["proposedExecpolicyAmendment"] = *amendment;
+  call.approval = std::make_shared<Call::Answer>();
+  call.prepared = std::move(p);
+  if (turn_.exec->waiting_on_approval) turn_.exec->waiting_on_approval(true);
+  requests_.Ask(
+      turn_.caller, "item/commandExecution/requestApproval", std::move(params), turn_.thread_id,
+      &CheckCommandApprovalAnswer,
+      [answer = call.approval](absl::StatusOr<json> result) { answer->Settle(std::move(result)); });
+}
+
+void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed) {
+  const ToolTurn::Exec& exec = *turn_.exec;
+  const SandboxPolicy full = SandboxPolicy::Of("danger-full-access", {}, true);
+  const SandboxPolicy& policy = sandboxed ? exec.policy : full;
+  absl::StatusOr<std::vector<std::string>> wrapped = exec.sandbox->Wrap(policy, p.argv, p.cwd);
+  if (!wrapped.ok()) {
+    call.output = absl::StrCat("exec_command failed for `", p.command,
+                               "`: the sandbox cannot run it: ", wrapped.status().message());
     return;
   }
   ExecSpec spec;
-  spec.argv = *std::move(sandboxed);
-  spec.cwd = cwd_text;
-  spec.tty = args->tty;
-  spec.env = ExecEnvironment(exec.env, args->login, turn_.thread_id);
-  for (std::string& v : Sandbox::Environment(exec.policy)) spec.env.push_back(std::move(v));
+  spec.argv = *std::move(wrapped);
+  spec.cwd = p.cwd;
+  spec.tty = p.tty;
+  spec.env = ExecEnvironment(exec.env, p.login, turn_.thread_id);
+  for (std::string& v : Sandbox::Environment(policy)) spec.env.push_back(std::move(v));
 
   auto teller = std::make_shared<ExecTeller>(writer_, turn_.thread_id, turn_.turn_id);
-  teller->argv = argv;
+  teller->argv = p.argv;
   ExecSession::Observer observer;
   const std::string item_id = call.call_id;
   observer.on_output = [teller, item_id](std::string_view text) {
@@ -373,27 +470,75 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
       exec.sessions->Start(spec, std::move(observer), teller);
   if (!session.ok()) {
     call.output =
-        absl::StrCat("exec_command failed for `", command, "`: ", session.status().message());
+        absl::StrCat("exec_command failed for `", p.command, "`: ", session.status().message());
     return;
   }
   teller->item = {{"type", "commandExecution"},
                   {"id", call.call_id},
-                  {"command", command},
-                  {"cwd", cwd_text},
+                  {"command", p.command},
+                  {"cwd", p.cwd},
                   {"processId", absl::StrCat((*session)->id())},
                   {"source", "unifiedExecStartup"},
                   {"status", "inProgress"},
-                  {"commandActions", CommandActionsJson(ParseCommandActions(argv))},
+                  {"commandActions", p.actions},
                   {"aggregatedOutput", nullptr},
                   {"exitCode", nullptr},
                   {"durationMs", nullptr}};
   teller->writer.Tell({Msg({{"type", "item_started"}, {"item", teller->item}})});
   call.session = *std::move(session);
   call.teller = std::move(teller);
-  call.deadline = absl::Now() + ExecYield(args->yield_time_ms);
-  if (args->max_output_tokens) {
-    call.max_output_tokens = static_cast<int64_t>(std::max(0.0, *args->max_output_tokens));
+  call.deadline = absl::Now() + p.yield;
+  call.max_output_tokens = p.max_output_tokens;
+}
+
+absl::Status ToolDispatcher::AwaitApproval(Call& call, CancelToken& cancel) {
+  while (!call.approval->arrived.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
+    if (cancel.cancelled()) return absl::CancelledError("the turn was interrupted");
   }
+  const ToolTurn::Exec& exec = *turn_.exec;
+  PreparedExec p = *std::move(call.prepared);
+  call.prepared.reset();
+  call.approval_done = true;
+  // A client gone before it answered (or one that answered with an error) approved nothing.
+  const json decision = call.approval->result.ok()
+                            ? call.approval->result->value("decision", json("decline"))
+                            : json("decline");
+  const json declined = {{"type", "commandExecution"},  {"id", call.call_id},
+                         {"command", p.command},        {"cwd", p.cwd},
+                         {"processId", nullptr},        {"source", "agent"},
+                         {"status", "declined"},        {"commandActions", p.actions},
+                         {"aggregatedOutput", nullptr}, {"exitCode", nullptr},
+                         {"durationMs", nullptr}};
+  if (decision == "cancel") {
+    // Codex's order: the declined item, then the flag cleared, then the turn interrupted.
+    writer_.Tell({Msg({{"type", "item_completed"}, {"item", declined}})});
+    if (exec.waiting_on_approval) exec.waiting_on_approval(false);
+    cancel.Cancel();
+    return absl::CancelledError("the user cancelled the command");
+  }
+  if (exec.waiting_on_approval) exec.waiting_on_approval(false);
+  if (decision == "decline" || (!decision.is_string() && !decision.is_object())) {
+    writer_.Tell({Msg({{"type", "item_completed"}, {"item", declined}})});
+    call.output = absl::StrCat("exec_command failed for `", p.command,
+                               "`: CreateProcess { message: \"Rejected(\\\"rejected by "
+                               "user\\\")\" }");
+    return absl::OkStatus();
+  }
+  if (decision == "acceptForSession") exec.sessions->ApproveForSession(p.argv);
+  if (decision.is_object() && decision.contains("acceptWithExecpolicyAmendment")) {
+    const json amendment =
+        decision["acceptWithExecpolicyAmendment"].value("execpolicy_amendment", json::array());
+    std::vector<std::string> prefix;
+    for (const json& w : amendment) prefix.push_back(w.get<std::string>());
+    if (exec.rules) {
+      if (absl::Status st = exec.rules->AddAllow(prefix); !st.ok()) {
+        std::cerr << "threadlog serve: the approved rule was not kept: " << st << std::endl;
+      }
+    }
+  }
+  // Approved: it runs as the user saw it, outside the sandbox (Codex runs it so).
+  StartExec(call, p, /*sandboxed=*/false);
+  return absl::OkStatus();
 }
 
 void ToolDispatcher::BeginWriteStdin(Call& call, const json& item) {
@@ -459,7 +604,8 @@ std::vector<TurnEvent> ToolDispatcher::AbortPending() {
   std::vector<TurnEvent> outputs;
   for (const std::unique_ptr<Call>& call : pending_) {
     // Codex counts from the start of the call, in tenths of a second.
-    const std::string why = call->session
+    const bool command = call->session || call->approval;
+    const std::string why = command
                                 ? absl::StrFormat("aborted by user after %.1fs",
                                                   absl::ToDoubleSeconds(absl::Now() - call->begun))
                                 : "aborted";

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "api/agent/cancel_token.h"
+#include "api/agent/exec_policy.h"
 #include "api/agent/sandbox.h"
 #include "api/agent/turn_writer.h"
 #include "api/agent/unified_exec.h"
@@ -33,6 +34,17 @@ class ClientRequests {
   // was never connected). Thread-safe.
   virtual void Send(session::ClientId client, std::string method, nlohmann::json params,
                     std::function<void(absl::StatusOr<nlohmann::json>)> done) = 0;
+  // An approval request: as Send, except that an answer failing `check` is refused (the request
+  // stays pending, to be answered again), and that once one passes, the client is told
+  // serverRequest/resolved {threadId: thread_id, requestId} before `done` runs. The default
+  // (for fakes that do not care) is Send.
+  virtual void Ask(session::ClientId client, std::string method, nlohmann::json params,
+                   std::string thread_id, std::function<absl::Status(const nlohmann::json&)> check,
+                   std::function<void(absl::StatusOr<nlohmann::json>)> done) {
+    (void)thread_id;
+    (void)check;
+    Send(client, std::move(method), std::move(params), std::move(done));
+  }
 };
 
 // What the tools of one turn know of it.
@@ -52,6 +64,13 @@ struct ToolTurn {
     std::string cwd;               // the turn's, absolute
     std::vector<std::string> env;  // what commands' environments start from (ExecEnvironment)
     std::string shell = "/bin/bash";
+    // "never": every command runs in the sandbox. "untrusted": known-safe commands do; others
+    // are asked about first (item/commandExecution/requestApproval) and run outside it once
+    // approved.
+    std::string approval_policy = "never";
+    std::shared_ptr<ExecPolicyRules> rules;  // the user's allow rules (acceptWithExecpolicy...)
+    // Sets the thread's waitingOnApproval flag and tells its followers (thread/status/changed).
+    std::function<void(bool waiting)> waiting_on_approval;
   };
   std::optional<Exec> exec;
 };
@@ -95,9 +114,26 @@ class ToolDispatcher {
  private:
   struct Call;
   struct ExecTeller;
-  // exec_command / write_stdin: starts the process or writes to it (the output is waited for
-  // in AnswerAll).
+  // An exec_command's command, checked and resolved, before it runs.
+  struct PreparedExec {
+    std::vector<std::string> argv;  // [shell, -lc|-c, cmd]
+    std::string command;            // argv as a shell string
+    std::string cwd;                // absolute
+    bool tty = false;
+    bool login = true;
+    absl::Duration yield;
+    int64_t max_output_tokens = 10000;
+    nlohmann::json actions;  // commandActions
+  };
+  // exec_command / write_stdin: starts the process (or asks first) or writes to it (the output
+  // is waited for in AnswerAll).
   void BeginExec(Call& call, const nlohmann::json& item);
+  bool AllowedByRules(const std::vector<std::string>& argv) const;
+  void AskApproval(Call& call, PreparedExec p, std::optional<std::vector<std::string>> amendment);
+  void StartExec(Call& call, const PreparedExec& p, bool sandboxed);
+  // Waits for the approval's answer and does what it says: runs the command, declines it, or
+  // cancels the turn (kCancelled, as does an interrupt while waiting).
+  absl::Status AwaitApproval(Call& call, CancelToken& cancel);
   void BeginWriteStdin(Call& call, const nlohmann::json& item);
   nlohmann::json AnswerExec(Call& call, CancelToken& cancel, bool& cancelled);
 

@@ -258,7 +258,8 @@ TurnEngine::TurnEngine(session::ThreadService& threads, session::NotificationSin
       options_(std::move(options)),
       sandbox_(options_.sandbox ? options_.sandbox
                                 : std::make_shared<const Sandbox>(Sandbox::Probe())),
-      command_env_(BaseEnvironment(options_.command_env)) {
+      command_env_(BaseEnvironment(options_.command_env)),
+      rules_(std::make_shared<ExecPolicyRules>(options_.codex_home)) {
   // A thread that unloads takes its processes with it (no turn runs on it: a running turn
   // keeps its thread loaded).
   threads_.SetUnloadListener([this](const ThreadId& thread) {
@@ -701,12 +702,12 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   tool_turn.dynamic_tools = turn->dynamic_tools;
   tool_turn.dynamic_tool_timeout = options_.dynamic_tool_timeout;
   // Unified exec for the models that have it: Codex 0.117.0 (its unified_exec feature on by
-  // default) gives exec_command and write_stdin to a shell_command model too. Until approvals
-  // gate commands, only where none is ever asked for (approval policy "never"): a command runs
-  // in the thread's sandbox.
+  // default) gives exec_command and write_stdin to a shell_command model too. Offered under the
+  // approval policies whose approvals are built: "never" (every command in the thread's
+  // sandbox) and "untrusted" (known-safe commands in the sandbox, others asked about first).
   const bool unified_exec =
       turn->family.shell_type == "unified_exec" || turn->family.shell_type == "shell_command";
-  if (unified_exec && s.approval_policy == "never") {
+  if (unified_exec && (s.approval_policy == "never" || s.approval_policy == "untrusted")) {
     ToolTurn::Exec exec;
     exec.sessions = SessionsOf(turn->thread);
     exec.sandbox = sandbox_.get();
@@ -715,6 +716,16 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     exec.cwd = s.cwd;
     exec.env = command_env_;
     exec.shell = CommandShell(command_env_);
+    exec.approval_policy = s.approval_policy.get<std::string>();
+    exec.rules = rules_;
+    exec.waiting_on_approval = [this, &writer, thread = turn->thread,
+                                thread_text = turn->thread_text](bool waiting) {
+      const json status = {
+          {"type", "active"},
+          {"activeFlags", waiting ? json::array({"waitingOnApproval"}) : json::array()}};
+      threads_.SetStatus(thread, status);
+      writer.Tell({}, {{"thread/status/changed", StatusChanged(thread_text, status)}});
+    };
     tool_turn.exec = std::move(exec);
   }
   ToolDispatcher tools(std::move(tool_turn), writer, requests_);

@@ -15,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "api/agent/exec_policy.h"
 #include "api/agent/model_client.h"
 #include "api/agent/prompt.h"
 #include "api/agent/provider.h"
@@ -168,6 +169,8 @@ class TurnEngine {
   const TurnEngineOptions options_;
   const std::shared_ptr<const Sandbox> sandbox_;
   const std::vector<std::string> command_env_;  // options_.command_env, or the server's
+  // $CODEX_HOME/rules: the commands the user allowed (read at start, added to by approvals).
+  const std::shared_ptr<ExecPolicyRules> rules_;
   mutable absl::Mutex mu_;
   std::map<ThreadId, std::shared_ptr<Turn>> running_ ABSL_GUARDED_BY(mu_);
   std::map<ThreadId, std::shared_ptr<ExecSessions>> exec_sessions_ ABSL_GUARDED_BY(mu_);

@@ -406,6 +406,16 @@ int ExecSessions::KillAll() {
   return static_cast<int>(all.size());
 }
 
+void ExecSessions::ApproveForSession(const std::vector<std::string>& argv) {
+  absl::MutexLock lock(&mu_);
+  approved_.insert(argv);
+}
+
+bool ExecSessions::ApprovedForSession(const std::vector<std::string>& argv) const {
+  absl::MutexLock lock(&mu_);
+  return approved_.count(argv) > 0;
+}
+
 int ExecSessions::size() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(sessions_.size());

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -150,9 +151,15 @@ class ExecSessions {
   int KillAll();
   int size() const;
 
+  // Commands the user approved for the rest of the session (acceptForSession): the same argv
+  // runs without asking again.
+  void ApproveForSession(const std::vector<std::string>& argv);
+  bool ApprovedForSession(const std::vector<std::string>& argv) const;
+
  private:
   mutable absl::Mutex mu_;
   std::map<int64_t, std::shared_ptr<ExecSession>> sessions_ ABSL_GUARDED_BY(mu_);
+  std::set<std::vector<std::string>> approved_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace threadlog::agent

@@ -10,6 +10,7 @@ normalization:
 The differences made on purpose are listed under KNOWN DIFFERENCES; nothing else is ignored.
 Usage: exec_golden_test.py THREADLOG_BINARY"""
 import copy
+import glob
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
+import capture_codex_approvals as ca  # noqa: E402
 import capture_codex_exec as cx  # noqa: E402
 import capture_codex_turns as ct  # noqa: E402
 import turn_golden_test as tg  # noqa: E402
@@ -178,6 +180,96 @@ class ExecGoldenTest(unittest.TestCase):
             self.fail(f"scenario {name}: {len(problems)} difference(s) from Codex 0.117.0\n" +
                       "\n".join(problems) + "\n--- serve stderr (tail):\n" +
                       run.server.stderr_tail())
+
+
+with open(os.path.join(HERE, "golden", "codex_117_approvals.json")) as f:
+    APPROVALS = json.load(f)["policies"]
+# The policies whose approvals threadlog has built (on-failure and on-request still offer no
+# command tools).
+APPROVAL_POLICIES = ["untrusted/read-only"]
+
+
+def run_approvals(policy_key):
+    """capture_codex_approvals.capture, against threadlog."""
+    policy, sandbox = policy_key.split("/")
+    root = tempfile.mkdtemp(prefix="appr-golden-")
+    home, cwd, store = (os.path.join(root, d) for d in ("home", "work", "store"))
+    os.makedirs(home)
+    os.makedirs(cwd)
+    steps = []
+    for cid, cmd, _ in ca.CASES:
+        steps.append({"function_call": {"name": "exec_command", "call_id": cid,
+                                        "arguments": {"cmd": cmd, "yield_time_ms": 2000}}})
+        steps.append({"text": "Done."})
+    mock = MockResponses(steps, default_text="Done.").start()
+    config = APPROVALS[policy_key]["config"].replace("127.0.0.1:<port>",
+                                                     f"127.0.0.1:{mock.port}")
+    with open(os.path.join(home, "config.toml"), "w") as f:
+        f.write(config)
+    decisions = {cid: d for cid, _, d in ca.CASES}
+
+    def serve(msg):
+        if msg["method"].endswith("requestApproval"):
+            return {"decision": decisions.get(msg["params"].get("itemId"), "decline")}
+        return {}
+    log = []
+    env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
+    server = tg.Server([BINARY, "--home", store, "serve"], env, cwd, serve, log)
+    server.initialize()
+    try:
+        tid = server.request("thread/start", {"cwd": cwd})["result"]["thread"]["id"]
+        for cid, _, _ in ca.CASES:
+            mark = server.mark()
+            r = server.request("turn/start", {"threadId": tid,
+                                              "input": [{"type": "text", "text": f"Run {cid}."}]})
+            turn = r["result"]["turn"]["id"]
+            server.wait_for(lambda m: m.get("method") == "turn/completed" and
+                            m["params"]["turn"]["id"] == turn, timeout=60, start=mark)
+    finally:
+        server.close()
+        mock.stop()
+    record = {"jsonrpc": [{"dir": d, "msg": m} for d, m in log if not ct.is_init(d, m)],
+              "http": [{"body": q.get("body")} for q in mock.requests if q.get("body")]}
+    record = cx.exec_normalize(ct.normalize(record, root))
+    record["outputs"] = cx.outputs(record)
+    record["rules"] = {os.path.relpath(p, home): open(p).read()
+                       for p in sorted(glob.glob(os.path.join(home, "rules", "*")))}
+    record["files"] = sorted(os.listdir(cwd))
+    problems = list(server.problems)
+    shutil.rmtree(root, ignore_errors=True)
+    return record, problems
+
+
+def approval_digest(record):
+    """What an approval flow shows: each request's params, each command item's end (its
+    status, source, and whether it has a process), the serverRequest/resolved count, the turns'
+    statuses."""
+    asked, items, resolved, turns = [], [], 0, []
+    for e in record["jsonrpc"]:
+        m = e["msg"]
+        meth = m.get("method")
+        if meth == "item/commandExecution/requestApproval":
+            asked.append({k: v for k, v in m["params"].items() if k not in ("threadId", "turnId")})
+        elif meth == "item/completed" and m["params"]["item"]["type"] == "commandExecution":
+            it = m["params"]["item"]
+            items.append({"id": it["id"], "status": it["status"], "source": it["source"],
+                          "has_process": it["processId"] is not None,
+                          "exitCode": it["exitCode"]})
+        elif meth == "serverRequest/resolved":
+            resolved += 1
+        elif meth == "turn/completed":
+            turns.append(m["params"]["turn"]["status"])
+    return {"asked": asked, "items": items, "resolved": resolved, "turns": turns,
+            "outputs": record["outputs"], "rules": record["rules"], "files": record["files"]}
+
+
+class ApprovalGoldenTest(unittest.TestCase):
+    maxDiff = None
+
+    def test_untrusted(self):
+        mine, problems = run_approvals("untrusted/read-only")
+        self.assertEqual(problems, [])
+        self.assertEqual(approval_digest(mine), approval_digest(APPROVALS["untrusted/read-only"]))
 
 
 for _name in GOLDEN:

@@ -65,19 +65,31 @@ class Server:
             text = f.read()
         with open(path, "w") as f:
             f.write(config + text)  # top-level keys before the provider's table
+        self.serve_args = serve_args
         self.client = StdioClient(world.serve_argv(BINARY, *serve_args), env=world.env,
                                   cwd=self.cwd)
         self.next_id = 1
         self.seen = []
+        # itemId -> the decision an approval request about it gets (else no answer: the test
+        # answers by hand)
+        self.decisions = {}
         self.request("initialize", {"clientInfo": {"name": "t", "version": "1"},
                                     "capabilities": {"experimentalApi": True}})
+
+    def receive(self, timeout):
+        msg = self.client.recv(timeout=timeout)
+        if "method" in msg and "id" in msg:  # a server request
+            decision = self.decisions.get(msg["params"].get("itemId"))
+            if decision is not None:
+                self.client.send({"id": msg["id"], "result": {"decision": decision}})
+        return msg
 
     def request(self, method, params):
         rid = self.next_id
         self.next_id += 1
         self.client.send({"id": rid, "method": method, "params": params})
         while True:
-            msg = self.client.recv(timeout=30)
+            msg = self.receive(timeout=30)
             if msg.get("id") == rid and "method" not in msg:
                 return msg
             self.seen.append(msg)
@@ -91,7 +103,7 @@ class Server:
             if time.time() > deadline:
                 raise AssertionError("never came; seen: " +
                                      json.dumps([m.get("method") for m in self.seen]))
-            self.seen.append(self.client.recv(timeout=max(0.1, deadline - time.time())))
+            self.seen.append(self.receive(timeout=max(0.1, deadline - time.time())))
 
     def start_thread(self, **params):
         return self.request("thread/start", dict(cwd=self.cwd, **params))["result"]["thread"]["id"]
@@ -117,6 +129,14 @@ class Server:
                     out[i["call_id"]] = i["output"]
         return out
 
+    def restart(self):
+        """A new server on the same store and CODEX_HOME."""
+        self.stop()
+        self.client = StdioClient(self.world.serve_argv(BINARY, *self.serve_args),
+                                  env=self.world.env, cwd=self.cwd)
+        self.request("initialize", {"clientInfo": {"name": "t", "version": "1"},
+                                    "capabilities": {"experimentalApi": True}})
+
     def stop(self):
         """Stops the server as a client leaving does: its stdin closes."""
         self.client.close_stdin()
@@ -138,6 +158,8 @@ class Server:
 def call(call_id, name, **arguments):
     return {"function_call": {"name": name, "call_id": call_id, "arguments": arguments}}
 
+
+UNTRUSTED = 'approval_policy = "untrusted"\nsandbox_mode = "read-only"\n'
 
 HEADER = re.compile(r"^Command: (?P<command>.*)\nChunk ID: [0-9a-f]{6}\nWall time: \d+\.\d{4} "
                     r"seconds\n(?P<state>Process exited with code -?\d+|Process running with "
@@ -348,6 +370,144 @@ class ExecServeTest(unittest.TestCase):
             s.close()
             if os.path.exists(marker):
                 os.unlink(marker)
+
+    # What Codex 0.117.0 does in the same cases (asked of the binary under untrusted and
+    # read-only, tests/agent/capture_codex_approvals.py -> golden/codex_117_approvals.json):
+    # thread/status/changed [waitingOnApproval], the request (no item/started before it), the
+    # answer, serverRequest/resolved, thread/status/changed [], then the item.
+    def test_untrusted_runs_safe_commands_and_asks_before_the_others(self):
+        s = Server([call("c_ls", "exec_command", cmd="ls"),
+                    call("c_no", "exec_command", cmd="touch declined.txt"),
+                    call("c_yes", "exec_command", cmd="touch accepted.txt"),
+                    {"text": "Done."}], config=UNTRUSTED)
+        try:
+            s.decisions = {"c_no": "decline", "c_yes": "accept"}
+            thread = s.start_thread()
+            turn = s.turn(thread, "go")
+            s.turn_completed(turn)
+            asked = [m for m in s.seen if m.get("method") == "item/commandExecution/requestApproval"]
+            self.assertEqual([m["params"]["itemId"] for m in asked], ["c_no", "c_yes"])
+            self.assertEqual(asked[0]["params"], {
+                "threadId": thread, "turnId": turn, "itemId": "c_no",
+                "command": "/bin/bash -lc 'touch declined.txt'", "cwd": s.cwd,
+                "commandActions": [{"type": "unknown", "command": "touch declined.txt"}],
+                "proposedExecpolicyAmendment": ["touch", "declined.txt"],
+                "availableDecisions": ["accept", {"acceptWithExecpolicyAmendment": {
+                    "execpolicy_amendment": ["touch", "declined.txt"]}}, "cancel"]})
+            # The order clients see around one approval (token usage and rate limits, told as
+            # the response ends, fall anywhere in it: in Codex too, a race).
+            told = [m for m in s.seen if m.get("method") not in
+                    ("thread/tokenUsage/updated", "account/rateLimits/updated")]
+            at = told.index(asked[0])
+            around = [(m.get("method"), m.get("params", {}).get("status", {}).get("activeFlags"))
+                      for m in told[at - 1:at + 4]]
+            self.assertEqual(around, [
+                ("thread/status/changed", ["waitingOnApproval"]),
+                ("item/commandExecution/requestApproval", None),
+                ("serverRequest/resolved", None),
+                ("thread/status/changed", []),
+                ("item/completed", None)])
+            self.assertEqual(told[at + 1]["params"], {"threadId": thread,
+                                                     "requestId": asked[0]["id"]})
+            declined = s.items("item/completed", "c_no")[0]
+            self.assertEqual(declined, {
+                "type": "commandExecution", "id": "c_no",
+                "command": "/bin/bash -lc 'touch declined.txt'", "cwd": s.cwd,
+                "processId": None, "source": "agent", "status": "declined",
+                "commandActions": [{"type": "unknown", "command": "touch declined.txt"}],
+                "aggregatedOutput": None, "exitCode": None, "durationMs": None})
+            self.assertEqual(s.items("item/started", "c_no"), [])
+            out = s.outputs()
+            self.assertEqual(out["c_no"], "exec_command failed for `/bin/bash -lc 'touch "
+                             "declined.txt'`: CreateProcess { message: \"Rejected(\\\"rejected "
+                             "by user\\\")\" }")
+            self.assertFalse(os.path.exists(os.path.join(s.cwd, "declined.txt")))
+            # Approved, it runs outside the read-only sandbox, as in Codex.
+            self.assertTrue(os.path.exists(os.path.join(s.cwd, "accepted.txt")))
+            self.assertIn("Process exited with code 0", out["c_yes"])
+            self.assertEqual(s.items("item/completed", "c_ls")[0]["status"], "completed")
+        finally:
+            s.close()
+
+    def test_approvals_for_the_session_and_rules_hold(self):
+        s = Server([call("c_s1", "exec_command", cmd="touch session.txt"), {"text": "ok"},
+                    call("c_s2", "exec_command", cmd="touch session.txt"), {"text": "ok"},
+                    call("c_r1", "exec_command", cmd="touch ruled.txt"), {"text": "ok"},
+                    call("c_r2", "exec_command", cmd="touch ruled.txt"), {"text": "ok"}],
+                   config=UNTRUSTED)
+        try:
+            s.decisions = {"c_s1": "acceptForSession", "c_r1": {
+                "acceptWithExecpolicyAmendment": {"execpolicy_amendment": ["touch", "ruled.txt"]}}}
+            thread = s.start_thread()
+            for text in ("one", "two", "three", "four"):
+                s.turn_completed(s.turn(thread, text))
+            asked = [m["params"]["itemId"] for m in s.seen
+                     if m.get("method") == "item/commandExecution/requestApproval"]
+            self.assertEqual(asked, ["c_s1", "c_r1"])
+            out = s.outputs()
+            for c in ("c_s1", "c_s2", "c_r1", "c_r2"):
+                self.assertIn("Process exited with code 0", out[c], c)
+            with open(os.path.join(s.home, "rules", "default.rules")) as f:
+                self.assertEqual(f.read(),
+                                 'prefix_rule(pattern=["touch", "ruled.txt"], decision="allow")\n')
+            # The rule holds for the next server too; the session's approval does not.
+            s.restart()
+            before = len(s.seen)
+            s.mock.push(call("c_r3", "exec_command", cmd="touch ruled.txt"), {"text": "ok"},
+                        call("c_s3", "exec_command", cmd="touch session.txt"), {"text": "ok"})
+            s.decisions = {"c_s3": "decline"}
+            thread = s.start_thread()
+            s.turn_completed(s.turn(thread, "five"))
+            s.turn_completed(s.turn(thread, "six"))
+            asked = [m["params"]["itemId"] for m in s.seen[before:]
+                     if m.get("method") == "item/commandExecution/requestApproval"]
+            self.assertEqual(asked, ["c_s3"])
+        finally:
+            s.close()
+
+    def test_cancel_interrupts_the_turn(self):
+        s = Server([call("c_cancel", "exec_command", cmd="touch cancelled.txt"),
+                    {"text": "never sent"}], config=UNTRUSTED)
+        try:
+            s.decisions = {"c_cancel": "cancel"}
+            thread = s.start_thread()
+            turn = s.turn(thread, "go")
+            ended = s.turn_completed(turn)
+            self.assertEqual(ended["params"]["turn"]["status"], "interrupted")
+            self.assertEqual(s.items("item/completed", "c_cancel")[0]["status"], "declined")
+            self.assertFalse(os.path.exists(os.path.join(s.cwd, "cancelled.txt")))
+            s.mock.push({"text": "next"})
+            s.turn_completed(s.turn(thread, "next"))
+            self.assertRegex(s.outputs()["c_cancel"], r"^aborted by user after \d+\.\ds$")
+        finally:
+            s.close()
+
+    def test_a_wrong_answer_is_refused_and_the_approval_stays_pending(self):
+        s = Server([call("c1", "exec_command", cmd="touch x.txt"), {"text": "Done."}],
+                   config=UNTRUSTED)
+        try:
+            thread = s.start_thread()
+            turn = s.turn(thread, "go")
+            asked = s.wait_for(lambda m: m.get("method") ==
+                               "item/commandExecution/requestApproval")
+            for wrong in ({"decision": "maybe"}, {"decision": 5}, {"nothing": True},
+                          {"decision": {"acceptWithExecpolicyAmendment": {}}}):
+                s.client.send({"id": asked["id"], "result": wrong})
+            # A well-formed answer to an id never asked changes nothing either.
+            s.client.send({"id": 987654, "result": {"decision": "accept"}})
+            time.sleep(0.5)
+            self.assertEqual([m for m in s.seen if m.get("method") == "serverRequest/resolved"],
+                             [])
+            self.assertFalse(os.path.exists(os.path.join(s.cwd, "x.txt")))
+            status = s.request("thread/read", {"threadId": thread})["result"]["thread"]["status"]
+            self.assertEqual(status, {"type": "active", "activeFlags": ["waitingOnApproval"]})
+            s.client.send({"id": asked["id"], "result": {"decision": "decline"}})
+            s.turn_completed(turn)
+            resolved = [m["params"] for m in s.seen if m.get("method") == "serverRequest/resolved"]
+            self.assertEqual(resolved, [{"threadId": thread, "requestId": asked["id"]}])
+            self.assertEqual(s.items("item/completed", "c1")[0]["status"], "declined")
+        finally:
+            s.close()
 
     def test_policies_that_would_ask_offer_no_command_tools_yet(self):
         s = Server([{"text": "Done."}],
