@@ -1288,4 +1288,27 @@ absl::StatusOr<AppliedPatch> ApplyPatch(const Patch& patch, const std::string& c
   return AppliedPatch{std::move(plan->changes), std::move(plan->summary)};
 }
 
+PatchToolRun PlanPatchTool(std::string_view patch_text, const std::string& cwd) {
+  PatchToolRun run;
+  absl::StatusOr<Patch> patch = ParsePatch(patch_text);
+  if (!patch.ok()) {
+    run.refusal = std::string(kVerificationFailedPrefix) + std::string(patch.status().message());
+    return run;
+  }
+  absl::StatusOr<PatchPlan> plan = PlanPatch(*patch, cwd);
+  if (!plan.ok()) {
+    const std::string why(plan.status().message());
+    run.refusal = why == kEmptyPatchRefusal ? why : std::string(kVerificationFailedPrefix) + why;
+    return run;
+  }
+  run.plan = *std::move(plan);
+  return run;
+}
+
+PatchToolResult WritePatchTool(const PatchToolRun& run) {
+  const absl::Status done = run.plan.outcome.ok() ? WritePatch(run.plan) : run.plan.outcome;
+  if (done.ok()) return {run.plan.summary, false};
+  return {std::string(done.message()) + "\n", true};
+}
+
 }  // namespace threadlog::agent

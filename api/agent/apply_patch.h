@@ -143,6 +143,24 @@ struct AppliedPatch {
 // WritePatch's.
 absl::StatusOr<AppliedPatch> ApplyPatch(const Patch& patch, const std::string& cwd);
 
+// The apply_patch tool's run of one patch text (the freeform tool's input, the function form's
+// `input`, or what ExtractShellPatch found) in `cwd`, as the model and clients are told of it.
+struct PatchToolRun {
+  // Refused before anything was written (no fileChange item): the whole output the model gets,
+  // "apply_patch verification failed: ..." or kEmptyPatchRefusal.
+  std::optional<std::string> refusal;
+  PatchPlan plan;  // when not refused: the item's changes, and what is to be written
+};
+// Parses and plans; writes nothing.
+PatchToolRun PlanPatchTool(std::string_view patch_text, const std::string& cwd);
+// Writes a planned run: the text the apply_patch process prints (the summary, or the error and
+// "\n"), and whether it failed (the item's status failed, exit code 1).
+struct PatchToolResult {
+  std::string text;
+  bool failed = false;
+};
+PatchToolResult WritePatchTool(const PatchToolRun& run);
+
 // A unified diff of two texts by lines, as Codex prints one (Rust's `similar` crate: Myers' diff,
 // lines compared with their line ends, hunks with `context` lines around each change and merged
 // when closer than twice that; "@@ -A,B +C,D @@" with ",1" left out; "\ No newline at end of

@@ -287,6 +287,7 @@ const json& ToolSpecs() {
 
 json ExecCommandToolSpec() { return ToolSpecs().at("exec_command"); }
 json WriteStdinToolSpec() { return ToolSpecs().at("write_stdin"); }
+json ApplyPatchToolSpec() { return ToolSpecs().at("apply_patch"); }
 
 json UpdatePlanToolSpec() {
   json step = {{"type", "object"},

@@ -114,6 +114,8 @@ nlohmann::json UpdatePlanToolSpec();
 // Unified exec's tools (api/agent/tool_specs.json), for a model whose shell is unified_exec.
 nlohmann::json ExecCommandToolSpec();
 nlohmann::json WriteStdinToolSpec();
+// The freeform apply_patch tool (api/agent/tool_specs.json).
+nlohmann::json ApplyPatchToolSpec();
 // A dynamic tool (DynamicToolSpec from thread/start) as a function tool; its inputSchema is
 // reduced as Codex reduces it (api/session/dynamic_tools.h). nullopt when that fails (thread/start
 // refused such a tool already).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
+#include "api/agent/apply_patch.h"
 #include "api/agent/prompt.h"
 #include "api/agent/shell_command.h"
 #include "eventlog/json_parse.h"
@@ -60,6 +62,9 @@ struct ToolDispatcher::Call {
   std::shared_ptr<Answer> approval;
   std::optional<PreparedExec> prepared;
   bool approval_done = false;
+  // apply_patch waiting for the user, and whether it came as exec_command (its output form).
+  std::optional<PatchToolRun> patch;
+  bool patch_exec_form = false;
 };
 
 // What clients hear of one unified exec process, from whichever thread: item/started when it
@@ -86,7 +91,8 @@ struct ToolDispatcher::ExecTeller {
     done["status"] = status;
     done["exitCode"] = exit.code;
     done["durationMs"] = nanos / 1000000;
-    done["aggregatedOutput"] = aggregated;
+    // Codex reports no output as null (its exec_command_end keeps "").
+    done["aggregatedOutput"] = aggregated.empty() ? json(nullptr) : json(aggregated);
     json parsed_cmd = json::array();
     for (const json& a : item["commandActions"]) {
       json core = a;
@@ -159,6 +165,16 @@ absl::Status CheckCommandApprovalAnswer(const json& answer) {
   return absl::InvalidArgumentError(absl::StrCat("not a decision: ", d.dump()));
 }
 
+// An answer to item/fileChange/requestApproval: {"decision": accept | acceptForSession | decline
+// | cancel}.
+absl::Status CheckFileChangeApprovalAnswer(const json& answer) {
+  const json d = answer.is_object() ? answer.value("decision", json()) : json();
+  if (d == "accept" || d == "acceptForSession" || d == "decline" || d == "cancel") {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("not a file change decision: ", d.dump()));
+}
+
 // The dynamic_tool_call_response event for a call whose answer arrived.
 template <typename CallT>
 json ResponseEventOf(const CallT& call, const std::string& turn_id) {
@@ -229,6 +245,7 @@ ToolDispatcher::ToolDispatcher(ToolTurn turn, TurnWriter& writer, ClientRequests
     specs_.push_back(WriteStdinToolSpec());
   }
   specs_.push_back(UpdatePlanToolSpec());
+  if (turn_.exec && turn_.exec->apply_patch) specs_.push_back(ApplyPatchToolSpec());
   for (const json& tool : turn_.dynamic_tools) {
     if (std::optional<json> spec = DynamicToolSpec(tool)) {
       specs_.push_back(*std::move(spec));
@@ -262,6 +279,21 @@ absl::Status ToolDispatcher::Begin(const json& item) {
                             Durability::kBuffered);
       call->output = "Plan updated";
     }
+  } else if (turn_.exec && turn_.exec->apply_patch && call->name == "apply_patch" &&
+             (item.value("type", "") == "custom_tool_call" || function)) {
+    // The freeform tool's input, or the function form's {"input": ...}.
+    std::string text;
+    if (function) {
+      absl::StatusOr<json> args = ParseJson(item.value("arguments", ""));
+      if (args.ok() && args->is_object() && (*args)["input"].is_string()) {
+        text = (*args)["input"].get<std::string>();
+      } else {
+        call->output = "failed to parse function arguments: missing field `input`";
+      }
+    } else {
+      text = item.value("input", "");
+    }
+    if (!call->output) BeginPatch(*call, text, turn_.exec->cwd, /*exec_form=*/false);
   } else if (function && turn_.exec && call->name == "exec_command") {
     BeginExec(*call, item);
   } else if (function && turn_.exec && call->name == "write_stdin") {
@@ -317,7 +349,8 @@ absl::Status ToolDispatcher::AnswerAll(CancelToken& cancel, ModelHistoryBuilder&
     std::vector<TurnEvent> events;
     json output;
     if (call.approval && !call.approval_done) {
-      if (absl::Status st = AwaitApproval(call, cancel); !st.ok()) return st;
+      absl::Status st = call.patch ? AwaitPatchApproval(call, cancel) : AwaitApproval(call, cancel);
+      if (!st.ok()) return st;
     }
     if (call.output) {
       output = *call.output;
@@ -351,6 +384,179 @@ absl::Status ToolDispatcher::AnswerAll(CancelToken& cancel, ModelHistoryBuilder&
   return absl::OkStatus();
 }
 
+namespace {
+
+// The fileChange item of a planned patch (v2 FileUpdateChange per path).
+json FileChangeItem(const std::string& id, const std::vector<FileChange>& changes,
+                    const char* status) {
+  json out = json::array();
+  for (const FileChange& c : changes) {
+    json kind;
+    if (c.kind == FileChange::Kind::kAdd) {
+      kind = {{"type", "add"}};
+    } else if (c.kind == FileChange::Kind::kDelete) {
+      kind = {{"type", "delete"}};
+    } else {
+      kind = {{"type", "update"}, {"move_path", c.move_path ? json(*c.move_path) : json()}};
+    }
+    out.push_back({{"path", c.path}, {"kind", kind}, {"diff", c.diff}});
+  }
+  return {{"type", "fileChange"}, {"id", id}, {"changes", out}, {"status", status}};
+}
+
+// The same changes as patch_apply_end records them (Codex's FileChange map by path).
+json CoreChanges(const std::vector<FileChange>& changes) {
+  json out = json::object();
+  for (const FileChange& c : changes) {
+    if (c.kind == FileChange::Kind::kAdd) {
+      out[c.path] = {{"type", "add"}, {"content", c.diff}};
+    } else if (c.kind == FileChange::Kind::kDelete) {
+      out[c.path] = {{"type", "delete"}, {"content", c.diff}};
+    } else {
+      std::string diff = c.diff;
+      if (c.move_path) diff = diff.substr(0, diff.rfind("\n\nMoved to: "));
+      out[c.path] = {{"type", "update"},
+                     {"unified_diff", diff},
+                     {"move_path", c.move_path ? json(*c.move_path) : json()}};
+    }
+  }
+  return out;
+}
+
+// Whether every file the plan writes lies under one of the policy's writable roots.
+bool PatchWritable(const PatchPlan& plan, const SandboxPolicy& policy) {
+  if (!policy.restricted()) return true;
+  std::vector<std::filesystem::path> roots;
+  for (const std::string& r : policy.writable_roots) {
+    std::error_code ec;
+    roots.push_back(std::filesystem::weakly_canonical(r, ec));
+  }
+  for (const PatchPlan::Write& w : plan.writes) {
+    std::error_code ec;
+    const std::filesystem::path target =
+        std::filesystem::weakly_canonical(std::filesystem::path(w.path).lexically_normal(), ec);
+    bool inside = false;
+    for (const std::filesystem::path& root : roots) {
+      auto [r, t] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+      inside = inside || r == root.end();
+    }
+    if (!inside) return false;
+  }
+  return true;
+}
+
+// The seconds a patch took, in tenths, as Rust displays an f32: "0", "0.1", "2".
+double PatchSecondsValue(absl::Duration took) {
+  return std::round(absl::ToDoubleSeconds(took) * 10) / 10;
+}
+std::string PatchSeconds(absl::Duration took) {
+  const double v = PatchSecondsValue(took);
+  return v == std::floor(v) ? absl::StrCat(static_cast<int64_t>(v)) : absl::StrFormat("%.1f", v);
+}
+
+}  // namespace
+
+void ToolDispatcher::BeginPatch(Call& call, std::string_view text, const std::string& cwd,
+                                bool exec_form) {
+  const ToolTurn::Exec& exec = *turn_.exec;
+  PatchToolRun run = PlanPatchTool(text, cwd);
+  if (run.refusal) {
+    call.output = *run.refusal;
+    return;
+  }
+  call.patch_exec_form = exec_form;
+  if (exec.approval_policy == "untrusted") {
+    // Codex shows the change, then asks (whatever the paths).
+    writer_.Tell({Msg({{"type", "item_started"},
+                       {"item", FileChangeItem(call.call_id, run.plan.changes, "inProgress")}})});
+    call.approval = std::make_shared<Call::Answer>();
+    call.patch = std::move(run);
+    if (exec.waiting_on_approval) exec.waiting_on_approval(true);
+    requests_.Ask(turn_.caller, "item/fileChange/requestApproval",
+                  {{"threadId", turn_.thread_id},
+                   {"turnId", turn_.turn_id},
+                   {"itemId", call.call_id},
+                   {"reason", nullptr},
+                   {"grantRoot", nullptr}},
+                  turn_.thread_id, &CheckFileChangeApprovalAnswer,
+                  [answer = call.approval](absl::StatusOr<json> result) {
+                    answer->Settle(std::move(result));
+                  });
+    return;
+  }
+  if (!PatchWritable(run.plan, exec.policy)) {
+    call.output =
+        "patch rejected: writing outside of the project; rejected by user approval settings";
+    return;
+  }
+  writer_.Tell({Msg({{"type", "item_started"},
+                     {"item", FileChangeItem(call.call_id, run.plan.changes, "inProgress")}})});
+  call.output = FinishPatch(call, run);
+}
+
+std::string ToolDispatcher::FinishPatch(Call& call, const PatchToolRun& run) {
+  const absl::Time start = absl::Now();
+  turn_diff_.Before(run.plan);
+  const PatchToolResult result = WritePatchTool(run);
+  const char* status = result.failed ? "failed" : "completed";
+  writer_.Tell({Msg(
+      {{"type", "file_change_output_delta"}, {"call_id", call.call_id}, {"delta", result.text}})});
+  const json end = {{"type", "patch_apply_end"},
+                    {"call_id", call.call_id},
+                    {"turn_id", turn_.turn_id},
+                    {"stdout", result.failed ? "" : result.text},
+                    {"stderr", result.failed ? result.text : ""},
+                    {"success", !result.failed},
+                    {"changes", CoreChanges(run.plan.changes)},
+                    {"status", status}};
+  // Stored in Extended mode; a log that refuses it fails nothing the model sees.
+  (void)writer_.Append({Msg(end)}, Durability::kBuffered);
+  writer_.Tell({Msg({{"type", "item_completed"},
+                     {"item", FileChangeItem(call.call_id, run.plan.changes, status)}})});
+  const std::string diff = turn_diff_.Diff();
+  if (!diff.empty()) writer_.Tell({Msg({{"type", "turn_diff"}, {"unified_diff", diff}})});
+  const int exit_code = result.failed ? 1 : 0;
+  const absl::Duration took = (absl::Now() - start) + (start - call.begun);
+  if (call.patch_exec_form) {
+    // exec_command's apply_patch: its output as Codex's exec tool prints a patch run.
+    nlohmann::ordered_json body;
+    body["output"] = result.text;
+    body["metadata"]["exit_code"] = exit_code;
+    body["metadata"]["duration_seconds"] = PatchSecondsValue(took);
+    return absl::StrCat("Wall time: ", PatchSeconds(took), " seconds\nOutput:\n", body.dump());
+  }
+  return absl::StrCat("Exit code: ", exit_code, "\nWall time: ", PatchSeconds(took),
+                      " seconds\nOutput:\n", result.text);
+}
+
+absl::Status ToolDispatcher::AwaitPatchApproval(Call& call, CancelToken& cancel) {
+  while (!call.approval->arrived.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
+    if (cancel.cancelled()) return absl::CancelledError("the turn was interrupted");
+  }
+  const ToolTurn::Exec& exec = *turn_.exec;
+  PatchToolRun run = *std::move(call.patch);
+  call.patch.reset();
+  call.approval_done = true;
+  const json decision = call.approval->result.ok()
+                            ? call.approval->result->value("decision", json("decline"))
+                            : json("decline");
+  if (decision == "accept" || decision == "acceptForSession") {
+    if (exec.waiting_on_approval) exec.waiting_on_approval(false);
+    call.output = FinishPatch(call, run);
+    return absl::OkStatus();
+  }
+  // Declined or cancelled: nothing is written.
+  writer_.Tell({Msg({{"type", "item_completed"},
+                     {"item", FileChangeItem(call.call_id, run.plan.changes, "declined")}})});
+  if (exec.waiting_on_approval) exec.waiting_on_approval(false);
+  if (decision == "cancel") {
+    cancel.Cancel();
+    return absl::CancelledError("the user cancelled the patch");
+  }
+  call.output = "patch rejected by user";
+  return absl::OkStatus();
+}
+
 void ToolDispatcher::BeginExec(Call& call, const json& item) {
   const ToolTurn::Exec& exec = *turn_.exec;
   absl::StatusOr<ExecCommandArgs> args = ParseExecCommandArgs(item.value("arguments", ""));
@@ -366,6 +572,21 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
   cwd = cwd.lexically_normal();
   p.cwd = cwd.string();
   if (p.cwd.size() > 1 && p.cwd.back() == '/') p.cwd.pop_back();
+  // A command that is only an apply_patch heredoc is a patch (Codex intercepts it).
+  absl::StatusOr<std::optional<ShellPatch>> shell_patch = ExtractShellPatch(p.argv);
+  if (!shell_patch.ok()) {
+    call.output =
+        std::string(kVerificationFailedPrefix) + std::string(shell_patch.status().message());
+    return;
+  }
+  if (shell_patch->has_value()) {
+    std::string patch_cwd = p.cwd;
+    if ((*shell_patch)->workdir) {
+      patch_cwd = (std::filesystem::path(p.cwd) / *(*shell_patch)->workdir).string();
+    }
+    BeginPatch(call, (*shell_patch)->patch, patch_cwd, /*exec_form=*/true);
+    return;
+  }
   std::error_code ec;
   if (!std::filesystem::is_directory(cwd, ec)) {
     // Codex's words for a working directory that is not there.

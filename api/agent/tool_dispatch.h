@@ -13,9 +13,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "api/agent/apply_patch.h"
 #include "api/agent/cancel_token.h"
 #include "api/agent/exec_policy.h"
 #include "api/agent/sandbox.h"
+#include "api/agent/turn_diff.h"
 #include "api/agent/turn_writer.h"
 #include "api/agent/unified_exec.h"
 #include "api/session/notification_sink.h"
@@ -71,6 +73,9 @@ struct ToolTurn {
     std::shared_ptr<ExecPolicyRules> rules;  // the user's allow rules (acceptWithExecpolicy...)
     // Sets the thread's waitingOnApproval flag and tells its followers (thread/status/changed).
     std::function<void(bool waiting)> waiting_on_approval;
+    // apply_patch offered (the freeform tool; its function form and an exec_command heredoc are
+    // understood whenever commands are).
+    bool apply_patch = false;
   };
   std::optional<Exec> exec;
 };
@@ -134,6 +139,12 @@ class ToolDispatcher {
   // Waits for the approval's answer and does what it says: runs the command, declines it, or
   // cancels the turn (kCancelled, as does an interrupt while waiting).
   absl::Status AwaitApproval(Call& call, CancelToken& cancel);
+  // apply_patch: plans the patch in `cwd`; writes it (never: when the sandbox allows every
+  // path) or asks first (untrusted); `exec_form` for one that came as exec_command.
+  void BeginPatch(Call& call, std::string_view text, const std::string& cwd, bool exec_form);
+  // Writes it, tells its item, output and the turn's diff; the output the model reads.
+  std::string FinishPatch(Call& call, const PatchToolRun& run);
+  absl::Status AwaitPatchApproval(Call& call, CancelToken& cancel);
   void BeginWriteStdin(Call& call, const nlohmann::json& item);
   nlohmann::json AnswerExec(Call& call, CancelToken& cancel, bool& cancelled);
 
@@ -143,6 +154,7 @@ class ToolDispatcher {
   nlohmann::json specs_;
   std::vector<std::string> dynamic_names_;
   std::vector<std::unique_ptr<Call>> pending_;  // begun, not yet answered in history
+  TurnDiff turn_diff_;                          // what the turn's patches changed
 };
 
 }  // namespace threadlog::agent

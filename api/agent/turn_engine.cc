@@ -717,6 +717,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     exec.env = command_env_;
     exec.shell = CommandShell(command_env_);
     exec.approval_policy = s.approval_policy.get<std::string>();
+    exec.apply_patch = turn->family.apply_patch_tool_type == "freeform";
     exec.rules = rules_;
     exec.waiting_on_approval = [this, &writer, thread = turn->thread,
                                 thread_text = turn->thread_text](bool waiting) {

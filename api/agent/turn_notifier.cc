@@ -73,6 +73,12 @@ std::vector<Notification> TurnNotifier::On(EventKind kind, const json& payload) 
     out.push_back(
         {"item/commandExecution/outputDelta", with_ids({{"itemId", payload.value("call_id", "")},
                                                         {"delta", payload.value("delta", "")}})});
+  } else if (type == "file_change_output_delta") {
+    out.push_back(
+        {"item/fileChange/outputDelta", with_ids({{"itemId", payload.value("call_id", "")},
+                                                  {"delta", payload.value("delta", "")}})});
+  } else if (type == "turn_diff") {
+    out.push_back({"turn/diff/updated", with_ids({{"diff", payload.value("unified_diff", "")}})});
   } else if (type == "terminal_interaction") {
     out.push_back({"item/commandExecution/terminalInteraction",
                    with_ids({{"itemId", payload.value("call_id", "")},

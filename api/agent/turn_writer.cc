@@ -36,7 +36,8 @@ bool IsTransient(const TurnEvent& e) {
          type == "reasoning_content_delta" || type == "reasoning_raw_content_delta" ||
          type == "agent_reasoning_section_break" || type == "plan_delta" || type == "plan_update" ||
          type == "stream_error" || type == "exec_command_output_delta" ||
-         type == "terminal_interaction";
+         type == "terminal_interaction" || type == "file_change_output_delta" ||
+         type == "turn_diff";
 }
 
 std::string OutputText(const json& message) {

@@ -250,23 +250,19 @@ ToolRun RunTool(const json& call, const World& world) {
     text = (*found)->patch;
     if ((*found)->workdir) cwd = cwd + "/" + *(*found)->workdir;
   }
-  absl::StatusOr<Patch> patch = ParsePatch(text);
-  if (!patch.ok()) {
-    run.refusal = world.Out(std::string(kVerificationFailedPrefix) + Message(patch));
-    return run;
-  }
-  absl::StatusOr<PatchPlan> plan = PlanPatch(*patch, cwd);
-  if (!plan.ok()) {
-    run.refusal = Message(plan) == kEmptyPatchRefusal
-                      ? std::string(kEmptyPatchRefusal)
-                      : world.Out(std::string(kVerificationFailedPrefix) + Message(plan));
+  // The tool's own run (what the turn engine calls), its texts shown with the placeholders.
+  const PatchToolRun planned = PlanPatchTool(text, cwd);
+  if (planned.refusal) {
+    run.refusal = world.Out(*planned.refusal);
     return run;
   }
   run.changes = json::array();
-  for (const FileChange& change : plan->changes) run.changes.push_back(ChangeJson(change, world));
-  absl::Status done = plan->outcome.ok() ? WritePatch(*plan) : plan->outcome;
-  run.failed = !done.ok();
-  run.text = done.ok() ? plan->summary : Message(done) + "\n";
+  for (const FileChange& change : planned.plan.changes) {
+    run.changes.push_back(ChangeJson(change, world));
+  }
+  const PatchToolResult done = WritePatchTool(planned);
+  run.failed = done.failed;
+  run.text = done.text;
   return run;
 }
 

@@ -602,7 +602,9 @@ KEEP_METHODS = ("item/started", "item/completed", "item/fileChange/outputDelta",
                 "turn/diff/updated", "item/commandExecution/outputDelta")
 
 
-def capture_app(codex, name):
+def capture_app(codex, name, start_server=None):
+    """One APP scenario's record. `start_server(home, cwd, log)` runs another app-server in
+    Codex's place (tests/agent/exec_golden_test.py runs threadlog's)."""
     spec = APP[name]
     root, cwd = scratch()
     home = os.path.join(root, "home")
@@ -630,7 +632,7 @@ def capture_app(codex, name):
     mock = MockResponses([step_fn(k) for k in range(len(steps))], default_text="Done.").start()
     write_home(home, mock.base_url, extra=OFFLINE)
     log = []
-    server = AppServer(codex, home, cwd, log=log)
+    server = (start_server or (lambda h, c, lg: AppServer(codex, h, c, log=lg)))(home, cwd, log)
     records = []
     try:
         server.initialize()

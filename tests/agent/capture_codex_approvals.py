@@ -4,7 +4,9 @@ one thread, one turn per case, the scripted model calling `exec_command` with `t
 known safe), each item/commandExecution/requestApproval answered with the case's decision —
 decline, accept, acceptForSession (then the same command again), acceptWithExecpolicyAmendment
 (then the same command again), cancel — under approval_policy untrusted, on-failure and
-on-request, sandbox_mode read-only. Writes golden/codex_117_approvals.json with, per policy:
+on-request, sandbox_mode read-only; and apply_patch inside and outside the cwd, and declined, under
+never (workspace-write, read-only) and untrusted (workspace-write). Writes
+golden/codex_117_approvals.json with, per policy ("policies", "patches"):
   jsonrpc  every JSON-RPC message both ways after `initialize` (normalized as
            capture_codex_turns.py and capture_codex_exec.py normalize),
   outputs  what the model got back for each call,
@@ -41,37 +43,58 @@ CASES = [("c_decline", "touch a.txt", "decline"), ("c_accept", "touch b.txt", "a
          ("c_amend", "touch e.txt", AMEND), ("c_amend2", "touch e.txt", "accept"),
          ("c_cancel", "touch c.txt", "cancel")]
 POLICIES = [("untrusted", "read-only"), ("on-failure", "read-only"), ("on-request", "read-only")]
+# apply_patch (freeform) inside the cwd, outside it (../out.txt), and one declined when asked.
+PATCH_CASES = [
+    ("p_in", "*** Begin Patch\n*** Update File: in.txt\n@@\n-a\n+A\n*** End Patch", "accept"),
+    ("p_out", "*** Begin Patch\n*** Update File: ../out.txt\n@@\n-o\n+O\n*** End Patch",
+     "accept"),
+    ("p_dec", "*** Begin Patch\n*** Add File: dec.txt\n+d\n*** End Patch", "decline")]
+PATCH_POLICIES = [("never", "workspace-write"), ("never", "read-only"),
+                  ("untrusted", "workspace-write")]
 
 
-def capture(codex, policy, sandbox):
+def capture(codex, policy, sandbox, patches=False, start_server=None):
+    """One policy's record. `start_server(home, cwd, serve, log)` runs another app-server in
+    Codex's place (tests/agent/exec_golden_test.py runs threadlog's)."""
     root = tempfile.mkdtemp(prefix="appr117-", dir=os.path.expanduser("~"))
     home = os.path.join(root, "home")
     cwd = os.path.join(root, "work")
     os.makedirs(home)
     os.makedirs(cwd)
+    cases = PATCH_CASES if patches else CASES
     steps = []
-    for cid, cmd, _ in CASES:
-        steps.append({"function_call": {"name": "exec_command", "call_id": cid,
-                                        "arguments": {"cmd": cmd, "yield_time_ms": 2000}}})
+    for cid, text, _ in cases:
+        if patches:
+            steps.append({"custom_tool_call": {"name": "apply_patch", "call_id": cid,
+                                               "input": text}})
+        else:
+            steps.append({"function_call": {"name": "exec_command", "call_id": cid,
+                                            "arguments": {"cmd": text, "yield_time_ms": 2000}}})
         steps.append({"text": "Done."})
+    if patches:
+        with open(os.path.join(cwd, "in.txt"), "w") as f:
+            f.write("a\n")
+        with open(os.path.join(root, "out.txt"), "w") as f:
+            f.write("o\n")
     mock = MockResponses(steps, default_text="Done.").start()
     config = cc.CONFIG.format(offline=OFFLINE, base_url=mock.base_url)
     config = config.replace('approval_policy = "untrusted"', f'approval_policy = "{policy}"')
     config = config.replace('sandbox_mode = "read-only"', f'sandbox_mode = "{sandbox}"')
     with open(os.path.join(home, "config.toml"), "w") as f:
         f.write(config)
-    decisions = {cid: d for cid, _, d in CASES}
+    decisions = {cid: d for cid, _, d in cases}
     log = []
 
     def serve(msg):
         if msg["method"].endswith("requestApproval"):
             return {"decision": decisions.get(msg["params"].get("itemId"), "decline")}
         return {}
-    server = AppServer(codex, home, cwd, on_server_request=serve, log=log)
+    server = (start_server(home, cwd, serve, log) if start_server else
+              AppServer(codex, home, cwd, on_server_request=serve, log=log))
     server.initialize()
     try:
         tid = server.request("thread/start", {"cwd": cwd})["result"]["thread"]["id"]
-        for cid, _, _ in CASES:
+        for cid, _, _ in cases:
             mark = server.mark()
             r = server.request("turn/start", {"threadId": tid,
                                               "input": [{"type": "text", "text": f"Run {cid}."}]})
@@ -87,6 +110,14 @@ def capture(codex, policy, sandbox):
               "http": [{"body": q.get("body")} for q in mock.requests if q.get("body")]}
     record = cx.exec_normalize(ct.normalize(record, root))
     record["outputs"] = cx.outputs(record)
+    if patches:  # the freeform tool's outputs
+        record["outputs"] = [
+            {"call_id": i["call_id"], "output": i["output"]}
+            for q in record["http"] for i in (q.get("body") or {}).get("input", [])
+            if i.get("type") == "custom_tool_call_output"]
+        record["outputs"] = list({o["call_id"]: o for o in record["outputs"]}.values())
+        with open(os.path.join(root, "out.txt")) as f:
+            record["outside_file"] = f.read()
     del record["http"]
     record["rules"] = {os.path.relpath(p, home): open(p).read()
                        for p in sorted(glob.glob(os.path.join(home, "rules", "*")))}
@@ -105,6 +136,10 @@ def main():
     for policy, sandbox in POLICIES:
         print(f"{policy} / {sandbox}", flush=True)
         out["policies"][f"{policy}/{sandbox}"] = capture(args.codex, policy, sandbox)
+    out["patches"] = {}
+    for policy, sandbox in PATCH_POLICIES:
+        print(f"apply_patch: {policy} / {sandbox}", flush=True)
+        out["patches"][f"{policy}/{sandbox}"] = capture(args.codex, policy, sandbox, True)
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
         f.write("\n")

@@ -22,6 +22,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
+import capture_codex_apply_patch as cap  # noqa: E402
 import capture_codex_approvals as ca  # noqa: E402
 import capture_codex_exec as cx  # noqa: E402
 import capture_codex_turns as ct  # noqa: E402
@@ -183,84 +184,62 @@ class ExecGoldenTest(unittest.TestCase):
 
 
 with open(os.path.join(HERE, "golden", "codex_117_approvals.json")) as f:
-    APPROVALS = json.load(f)["policies"]
+    _APPROVALS = json.load(f)
+APPROVALS = _APPROVALS["policies"]
+PATCH_APPROVALS = _APPROVALS["patches"]
 # The policies whose approvals threadlog has built (on-failure and on-request still offer no
 # command tools).
 APPROVAL_POLICIES = ["untrusted/read-only"]
 
 
-def run_approvals(policy_key):
+def run_approvals(policy_key, patches=False):
     """capture_codex_approvals.capture, against threadlog."""
     policy, sandbox = policy_key.split("/")
-    root = tempfile.mkdtemp(prefix="appr-golden-")
-    home, cwd, store = (os.path.join(root, d) for d in ("home", "work", "store"))
-    os.makedirs(home)
-    os.makedirs(cwd)
-    steps = []
-    for cid, cmd, _ in ca.CASES:
-        steps.append({"function_call": {"name": "exec_command", "call_id": cid,
-                                        "arguments": {"cmd": cmd, "yield_time_ms": 2000}}})
-        steps.append({"text": "Done."})
-    mock = MockResponses(steps, default_text="Done.").start()
-    config = APPROVALS[policy_key]["config"].replace("127.0.0.1:<port>",
-                                                     f"127.0.0.1:{mock.port}")
-    with open(os.path.join(home, "config.toml"), "w") as f:
-        f.write(config)
-    decisions = {cid: d for cid, _, d in ca.CASES}
+    store = tempfile.mkdtemp(prefix="appr-golden-store-")
+    problems = []
 
-    def serve(msg):
-        if msg["method"].endswith("requestApproval"):
-            return {"decision": decisions.get(msg["params"].get("itemId"), "decline")}
-        return {}
-    log = []
-    env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
-    server = tg.Server([BINARY, "--home", store, "serve"], env, cwd, serve, log)
-    server.initialize()
+    def start(home, cwd, serve, log):
+        env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
+        server = tg.Server([BINARY, "--home", store, "serve"], env, cwd, serve, log)
+        problems.append(server.problems)  # filled as it runs
+        return server
     try:
-        tid = server.request("thread/start", {"cwd": cwd})["result"]["thread"]["id"]
-        for cid, _, _ in ca.CASES:
-            mark = server.mark()
-            r = server.request("turn/start", {"threadId": tid,
-                                              "input": [{"type": "text", "text": f"Run {cid}."}]})
-            turn = r["result"]["turn"]["id"]
-            server.wait_for(lambda m: m.get("method") == "turn/completed" and
-                            m["params"]["turn"]["id"] == turn, timeout=60, start=mark)
+        record = ca.capture(None, policy, sandbox, patches=patches, start_server=start)
     finally:
-        server.close()
-        mock.stop()
-    record = {"jsonrpc": [{"dir": d, "msg": m} for d, m in log if not ct.is_init(d, m)],
-              "http": [{"body": q.get("body")} for q in mock.requests if q.get("body")]}
-    record = cx.exec_normalize(ct.normalize(record, root))
-    record["outputs"] = cx.outputs(record)
-    record["rules"] = {os.path.relpath(p, home): open(p).read()
-                       for p in sorted(glob.glob(os.path.join(home, "rules", "*")))}
-    record["files"] = sorted(os.listdir(cwd))
-    problems = list(server.problems)
-    shutil.rmtree(root, ignore_errors=True)
-    return record, problems
+        shutil.rmtree(store, ignore_errors=True)
+    return record, [p for ps in problems for p in ps]
 
 
 def approval_digest(record):
-    """What an approval flow shows: each request's params, each command item's end (its
-    status, source, and whether it has a process), the serverRequest/resolved count, the turns'
-    statuses."""
+    """What an approval flow shows: each request's params, each item's end (command: its
+    status, source, and whether it has a process; file change: status and changes), the
+    serverRequest/resolved count, the turns' statuses, the outputs (wall times as <s>)."""
     asked, items, resolved, turns = [], [], 0, []
     for e in record["jsonrpc"]:
         m = e["msg"]
         meth = m.get("method")
-        if meth == "item/commandExecution/requestApproval":
+        if meth in ("item/commandExecution/requestApproval", "item/fileChange/requestApproval"):
             asked.append({k: v for k, v in m["params"].items() if k not in ("threadId", "turnId")})
         elif meth == "item/completed" and m["params"]["item"]["type"] == "commandExecution":
             it = m["params"]["item"]
             items.append({"id": it["id"], "status": it["status"], "source": it["source"],
                           "has_process": it["processId"] is not None,
                           "exitCode": it["exitCode"]})
+        elif meth == "item/completed" and m["params"]["item"]["type"] == "fileChange":
+            it = m["params"]["item"]
+            # (Codex tells a declined file change twice.)
+            if not items or items[-1] != {"id": it["id"], "status": it["status"],
+                                          "changes": it["changes"]}:
+                items.append({"id": it["id"], "status": it["status"], "changes": it["changes"]})
         elif meth == "serverRequest/resolved":
             resolved += 1
         elif meth == "turn/completed":
             turns.append(m["params"]["turn"]["status"])
+    outputs = json.loads(re.sub(r"Wall time: [^ ]+ seconds", "Wall time: <s> seconds",
+                                json.dumps(record["outputs"])))
     return {"asked": asked, "items": items, "resolved": resolved, "turns": turns,
-            "outputs": record["outputs"], "rules": record["rules"], "files": record["files"]}
+            "outputs": outputs, "rules": record["rules"], "files": record["files"],
+            "outside_file": record.get("outside_file")}
 
 
 class ApprovalGoldenTest(unittest.TestCase):
@@ -270,6 +249,109 @@ class ApprovalGoldenTest(unittest.TestCase):
         mine, problems = run_approvals("untrusted/read-only")
         self.assertEqual(problems, [])
         self.assertEqual(approval_digest(mine), approval_digest(APPROVALS["untrusted/read-only"]))
+
+    def check_patches(self, key):
+        mine, problems = run_approvals(key, patches=True)
+        self.assertEqual(problems, [])
+        self.assertEqual(approval_digest(mine), approval_digest(PATCH_APPROVALS[key]))
+
+    def test_patches_never_workspace_write(self):
+        self.check_patches("never/workspace-write")
+
+    def test_patches_never_read_only(self):
+        self.check_patches("never/read-only")
+
+    def test_patches_untrusted(self):
+        self.check_patches("untrusted/workspace-write")
+
+
+with open(os.path.join(HERE, "golden", "codex_117_apply_patch.json")) as f:
+    PATCH_APP = json.load(f)["app_server"]
+# KNOWN DIFFERENCES of the apply_patch tool (see also apply_patch_test.cc, which replays the
+# same calls against the engine alone):
+# 7. Nothing is written when a hunk fails (Codex wrote the hunks before it), and a file moved
+#    onto itself is updated, not lost: the file each of those calls leaves differently is left
+#    out of the comparison from then on, and so is that scenario's turn diff.
+PATCH_WRITES_DIFFER = {"same_file_conflict": "c.txt", "move_onto_itself": "self.txt"}
+# 8. threadlog tells a patch's output in one delta (Codex: one per line it printed, or in
+#    pieces): the deltas are compared joined.
+# 9. turn/diff/updated: compared for the scenarios whose every call threadlog writes as Codex
+#    does (the last diff of the turn).
+
+
+def run_patch_app(name):
+    store = tempfile.mkdtemp(prefix="patch-golden-store-")  # outside the snapshotted root
+
+    def start(home, cwd, log):
+        env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
+        return tg.Server([BINARY, "--home", store, "serve"], env, cwd, lambda m: {}, log)
+    try:
+        return cap.capture_app(None, name, start_server=start)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+
+
+def patch_call_digest(rec):
+    started = completed = None
+    deltas = ""
+    command = False
+    for m in rec["notifications"]:
+        if m["method"] == "item/fileChange/outputDelta":
+            deltas += m["params"]["delta"]
+        elif m["method"] in ("item/started", "item/completed"):
+            it = m["params"]["item"]
+            if it["type"] == "commandExecution":
+                command = True
+                continue
+            if m["method"] == "item/started":
+                started = it
+            else:
+                completed = it
+    out = rec["tool_output"]
+    text = out.get("output") if isinstance(out, dict) else None
+    if isinstance(text, str):
+        text = re.sub(r"Chunk ID: [0-9a-f]+", "Chunk ID: <chunk>", text)
+        text = re.sub(r"Wall time: [^ ]+ seconds", "Wall time: <s> seconds", text)
+        text = re.sub(r"Original token count: \d+", "Original token count: <n>", text)
+    return {"output": text, "type": out.get("type") if isinstance(out, dict) else None,
+            "started": started, "completed": completed, "deltas": deltas, "command": command}
+
+
+class ApplyPatchGoldenTest(unittest.TestCase):
+    maxDiff = None
+
+    def check(self, name):
+        golden = PATCH_APP[name]
+        mine = run_patch_app(name)
+        problems = []
+        differing = set()  # files a known difference left otherwise
+        for g, m in zip(golden["calls"], mine["calls"]):
+            cid = g["call_id"]
+            a, b = patch_call_digest(g), patch_call_digest(m)
+            if a != b:
+                problems.append(f"call {cid}:\n  golden    {json.dumps(a)[:1200]}\n"
+                                f"  threadlog {json.dumps(b)[:1200]}")
+            if cid in PATCH_WRITES_DIFFER:
+                differing.add(PATCH_WRITES_DIFFER[cid])
+            fa = {k: v for k, v in (g["files_after"] or {}).items() if k not in differing}
+            fb = {k: v for k, v in (m["files_after"] or {}).items() if k not in differing}
+            if fa != fb:
+                problems.append(f"call {cid}: files after: golden {fa} | threadlog {fb}")
+        if len(golden["calls"]) != len(mine["calls"]):
+            problems.append("a different number of calls")
+        writes_differ = any(c["call_id"] in PATCH_WRITES_DIFFER for c in golden["calls"])
+        if not writes_differ and (golden["turn_diff_updated"][-1:] !=
+                                  mine["turn_diff_updated"][-1:]):
+            problems.append("the turn's last diff:\n  golden    " +
+                            json.dumps(golden["turn_diff_updated"][-1:])[:3000] +
+                            "\n  threadlog " + json.dumps(mine["turn_diff_updated"][-1:])[:3000])
+        if problems:
+            self.fail(f"apply_patch scenario {name}: {len(problems)} difference(s) from Codex "
+                      "0.117.0\n" + "\n".join(problems))
+
+
+for _name in PATCH_APP:
+    setattr(ApplyPatchGoldenTest, f"test_{_name}", lambda self, n=_name: self.check(n))
 
 
 for _name in GOLDEN:

@@ -125,7 +125,7 @@ class Server:
         out = {}
         for q in self.mock.responses_requests():
             for i in q["body"].get("input", []):
-                if i.get("type") == "function_call_output":
+                if i.get("type") in ("function_call_output", "custom_tool_call_output"):
                     out[i["call_id"]] = i["output"]
         return out
 
@@ -201,7 +201,7 @@ class ExecServeTest(unittest.TestCase):
             self.assertEqual(int(m["tokens"]), 3)  # ceil(10 bytes / 4)
             # The tools as Codex offers them to this model, with the same specs.
             tools = [t["name"] for t in s.mock.responses_requests()[0]["body"]["tools"]]
-            self.assertEqual(tools, ["exec_command", "write_stdin", "update_plan"])
+            self.assertEqual(tools, ["exec_command", "write_stdin", "update_plan", "apply_patch"])
         finally:
             s.close()
 
@@ -506,6 +506,38 @@ class ExecServeTest(unittest.TestCase):
             resolved = [m["params"] for m in s.seen if m.get("method") == "serverRequest/resolved"]
             self.assertEqual(resolved, [{"threadId": thread, "requestId": asked["id"]}])
             self.assertEqual(s.items("item/completed", "c1")[0]["status"], "declined")
+        finally:
+            s.close()
+
+    def test_a_patch_edits_the_file_tells_the_turn_diff_and_is_kept_in_extended_history(self):
+        patch = "*** Begin Patch\n*** Update File: notes.txt\n@@\n-old\n+new\n*** End Patch"
+        s = Server([{"custom_tool_call": {"name": "apply_patch", "call_id": "p1",
+                                          "input": patch}}, {"text": "Done."}])
+        try:
+            with open(os.path.join(s.cwd, "notes.txt"), "w") as f:
+                f.write("old\n")
+            thread = s.start_thread(persistExtendedHistory=True)
+            turn = s.turn(thread, "edit")
+            s.turn_completed(turn)
+            with open(os.path.join(s.cwd, "notes.txt")) as f:
+                self.assertEqual(f.read(), "new\n")
+            diff = [m["params"] for m in s.seen if m.get("method") == "turn/diff/updated"]
+            self.assertEqual(len(diff), 1)
+            self.assertEqual(diff[0]["turnId"], turn)
+            path = os.path.join(s.cwd, "notes.txt")
+            self.assertEqual(diff[0]["diff"], (
+                f"diff --git a/{path} b/{path}\n"
+                "index 3367afdbbf91e638efe983616377c60477cc6612.."
+                "3e757656cf36eca53338e520d134963a44f793f8\n"
+                f"--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"))
+            self.assertEqual(s.outputs()["p1"].split("\n")[0], "Exit code: 0")
+            read = s.request("thread/read", {"threadId": thread, "includeTurns": True})
+            items = [i for i in read["result"]["thread"]["turns"][0]["items"]
+                     if i["type"] == "fileChange"]
+            self.assertEqual(items, [{
+                "type": "fileChange", "id": "p1", "status": "completed",
+                "changes": [{"path": path, "kind": {"type": "update", "move_path": None},
+                             "diff": "@@ -1 +1 @@\n-old\n+new\n"}]}])
         finally:
             s.close()
 

@@ -54,17 +54,18 @@ GOLDEN = {name: capture.expand(sc, _GOLDEN["shared"]) for name, sc in _GOLDEN["s
 # own) before the comparison; nothing else is ignored.
 # ============================================================================================
 
-# 1. Tools: threadlog offers exec_command and write_stdin (under approval policy "never", which
-#    every scenario runs with), update_plan and the thread's dynamic tools for now; Codex's other
-#    built-in tools arrive in later work. Codex's `tools` are compared without them.
-LATER_TOOLS = {"request_user_input", "apply_patch", "web_search",
+# 1. Tools: threadlog offers exec_command, write_stdin and apply_patch (under approval policy
+#    "never", which every scenario runs with), update_plan and the thread's dynamic tools for
+#    now; Codex's other built-in tools arrive in later work. Codex's `tools` are compared
+#    without them.
+LATER_TOOLS = {"request_user_input", "web_search",
                "view_image", "spawn_agent", "send_input", "resume_agent", "wait_agent",
                "close_agent"}
 
-#    Until approvals gate commands (issue 12), threadlog offers the command tools only under
-#    approval policy "never": in the requests of turns that set another policy, Codex's
-#    exec_command and write_stdin are left out too.
-COMMAND_TOOLS = {"exec_command", "write_stdin"}
+#    threadlog offers the command tools only under the approval policies whose approvals are
+#    built (never, untrusted): in the requests of turns that set another (on-request), Codex's
+#    exec_command, write_stdin and apply_patch are left out too.
+COMMAND_TOOLS = {"exec_command", "write_stdin", "apply_patch"}
 OTHER_POLICY_REQUESTS = {"collaboration_mode_changes": {1, 2}, "turn_overrides": {1, 2}}
 
 # 2. Skills: Codex installs its bundled system skills into CODEX_HOME/skills/.system and lists
