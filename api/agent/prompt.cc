@@ -330,6 +330,33 @@ namespace {
 // Items the Responses API does not take.
 bool SentToModel(const json& item) { return item.value("type", "") != "ghost_snapshot"; }
 
+// Codex cuts a tool's output as it records it into the history it sends: to 1.2 times the
+// model's truncation policy, in tokens mode 4 bytes a token, keeping the first and last halves
+// around "…N tokens truncated…" (N the tokens left out; EXEC_117.md §1, max_output_tokens
+// 20000). The output as the tool made it stays in the log. Bytes-mode models are sent their
+// outputs whole (their cut was not observed). nullopt when `item` is sent as it is.
+std::optional<json> CutForHistory(const json& item, const ModelFamily& family) {
+  if (family.truncation_mode != "tokens" || family.truncation_limit <= 0) return std::nullopt;
+  const std::string type = item.value("type", "");
+  if (type != "function_call_output" && type != "custom_tool_call_output") return std::nullopt;
+  const auto it = item.find("output");
+  if (it == item.end() || !it->is_string()) return std::nullopt;
+  const std::string& text = it->get_ref<const std::string&>();
+  const size_t budget = static_cast<size_t>(family.truncation_limit) * 4 * 6 / 5;
+  if (text.size() <= budget) return std::nullopt;
+  size_t head = budget / 2;
+  while (head > 0 && (static_cast<unsigned char>(text[head]) & 0xC0) == 0x80) --head;
+  size_t tail = text.size() - budget / 2;
+  while (tail < text.size() && (static_cast<unsigned char>(text[tail]) & 0xC0) == 0x80) ++tail;
+  const int64_t left_out =
+      static_cast<int64_t>((text.size() + 3) / 4) - static_cast<int64_t>(budget / 4);
+  json out = item;
+  out["output"] =
+      absl::StrCat(absl::string_view(text).substr(0, head), "\xE2\x80\xA6", left_out,
+                   " tokens truncated\xE2\x80\xA6", absl::string_view(text).substr(tail));
+  return out;
+}
+
 // Every field of the body but `input` (null there).
 json BodyWithoutInput(const RequestSpec& spec) {
   json body = {{"model", spec.model},
@@ -373,7 +400,9 @@ json BuildRequestBody(const RequestSpec& spec) {
   json body = BodyWithoutInput(spec);
   json input = json::array();
   for (const json& item : spec.input) {
-    if (SentToModel(item)) input.push_back(item);
+    if (!SentToModel(item)) continue;
+    std::optional<json> cut = CutForHistory(item, spec.family);
+    input.push_back(cut ? *std::move(cut) : item);
   }
   body["input"] = std::move(input);
   return body;
@@ -398,7 +427,8 @@ std::string RequestBodyText(const RequestSpec& spec) {
       if (!SentToModel(item)) continue;
       if (!first_item) out += ',';
       first_item = false;
-      out += item.dump();
+      const std::optional<json> cut = CutForHistory(item, spec.family);
+      out += (cut ? *cut : item).dump();
     }
     out += ']';
   }

@@ -49,9 +49,8 @@ UNORDERED_OUTPUT = {"exec_exit_code"}
 #    2") is not threadlog's parser's; only the "failed to parse function arguments: " prefix is
 #    compared.
 NOT_JSON_CALLS = {"call_badjson"}
-# 4. A tool output over 12000 tokens is cut again where Codex records it into the history it
-#    sends (EXEC_117.md §1, max_output_tokens 20000); threadlog sends it as the tool made it.
-HISTORY_RECUT_CALLS = {"call_seq_20000"}
+# 4. (none: a tool output over 12000 tokens is cut again in the history, as Codex cuts it)
+HISTORY_RECUT_CALLS = set()
 # 5. Token counts of outputs that name the scratch folders (pwd): the paths differ in length.
 PATHS = ("<cwd>", "<root>", "<home>", "<user_home>")
 # 6. aggregatedOutput: Codex starts streaming a command's output about 150 ms after it started

@@ -119,8 +119,8 @@ TEST(UnifiedExecOutput, TheTextIsCodexsForTheSameOutput) {
   report.command = "/bin/bash -lc 'seq 1 20000'";
   report.exit_code = 0;
   report.output = Seq(20000);
-  // Codex's default budget (10000 tokens) and max_output_tokens 50; 20000 is cut again by the
-  // history, which threadlog does not do yet.
+  // Codex's default budget (10000 tokens) and max_output_tokens 50 (20000 is cut again where the
+  // request is built: prompt.cc, checked through the binary by exec_golden_test.py).
   EXPECT_EQ(Normalized(FormatExecOutput(report)), outputs[0]["output"].get<std::string>());
   report.max_output_tokens = 50;
   EXPECT_EQ(Normalized(FormatExecOutput(report)), outputs[1]["output"].get<std::string>());

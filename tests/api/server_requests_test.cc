@@ -98,5 +98,46 @@ TEST_F(ServerRequestsTest, AClientThatIsNotConnectedIsAnErrorAtOnce) {
   EXPECT_EQ(o.result.status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST_F(ServerRequestsTest, AnApprovalRefusesAWrongAnswerAndTellsResolvedOnceAnswered) {
+  ServerRequests requests(clients_);
+  Outcome asked;
+  requests.Ask(
+      a_->id(), "item/commandExecution/requestApproval", {{"itemId", "c1"}}, "thread-1",
+      [](const json& answer) {
+        return answer.value("decision", "") == "accept"
+                   ? absl::OkStatus()
+                   : absl::InvalidArgumentError("not a decision");
+      },
+      Record(asked));
+  ASSERT_EQ(a_->sent.size(), 1u);
+  EXPECT_EQ(json::parse(a_->sent[0])["method"], "item/commandExecution/requestApproval");
+  // A wrong shape is refused: nothing settles, nothing is told, and it can be answered again.
+  EXPECT_TRUE(requests.OnAnswer(a_->id(), Response{int64_t{0}, json{{"decision", "maybe"}}}));
+  EXPECT_EQ(asked.calls, 0);
+  EXPECT_EQ(a_->sent.size(), 1u);
+  // Not from another connection either.
+  EXPECT_FALSE(requests.OnAnswer(b_->id(), Response{int64_t{0}, json{{"decision", "accept"}}}));
+  EXPECT_TRUE(requests.OnAnswer(a_->id(), Response{int64_t{0}, json{{"decision", "accept"}}}));
+  ASSERT_EQ(a_->sent.size(), 2u);
+  EXPECT_EQ(json::parse(a_->sent[1]), json::parse(R"({"method":"serverRequest/resolved",
+                           "params":{"threadId":"thread-1","requestId":0}})"));
+  EXPECT_EQ(asked.calls, 1);
+  EXPECT_EQ(*asked.result, (json{{"decision", "accept"}}));
+  // Settled: a second answer reaches nothing.
+  EXPECT_FALSE(requests.OnAnswer(a_->id(), Response{int64_t{0}, json{{"decision", "accept"}}}));
+  EXPECT_EQ(asked.calls, 1);
+}
+
+TEST_F(ServerRequestsTest, AnApprovalWhoseClientLeavesSettlesUnavailable) {
+  ServerRequests requests(clients_);
+  Outcome asked;
+  requests.Ask(
+      a_->id(), "item/fileChange/requestApproval", json::object(), "t",
+      [](const json&) { return absl::OkStatus(); }, Record(asked));
+  requests.ConnectionClosed(a_->id());
+  EXPECT_EQ(asked.calls, 1);
+  EXPECT_EQ(asked.result.status().code(), absl::StatusCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace threadlog::api
