@@ -104,6 +104,50 @@ std::vector<std::string> TurnStream(size_t n, bool complete) {
   return frames;
 }
 
+// The stream of response number `n` that calls exec_command with `cmd` (bench exec): the
+// function_call item added and done, then completed.
+std::vector<std::string> ExecCallStream(size_t n, const std::string& cmd) {
+  const std::string response_id = absl::StrCat("resp_", n);
+  OrderedJson item = {{"type", "function_call"},
+                      {"id", absl::StrCat("fc_", n)},
+                      {"call_id", absl::StrCat("call_", n)},
+                      {"name", "exec_command"},
+                      {"arguments", OrderedJson{{"cmd", cmd}}.dump()},
+                      {"status", "completed"}};
+  OrderedJson added = item;
+  added["status"] = "in_progress";
+  added["arguments"] = "";
+  std::vector<std::string> frames;
+  frames.push_back(SseFrame({{"type", "response.created"},
+                             {"response",
+                              {{"id", response_id},
+                               {"object", "response"},
+                               {"status", "in_progress"},
+                               {"output", OrderedJson::array()}}}}));
+  frames.push_back(SseFrame({{"type", "response.output_item.added"}, {"item", added}}));
+  frames.push_back(SseFrame({{"type", "response.output_item.done"}, {"item", item}}));
+  OrderedJson usage = {{"input_tokens", 100},
+                       {"input_tokens_details", {{"cached_tokens", 0}}},
+                       {"output_tokens", 10},
+                       {"output_tokens_details", {{"reasoning_tokens", 0}}},
+                       {"total_tokens", 110}};
+  OrderedJson completed = {{"id", response_id}, {"object", "response"}, {"status", "completed"}};
+  completed["output"] = OrderedJson::array({item});
+  completed["usage"] = usage;
+  frames.push_back(SseFrame({{"type", "response.completed"}, {"response", completed}}));
+  return frames;
+}
+
+// Whether the request's input ends with a tool's output (the model then answers in text).
+bool EndsWithToolOutput(const std::string& body) {
+  const Json request = Json::parse(body, nullptr, false);
+  if (!request.is_object() || !request["input"].is_array() || request["input"].empty()) {
+    return false;
+  }
+  const Json& last = request["input"].back();
+  return last.is_object() && last.value("type", "") == "function_call_output";
+}
+
 // HTTP/1.1 on 127.0.0.1 (a free port), one thread per connection: few connections, and a
 // blocking thread is the simplest way to answer at once. Keep-alive is honoured (Codex's
 // client pools connections; threadlog's opens one per request), every body is chunked with
@@ -157,6 +201,13 @@ class MockResponses {
     absl::MutexLock lock(&mu_);
     return first_bytes_.size();
   }
+  // From now on a request whose input does not end with a tool's output is answered with an
+  // exec_command call of `cmd` ("" : always the message, as before).
+  void SetExecCommand(std::string cmd) {
+    absl::MutexLock lock(&mu_);
+    exec_command_ = std::move(cmd);
+  }
+
   // When the first SSE byte of request `index` (0-based, in order of arrival) was about to be
   // written; nullopt if it has not been yet or there is no such request.
   std::optional<Clock::time_point> FirstByte(size_t index) const {
@@ -264,12 +315,17 @@ class MockResponses {
 
   bool AnswerTurn(tcp::socket& socket, const http::request<http::string_body>& request) {
     size_t index;
+    std::string exec_command;
     {
       absl::MutexLock lock(&mu_);
       index = first_bytes_.size();
       first_bytes_.emplace_back();
+      exec_command = exec_command_;
     }
-    const std::vector<std::string> frames = TurnStream(index, !never_complete_);
+    const std::vector<std::string> frames =
+        !exec_command.empty() && !never_complete_ && !EndsWithToolOutput(request.body())
+            ? ExecCallStream(index, exec_command)
+            : TurnStream(index, !never_complete_);
     http::response<http::empty_body> head{http::status::ok, request.version()};
     head.set(http::field::content_type, "text/event-stream");
     head.set(http::field::cache_control, "no-cache");
@@ -306,6 +362,7 @@ class MockResponses {
   mutable absl::Mutex mu_;
   std::list<std::unique_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
   std::vector<std::optional<Clock::time_point>> first_bytes_ ABSL_GUARDED_BY(mu_);
+  std::string exec_command_ ABSL_GUARDED_BY(mu_);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -627,6 +684,7 @@ absl::StatusOr<RunResult> MeasureServer(const ServerSpec& spec, const TurnBenchO
       result.rss_turns = spec.turns;
     }
 
+    if (!options.concurrent_phase) return absl::OkStatus();
     std::vector<std::string> threads;
     for (int i = 0; i < options.concurrent_threads; ++i) {
       absl::StatusOr<std::string> t = driver.StartThread(&ms);
@@ -801,7 +859,123 @@ absl::Status Run(const TurnBenchOptions& options, std::ostream& out, std::ostrea
   return absl::OkStatus();
 }
 
+// bench exec: one server's sequential turns with the mock in one mode; the turn p50 in ms.
+absl::StatusOr<double> TurnP50(const ServerSpec& spec, const TurnBenchOptions& options,
+                               MockResponses& mock, const std::string& exec_command,
+                               const fs::path& dir, int turns) {
+  mock.SetExecCommand(exec_command);
+  ServerSpec one = spec;
+  one.turns = turns;
+  TurnBenchOptions o = options;
+  o.concurrent_phase = false;
+  o.rss_after_turns = turns;
+  absl::StatusOr<RunResult> r = MeasureServer(one, o, mock, dir);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (!r.ok()) return r.status();
+  return Percentile(r->turn_ms, 0.5);
+}
+
+absl::Status RunExec(const ExecBenchOptions& options, std::ostream& out, std::ostream& progress) {
+  if (options.turns <= 0 || options.codex_turns <= 0 || options.runs <= 0 ||
+      options.output_mb <= 0 || options.turn_timeout_seconds <= 0) {
+    return absl::InvalidArgumentError(
+        "--turns, --codex-turns, --runs, --output-mb and --turn-timeout must be positive");
+  }
+  std::error_code ec;
+  std::string bin = options.threadlog_bin;
+  if (bin == "/proc/self/exe") bin = fs::read_symlink(bin, ec).string();
+  if (ec || bin.empty()) return absl::InternalError("cannot find the threadlog binary");
+  const auto begin = Clock::now();
+  std::vector<ServerSpec> specs = {{"threadlog", false, bin, options.turns, 0}};
+  std::string codex_note;
+  if (fs::exists(options.codex_bin, ec)) {
+    specs.push_back(
+        {absl::StrCat("codex ", kCodexVersion), true, options.codex_bin, options.codex_turns, 0});
+  } else {
+    codex_note =
+        absl::StrCat("Codex comparison skipped: no Codex binary at ", options.codex_bin, ".\n");
+  }
+  TurnBenchOptions base;
+  base.turn_timeout_seconds = options.turn_timeout_seconds;
+  Scratch scratch(options.scratch_dir, "exec");
+  absl::StatusOr<std::unique_ptr<MockResponses>> mock = MockResponses::Start(false);
+  if (!mock.ok()) return mock.status();
+  // `head -c` of zeros turned into text: the command's output, written as fast as it can be.
+  const std::string flood =
+      absl::StrCat("head -c ", options.output_mb * 1000000, " /dev/zero | tr '\\0' x");
+  struct Numbers {
+    std::vector<double> trivial, exec, overhead, flood_ms;
+  };
+  std::vector<Numbers> numbers(specs.size());
+  for (int run = 0; run < options.runs; ++run) {
+    for (size_t i = 0; i < specs.size(); ++i) {
+      const ServerSpec& spec = specs[i];
+      const fs::path dir = scratch.path() / absl::StrCat("run", run + 1, "-", i);
+      progress << absl::StrFormat("bench exec: %s, run %d/%d\n", spec.name, run + 1, options.runs);
+      absl::StatusOr<double> trivial = TurnP50(spec, base, **mock, "", dir, spec.turns);
+      if (!trivial.ok()) return trivial.status();
+      absl::StatusOr<double> exec = TurnP50(spec, base, **mock, "true", dir, spec.turns);
+      if (!exec.ok()) return exec.status();
+      absl::StatusOr<double> flooded = TurnP50(spec, base, **mock, flood, dir, 1);
+      if (!flooded.ok()) return flooded.status();
+      numbers[i].trivial.push_back(*trivial);
+      numbers[i].exec.push_back(*exec);
+      numbers[i].overhead.push_back(*exec - *trivial);
+      numbers[i].flood_ms.push_back(*flooded);
+      progress << absl::StrFormat(
+          "  trivial turn p50 %.2f ms, turn running `true` p50 %.2f ms (+%.2f ms), %d MB of "
+          "output in %.0f ms\n",
+          *trivial, *exec, *exec - *trivial, options.output_mb, *flooded);
+    }
+  }
+  out << absl::StrFormat(
+      "threadlog bench exec: turns whose model (the mock in this process) calls exec_command "
+      "once and then answers, approval never, danger-full-access, JSON-RPC over stdio; medians "
+      "of %d runs\n",
+      options.runs);
+  out << absl::StrFormat(
+      "overhead: p50 of turns running `true` minus p50 of trivial turns (%d turns each per run, "
+      "Codex %d); output: one turn running `%s` (%d MB, every byte streamed to the client as "
+      "item/commandExecution/outputDelta), turn/start -> turn/completed\n",
+      options.turns, options.codex_turns, flood, options.output_mb);
+  out << absl::StrFormat("| %-13s | %16s | %15s | %11s | %15s | %8s |\n", "server",
+                         "trivial p50 ms", "`true` p50 ms", "overhead ms", "output turn ms",
+                         "MB/s");
+  std::vector<double> overhead(specs.size()), mbps(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    overhead[i] = Median(numbers[i].overhead);
+    const double flood_ms = Median(numbers[i].flood_ms);
+    mbps[i] = flood_ms > 0 ? options.output_mb / (flood_ms / 1000) : 0;
+    out << absl::StrFormat("| %-13s | %16.2f | %15.2f | %11.2f | %15.0f | %8.1f |\n", specs[i].name,
+                           Median(numbers[i].trivial), Median(numbers[i].exec), overhead[i],
+                           flood_ms, mbps[i]);
+  }
+  out << codex_note;
+  if (specs.size() > 1 && overhead[0] > 0) {
+    const double ratio = overhead[1] / overhead[0];
+    out << absl::StrFormat(
+        "exec overhead p50, Codex / threadlog: %.2f / %.2f ms = %.1fx (target >= 10x): %s\n",
+        overhead[1], overhead[0], ratio, ratio >= 10 ? "PASS" : "MISS");
+    out << absl::StrFormat(
+        "output streaming, threadlog / Codex: %.1f / %.1f MB/s (target >= 1x): %s\n", mbps[0],
+        mbps[1], mbps[0] >= mbps[1] ? "PASS" : "MISS");
+  }
+  progress << absl::StrFormat("bench exec: %.1f s in all\n",
+                              std::chrono::duration<double>(Clock::now() - begin).count());
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status RunExecBench(const ExecBenchOptions& options, std::ostream& out,
+                          std::ostream& progress) {
+  try {
+    return RunExec(options, out, progress);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("bench exec: ", e.what()));
+  }
+}
 
 absl::Status RunTurnBench(const TurnBenchOptions& options, std::ostream& out,
                           std::ostream& progress) {

@@ -1,5 +1,6 @@
-// `threadlog bench turn`: trivial turns against an in-process mock Responses API, through
-// threadlog serve and the real Codex app-server: latency, turns/s, first delta, peak RSS.
+// `threadlog bench turn` and `bench exec`: turns against an in-process mock Responses API,
+// through threadlog serve and the real Codex app-server: latency, turns/s, first delta, peak
+// RSS; and what a command run through a turn costs, and how fast its output streams.
 #ifndef THREADLOG_TOOLS_BENCH_TURN_H_
 #define THREADLOG_TOOLS_BENCH_TURN_H_
 
@@ -26,7 +27,30 @@ struct TurnBenchOptions {
   // For tests of the failure path: the mock sends response.created and then holds the stream
   // open without finishing it, so no turn ever completes.
   bool mock_never_completes = false;
+  bool concurrent_phase = true;  // false: no turns/s phase (bench exec measures turns alone)
 };
+
+struct ExecBenchOptions {
+  std::string scratch_dir;
+  std::string threadlog_bin = "/proc/self/exe";
+  std::string codex_bin = kDefaultCodexBin;  // missing: the Codex comparison is skipped
+  int turns = 30;                            // sequential turns per mode and run (threadlog)
+  int codex_turns = 10;                      // the same for Codex
+  int output_mb = 100;                       // what the output turn's command prints
+  int runs = 3;
+  int turn_timeout_seconds = 120;
+};
+
+// `threadlog bench exec`: what running a command through a turn costs. Per server (threadlog
+// serve, and Codex's app-server when its binary exists) and run, on the mock of bench turn
+// whose model calls exec_command once per turn and then answers: the p50 of trivial turns,
+// the p50 of turns running `true` (model asks, command runs, model answers) and their
+// difference, the overhead; then one turn whose command prints `output_mb` MB (every byte told
+// to the client as item/commandExecution/outputDelta): its time, and MB/s. Prints the medians
+// and the targets (overhead Codex / threadlog >= 10x; threadlog's MB/s >= Codex's), PASS or
+// MISS. Errors as RunTurnBench's.
+absl::Status RunExecBench(const ExecBenchOptions& options, std::ostream& out,
+                          std::ostream& progress);
 
 // Starts a mock Responses API on 127.0.0.1 in this process (every POST .../responses answered
 // at once with the complete SSE stream of a turn of one assistant message, "Done."), then,

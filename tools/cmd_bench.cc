@@ -79,6 +79,47 @@ void RegisterBench(CLI::App& app, GlobalOptions& /*global*/, Action* action) {
     };
   });
 
+  auto exec = std::make_shared<bench::ExecBenchOptions>();
+  exec->scratch_dir = append->scratch_dir;
+  cmd = bench->add_subcommand(
+      "exec",
+      "what a command costs through a turn (the mock model calls exec_command `true`, then "
+      "answers): the overhead over a trivial turn, and the MB/s of a command printing 100 MB, "
+      "against Codex's app-server on the same mock");
+  cmd->add_option("--turns", exec->turns, "sequential turns per mode and run")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--codex-turns", exec->codex_turns, "the same against Codex")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--output-mb", exec->output_mb, "what the output turn's command prints, in MB")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--turn-timeout", exec->turn_timeout_seconds,
+                  "seconds a turn may take before the benchmark fails")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--runs", exec->runs, "runs; the table shows medians")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--codex-bin", exec->codex_bin,
+                  absl::StrCat("the Codex ", kCodexVersion,
+                               " binary; when missing the comparison "
+                               "is skipped"))
+      ->capture_default_str();
+  cmd->add_option("--threadlog-bin", exec->threadlog_bin,
+                  "the threadlog binary whose serve is measured (default: this one)")
+      ->capture_default_str();
+  cmd->add_option("--scratch", exec->scratch_dir,
+                  "where each server's Codex home, store and cwd are made")
+      ->capture_default_str();
+  cmd->callback([exec, action] {
+    *action = [exec] {
+      absl::Status s = bench::RunExecBench(*exec, std::cout, std::cerr);
+      return s.ok() ? 0 : ReportError(s);
+    };
+  });
+
   auto turn = std::make_shared<bench::TurnBenchOptions>();
   turn->scratch_dir = append->scratch_dir;
   cmd = bench->add_subcommand(

@@ -45,6 +45,44 @@ void ExpectNothingLeft(const ScratchDir& scratch) {
   }
 }
 
+TEST(BenchExecTest, TinyRunMeasuresTheCommandsOverheadAndOutput) {
+  ScratchDir scratch;
+  bench::ExecBenchOptions options;
+  options.scratch_dir = scratch.path();
+  options.threadlog_bin = THREADLOG_BINARY;
+  options.codex_bin = scratch.Sub("no-such-codex");
+  options.runs = 1;
+  options.turns = 3;
+  options.output_mb = 2;
+  std::ostringstream out, progress;
+  absl::Status status = bench::RunExecBench(options, out, progress);
+  ASSERT_TRUE(status.ok()) << status << "\n" << progress.str();
+  std::vector<std::string> row;
+  for (absl::string_view line : absl::StrSplit(out.str(), '\n')) {
+    if (!absl::StartsWith(line, "| threadlog")) continue;
+    for (absl::string_view cell : absl::StrSplit(line, '|', absl::SkipWhitespace())) {
+      row.emplace_back(absl::StripAsciiWhitespace(cell));
+    }
+  }
+  ASSERT_EQ(row.size(), 6u) << out.str();
+  // trivial p50, `true` p50, overhead, output turn ms, MB/s: a command takes time, and the
+  // turn that runs one takes longer than one that does not.
+  for (size_t i = 1; i <= 5; ++i) {
+    EXPECT_GT(std::stod(row[i]), 0) << "column " << i << ": " << out.str();
+  }
+  EXPECT_GT(std::stod(row[2]), std::stod(row[1])) << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "head -c 2000000 /dev/zero")) << out.str();
+  EXPECT_TRUE(absl::StrContains(out.str(), "Codex comparison skipped")) << out.str();
+  ExpectNothingLeft(scratch);
+}
+
+TEST(BenchExecTest, CountsMustBePositive) {
+  bench::ExecBenchOptions options;
+  options.output_mb = 0;
+  std::ostringstream out, progress;
+  EXPECT_EQ(bench::RunExecBench(options, out, progress).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(BenchTurnTest, TinyRunPrintsThreadlogsRowWithPositiveNumbers) {
   ScratchDir scratch;
   std::ostringstream out, progress;
