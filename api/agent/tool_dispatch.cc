@@ -465,8 +465,10 @@ void ToolDispatcher::BeginPatch(Call& call, std::string_view text, const std::st
     return;
   }
   call.patch_exec_form = exec_form;
-  if (exec.approval_policy == "untrusted") {
-    // Codex shows the change, then asks (whatever the paths).
+  const bool writable = PatchWritable(run.plan, exec.policy);
+  if (exec.approval_policy == "untrusted" || (exec.approval_policy == "on-request" && !writable)) {
+    // Codex shows the change, then asks: under untrusted whatever the paths, under on-request
+    // when it writes outside the sandbox's writable roots.
     writer_.Tell({Msg({{"type", "item_started"},
                        {"item", FileChangeItem(call.call_id, run.plan.changes, "inProgress")}})});
     call.approval = std::make_shared<Call::Answer>();
@@ -484,7 +486,7 @@ void ToolDispatcher::BeginPatch(Call& call, std::string_view text, const std::st
                   });
     return;
   }
-  if (!PatchWritable(run.plan, exec.policy)) {
+  if (!writable) {
     call.output =
         "patch rejected: writing outside of the project; rejected by user approval settings";
     return;
@@ -566,6 +568,10 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
   }
   PreparedExec p;
   p.argv = {args->shell.value_or(exec.shell), args->login ? "-lc" : "-c", args->cmd};
+  p.run_argv = p.argv;
+  // The login shell's profile ran once already (its environment is at hand) for the default
+  // shell: the command runs with that environment, as `-c` (Codex's shell snapshot).
+  if (args->login && exec.login_env && !args->shell) p.run_argv[1] = "-c";
   p.command = ShlexJoin(p.argv);
   std::filesystem::path cwd(exec.cwd);
   if (args->workdir && !args->workdir->empty()) cwd = cwd / *args->workdir;
@@ -603,7 +609,10 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
     p.max_output_tokens = static_cast<int64_t>(std::max(0.0, *args->max_output_tokens));
   }
   p.actions = CommandActionsJson(ParseCommandActions(p.argv));
-  if (exec.approval_policy == "untrusted") {
+  // untrusted: every command that is not known safe is asked about; on-request: only those the
+  // model asks to run outside the sandbox (sandbox_permissions "require_escalated").
+  const bool escalated = args->sandbox_permissions == "require_escalated";
+  if (exec.approval_policy == "untrusted" || (exec.approval_policy == "on-request" && escalated)) {
     // What the user approved for the session, or allowed by a rule, runs without asking and
     // without the sandbox (as it ran once approved); a known-safe command runs in the sandbox.
     if (exec.sessions->ApprovedForSession(p.argv) || AllowedByRules(p.argv)) {
@@ -612,7 +621,11 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
     }
     const UntrustedVerdict verdict = JudgeUntrusted(p.argv);
     if (verdict.ask) {
-      AskApproval(call, std::move(p), verdict.proposed_amendment);
+      // The model's own prefix rule, when it proposes one, is the amendment offered.
+      AskApproval(call, std::move(p),
+                  args->prefix_rule && !args->prefix_rule->empty() ? args->prefix_rule
+                                                                   : verdict.proposed_amendment,
+                  args->justification);
       return;
     }
   }
@@ -638,7 +651,8 @@ bool ToolDispatcher::AllowedByRules(const std::vector<std::string>& argv) const 
 }
 
 void ToolDispatcher::AskApproval(Call& call, PreparedExec p,
-                                 std::optional<std::vector<std::string>> amendment) {
+                                 std::optional<std::vector<std::string>> amendment,
+                                 std::optional<std::string> reason) {
   json params = {{"threadId", turn_.thread_id},
                  {"turnId", turn_.turn_id},
                  {"itemId", call.call_id},
@@ -647,6 +661,7 @@ void ToolDispatcher::AskApproval(Call& call, PreparedExec p,
                  {"commandActions", p.actions},
                  {"availableDecisions", ApprovalAvailableDecisions(amendment)}};
   if (amendment) params["proposedExecpolicyAmendment"] = *amendment;
+  if (reason) params["reason"] = *reason;
   call.approval = std::make_shared<Call::Answer>();
   call.prepared = std::move(p);
   if (turn_.exec->waiting_on_approval) turn_.exec->waiting_on_approval(true);
@@ -660,7 +675,7 @@ void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed
   const ToolTurn::Exec& exec = *turn_.exec;
   const SandboxPolicy full = SandboxPolicy::Of("danger-full-access", {}, true);
   const SandboxPolicy& policy = sandboxed ? exec.policy : full;
-  absl::StatusOr<std::vector<std::string>> wrapped = exec.sandbox->Wrap(policy, p.argv, p.cwd);
+  absl::StatusOr<std::vector<std::string>> wrapped = exec.sandbox->Wrap(policy, p.run_argv, p.cwd);
   if (!wrapped.ok()) {
     call.output = absl::StrCat("exec_command failed for `", p.command,
                                "`: the sandbox cannot run it: ", wrapped.status().message());
@@ -670,7 +685,8 @@ void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed
   spec.argv = *std::move(wrapped);
   spec.cwd = p.cwd;
   spec.tty = p.tty;
-  spec.env = ExecEnvironment(exec.env, p.login, turn_.thread_id);
+  const bool from_snapshot = p.run_argv[1] != p.argv[1];
+  spec.env = ExecEnvironment(from_snapshot ? *exec.login_env : exec.env, p.login, turn_.thread_id);
   for (std::string& v : Sandbox::Environment(policy)) spec.env.push_back(std::move(v));
 
   auto teller = std::make_shared<ExecTeller>(writer_, turn_.thread_id, turn_.turn_id);

@@ -65,10 +65,14 @@ struct ToolTurn {
     SandboxPolicy policy;
     std::string cwd;               // the turn's, absolute
     std::vector<std::string> env;  // what commands' environments start from (ExecEnvironment)
+    // A login shell's environment (LoginShellEnvironment of `shell`), when it could be had: a
+    // login command then runs as `shell -c` with it, as Codex runs it from its shell snapshot.
+    std::optional<std::vector<std::string>> login_env;
     std::string shell = "/bin/bash";
     // "never": every command runs in the sandbox. "untrusted": known-safe commands do; others
     // are asked about first (item/commandExecution/requestApproval) and run outside it once
-    // approved.
+    // approved. "on-request": every command runs in the sandbox unless the model asks for it
+    // to run outside (sandbox_permissions "require_escalated"), which is asked about first.
     std::string approval_policy = "never";
     std::shared_ptr<ExecPolicyRules> rules;  // the user's allow rules (acceptWithExecpolicy...)
     // Sets the thread's waitingOnApproval flag and tells its followers (thread/status/changed).
@@ -121,9 +125,10 @@ class ToolDispatcher {
   struct ExecTeller;
   // An exec_command's command, checked and resolved, before it runs.
   struct PreparedExec {
-    std::vector<std::string> argv;  // [shell, -lc|-c, cmd]
-    std::string command;            // argv as a shell string
-    std::string cwd;                // absolute
+    std::vector<std::string> argv;      // [shell, -lc|-c, cmd]: judged, shown
+    std::vector<std::string> run_argv;  // what runs (-c with the login environment)
+    std::string command;                // argv as a shell string
+    std::string cwd;                    // absolute
     bool tty = false;
     bool login = true;
     absl::Duration yield;
@@ -134,7 +139,8 @@ class ToolDispatcher {
   // is waited for in AnswerAll).
   void BeginExec(Call& call, const nlohmann::json& item);
   bool AllowedByRules(const std::vector<std::string>& argv) const;
-  void AskApproval(Call& call, PreparedExec p, std::optional<std::vector<std::string>> amendment);
+  void AskApproval(Call& call, PreparedExec p, std::optional<std::vector<std::string>> amendment,
+                   std::optional<std::string> reason = std::nullopt);
   void StartExec(Call& call, const PreparedExec& p, bool sandboxed);
   // Waits for the approval's answer and does what it says: runs the command, declines it, or
   // cancels the turn (kCancelled, as does an interrupt while waiting).

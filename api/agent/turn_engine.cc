@@ -282,6 +282,21 @@ std::shared_ptr<ExecSessions> TurnEngine::SessionsOf(const ThreadId& thread) {
   return sessions;
 }
 
+std::optional<std::vector<std::string>> TurnEngine::LoginEnvironment(const std::string& shell) {
+  absl::MutexLock lock(&login_env_mu_);
+  auto it = login_envs_.find(shell);
+  if (it == login_envs_.end()) {
+    absl::StatusOr<std::vector<std::string>> env = LoginShellEnvironment(shell, command_env_);
+    if (!env.ok()) {
+      // Commands then run `shell -lc` each, their profile with them.
+      std::cerr << "threadlog serve: no login environment of " << shell << ": " << env.status()
+                << std::endl;
+    }
+    it = login_envs_.emplace(shell, env.ok() ? std::optional(*std::move(env)) : std::nullopt).first;
+  }
+  return it->second;
+}
+
 int TurnEngine::CleanBackgroundTerminals(const ThreadId& thread) {
   std::shared_ptr<ExecSessions> sessions;
   {
@@ -704,10 +719,12 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   // Unified exec for the models that have it: Codex 0.117.0 (its unified_exec feature on by
   // default) gives exec_command and write_stdin to a shell_command model too. Offered under the
   // approval policies whose approvals are built: "never" (every command in the thread's
-  // sandbox) and "untrusted" (known-safe commands in the sandbox, others asked about first).
+  // sandbox), "untrusted" (known-safe commands in the sandbox, others asked about first) and
+  // "on-request" (in the sandbox unless the model asks otherwise, which is asked about).
   const bool unified_exec =
       turn->family.shell_type == "unified_exec" || turn->family.shell_type == "shell_command";
-  if (unified_exec && (s.approval_policy == "never" || s.approval_policy == "untrusted")) {
+  if (unified_exec && (s.approval_policy == "never" || s.approval_policy == "untrusted" ||
+                       s.approval_policy == "on-request")) {
     ToolTurn::Exec exec;
     exec.sessions = SessionsOf(turn->thread);
     exec.sandbox = sandbox_.get();
@@ -716,6 +733,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     exec.cwd = s.cwd;
     exec.env = command_env_;
     exec.shell = CommandShell(command_env_);
+    exec.login_env = LoginEnvironment(exec.shell);
     exec.approval_policy = s.approval_policy.get<std::string>();
     exec.apply_patch = turn->family.apply_patch_tool_type == "freeform";
     exec.rules = rules_;

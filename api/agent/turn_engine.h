@@ -160,6 +160,8 @@ class TurnEngine {
   // config.toml's providers, read again only when the file changed.
   absl::StatusOr<ProviderCatalog> Providers();
 
+  // `shell`'s login environment, had once per server (nullopt when it cannot be had).
+  std::optional<std::vector<std::string>> LoginEnvironment(const std::string& shell);
   // The thread's unified exec sessions, made on first use.
   std::shared_ptr<ExecSessions> SessionsOf(const ThreadId& thread);
 
@@ -177,6 +179,9 @@ class TurnEngine {
   absl::Mutex catalog_mu_;
   std::optional<absl::StatusOr<ProviderCatalog>> catalog_ ABSL_GUARDED_BY(catalog_mu_);
   std::string catalog_identity_ ABSL_GUARDED_BY(catalog_mu_);
+  absl::Mutex login_env_mu_;
+  std::map<std::string, std::optional<std::vector<std::string>>> login_envs_
+      ABSL_GUARDED_BY(login_env_mu_);
   ThreadMemories memories_{64};  // the threads that turned last, so a turn reads only what is new
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -167,8 +167,19 @@ absl::StatusOr<ExecCommandArgs> ParseExecCommandArgs(std::string_view arguments)
            Member(*args, arguments, "yield_time_ms", "u64", out.yield_time_ms),
            Member(*args, arguments, "max_output_tokens", "usize", out.max_output_tokens),
            Member(*args, arguments, "sandbox_permissions", "a string", out.sandbox_permissions),
+           Member(*args, arguments, "justification", "a string", out.justification),
        }) {
     if (!st.ok()) return st;
+  }
+  if (auto it = args->find("prefix_rule"); it != args->end() && !it->is_null()) {
+    bool words = it->is_array();
+    for (const json& w : *it) words = words && w.is_string();
+    if (!words) {
+      return ArgumentError(absl::StrCat("invalid type: ", api::session::SerdeUnexpected(*it),
+                                        ", expected a sequence of strings at ",
+                                        EndPosition(arguments)));
+    }
+    out.prefix_rule = it->get<std::vector<std::string>>();
   }
   if (!cmd) {
     return ArgumentError(absl::StrCat("missing field `cmd` at ", EndPosition(arguments)));
@@ -237,6 +248,47 @@ std::vector<std::string> ExecEnvironment(const std::vector<std::string>& base, b
   }
   out.push_back(absl::StrCat("CODEX_THREAD_ID=", thread_id));
   return out;
+}
+
+absl::StatusOr<std::vector<std::string>> LoginShellEnvironment(
+    const std::string& shell, const std::vector<std::string>& base) {
+  ExecSpec spec;
+  // stderr is not wanted: a profile's complaints are not variables.
+  spec.argv = {shell, "-lc", "env -0 2>/dev/null"};
+  spec.cwd = "/";
+  for (const std::string& e : base) {
+    if (e.rfind("HOME=/", 0) == 0) spec.cwd = e.substr(5);
+  }
+  spec.env = base;
+  absl::StatusOr<std::unique_ptr<ExecProcess>> process = ExecProcess::Start(spec);
+  if (!process.ok()) return process.status();
+  std::string out;
+  ExecProcess::Collected got = (*process)->Collect(
+      absl::Seconds(10), [&out](std::string_view chunk) { out.append(chunk); }, nullptr);
+  if (!got.exit) {
+    (*process)->Kill();
+    return absl::DeadlineExceededError(
+        absl::StrCat(shell, " -l did not finish within 10 s: its profile waits for something"));
+  }
+  if (got.exit->code != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(shell, " -l exited with code ", got.exit->code));
+  }
+  std::vector<std::string> env;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\0', start);
+    if (end == std::string::npos) end = out.size();
+    std::string entry = out.substr(start, end - start);
+    start = end + 1;
+    const std::string name = entry.substr(0, entry.find('='));
+    if (entry.find('=') == std::string::npos || name == "PWD" || name == "OLDPWD" ||
+        name == "SHLVL" || name == "_") {
+      continue;
+    }
+    env.push_back(std::move(entry));
+  }
+  return env;
 }
 
 std::string LossyUtf8(std::string_view bytes) {

@@ -34,7 +34,9 @@ struct ExecCommandArgs {
   bool tty = false;
   std::optional<double> yield_time_ms;
   std::optional<double> max_output_tokens;
-  std::optional<std::string> sandbox_permissions;  // use_default | require_escalated
+  std::optional<std::string> sandbox_permissions;       // use_default | require_escalated
+  std::optional<std::string> justification;             // the question the user is asked
+  std::optional<std::vector<std::string>> prefix_rule;  // the amendment the model proposes
 };
 absl::StatusOr<ExecCommandArgs> ParseExecCommandArgs(std::string_view arguments);
 
@@ -57,6 +59,13 @@ absl::Duration WriteStdinYield(std::optional<double> yield_time_ms, bool empty_c
 // from a snapshot of a login shell's exports, which win over the overlay (EXEC_117.md §7).
 std::vector<std::string> ExecEnvironment(const std::vector<std::string>& base, bool login,
                                          const std::string& thread_id);
+
+// The environment of `shell` run as a login shell from `base` (its profile scripts run once,
+// here, not before every command: Codex's shell snapshot), as NAME=value; the variables bash
+// sets for itself (PWD, OLDPWD, SHLVL, _) left out. Errors: the shell could not be run, or did
+// not finish within 10 s.
+absl::StatusOr<std::vector<std::string>> LoginShellEnvironment(
+    const std::string& shell, const std::vector<std::string>& base);
 
 // The bytes as UTF-8, each byte that is not part of a valid sequence replaced by U+FFFD.
 std::string LossyUtf8(std::string_view bytes);

@@ -5,8 +5,9 @@ known safe), each item/commandExecution/requestApproval answered with the case's
 decline, accept, acceptForSession (then the same command again), acceptWithExecpolicyAmendment
 (then the same command again), cancel — under approval_policy untrusted, on-failure and
 on-request, sandbox_mode read-only; and apply_patch inside and outside the cwd, and declined, under
-never (workspace-write, read-only) and untrusted (workspace-write). Writes
-golden/codex_117_approvals.json with, per policy ("policies", "patches"):
+never (workspace-write, read-only), untrusted and on-request (workspace-write); and under
+on-request, commands asking to run outside the sandbox (require_escalated). Writes
+golden/codex_117_approvals.json with, per policy ("policies", "patches", "escalations"):
   jsonrpc  every JSON-RPC message both ways after `initialize` (normalized as
            capture_codex_turns.py and capture_codex_exec.py normalize),
   outputs  what the model got back for each call,
@@ -50,10 +51,22 @@ PATCH_CASES = [
      "accept"),
     ("p_dec", "*** Begin Patch\n*** Add File: dec.txt\n+d\n*** End Patch", "decline")]
 PATCH_POLICIES = [("never", "workspace-write"), ("never", "read-only"),
-                  ("untrusted", "workspace-write")]
+                  ("untrusted", "workspace-write"), ("on-request", "workspace-write")]
+# on-request: exec_command asking to run outside the sandbox (sandbox_permissions
+# require_escalated), with a justification, with the model's prefix rule, without either, for a
+# known-safe command; and an ordinary command.
+ESCALATE = {"sandbox_permissions": "require_escalated"}
+ESCALATION_CASES = [
+    ("c_esc", "touch a.txt", dict(ESCALATE, justification="Do you want to create a.txt?"),
+     "accept"),
+    ("c_esc_rule", "touch b.txt", dict(ESCALATE, justification="Create b?", prefix_rule=["touch"]),
+     "decline"),
+    ("c_esc_nojust", "touch c.txt", ESCALATE, "decline"),
+    ("c_safe_esc", "ls", ESCALATE, "accept"),
+    ("c_plain", "ls", {}, "accept")]
 
 
-def capture(codex, policy, sandbox, patches=False, start_server=None):
+def capture(codex, policy, sandbox, patches=False, start_server=None, escalations=False):
     """One policy's record. `start_server(home, cwd, serve, log)` runs another app-server in
     Codex's place (tests/agent/exec_golden_test.py runs threadlog's)."""
     root = tempfile.mkdtemp(prefix="appr117-", dir=os.path.expanduser("~"))
@@ -61,7 +74,12 @@ def capture(codex, policy, sandbox, patches=False, start_server=None):
     cwd = os.path.join(root, "work")
     os.makedirs(home)
     os.makedirs(cwd)
-    cases = PATCH_CASES if patches else CASES
+    if escalations:
+        cases = [(cid, cmd, decision) for cid, cmd, _, decision in ESCALATION_CASES]
+        extra = {cid: e for cid, _, e, _ in ESCALATION_CASES}
+    else:
+        cases = PATCH_CASES if patches else CASES
+        extra = {}
     steps = []
     for cid, text, _ in cases:
         if patches:
@@ -69,7 +87,8 @@ def capture(codex, policy, sandbox, patches=False, start_server=None):
                                                "input": text}})
         else:
             steps.append({"function_call": {"name": "exec_command", "call_id": cid,
-                                            "arguments": {"cmd": text, "yield_time_ms": 2000}}})
+                                            "arguments": dict({"cmd": text, "yield_time_ms": 2000},
+                                                              **extra.get(cid, {}))}})
         steps.append({"text": "Done."})
     if patches:
         with open(os.path.join(cwd, "in.txt"), "w") as f:
@@ -136,6 +155,9 @@ def main():
     for policy, sandbox in POLICIES:
         print(f"{policy} / {sandbox}", flush=True)
         out["policies"][f"{policy}/{sandbox}"] = capture(args.codex, policy, sandbox)
+    print("escalations: on-request / read-only", flush=True)
+    out["escalations"] = {"on-request/read-only": capture(args.codex, "on-request", "read-only",
+                                                          escalations=True)}
     out["patches"] = {}
     for policy, sandbox in PATCH_POLICIES:
         print(f"apply_patch: {policy} / {sandbox}", flush=True)

@@ -186,12 +186,11 @@ with open(os.path.join(HERE, "golden", "codex_117_approvals.json")) as f:
     _APPROVALS = json.load(f)
 APPROVALS = _APPROVALS["policies"]
 PATCH_APPROVALS = _APPROVALS["patches"]
-# The policies whose approvals threadlog has built (on-failure and on-request still offer no
-# command tools).
-APPROVAL_POLICIES = ["untrusted/read-only"]
+ESCALATIONS = _APPROVALS["escalations"]
+# (on-failure offers no command tools yet.)
 
 
-def run_approvals(policy_key, patches=False):
+def run_approvals(policy_key, patches=False, escalations=False):
     """capture_codex_approvals.capture, against threadlog."""
     policy, sandbox = policy_key.split("/")
     store = tempfile.mkdtemp(prefix="appr-golden-store-")
@@ -203,7 +202,8 @@ def run_approvals(policy_key, patches=False):
         problems.append(server.problems)  # filled as it runs
         return server
     try:
-        record = ca.capture(None, policy, sandbox, patches=patches, start_server=start)
+        record = ca.capture(None, policy, sandbox, patches=patches, start_server=start,
+                            escalations=escalations)
     finally:
         shutil.rmtree(store, ignore_errors=True)
     return record, [p for ps in problems for p in ps]
@@ -262,6 +262,15 @@ class ApprovalGoldenTest(unittest.TestCase):
 
     def test_patches_untrusted(self):
         self.check_patches("untrusted/workspace-write")
+
+    def test_patches_on_request(self):
+        self.check_patches("on-request/workspace-write")
+
+    def test_escalations_on_request(self):
+        key = "on-request/read-only"
+        mine, problems = run_approvals(key, escalations=True)
+        self.assertEqual(problems, [])
+        self.assertEqual(approval_digest(mine), approval_digest(ESCALATIONS[key]))
 
 
 with open(os.path.join(HERE, "golden", "codex_117_apply_patch.json")) as f:

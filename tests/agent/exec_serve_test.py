@@ -543,7 +543,7 @@ class ExecServeTest(unittest.TestCase):
 
     def test_policies_that_would_ask_offer_no_command_tools_yet(self):
         s = Server([{"text": "Done."}],
-                   config='approval_policy = "on-request"\nsandbox_mode = "workspace-write"\n')
+                   config='approval_policy = "on-failure"\nsandbox_mode = "workspace-write"\n')
         try:
             thread = s.start_thread()
             s.turn_completed(s.turn(thread, "go"))

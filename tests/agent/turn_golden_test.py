@@ -54,19 +54,16 @@ GOLDEN = {name: capture.expand(sc, _GOLDEN["shared"]) for name, sc in _GOLDEN["s
 # own) before the comparison; nothing else is ignored.
 # ============================================================================================
 
-# 1. Tools: threadlog offers exec_command, write_stdin and apply_patch (under approval policy
-#    "never", which every scenario runs with), update_plan and the thread's dynamic tools for
-#    now; Codex's other built-in tools arrive in later work. Codex's `tools` are compared
-#    without them.
+# 1. Tools: threadlog offers exec_command, write_stdin, apply_patch, update_plan and the
+#    thread's dynamic tools for now; Codex's other built-in tools arrive in later work. Codex's
+#    `tools` are compared without them.
 LATER_TOOLS = {"request_user_input", "web_search",
                "view_image", "spawn_agent", "send_input", "resume_agent", "wait_agent",
                "close_agent"}
 
-#    threadlog offers the command tools only under the approval policies whose approvals are
-#    built (never, untrusted): in the requests of turns that set another (on-request), Codex's
-#    exec_command, write_stdin and apply_patch are left out too.
+#    (threadlog offers the command tools under never, untrusted and on-request: every scenario.)
 COMMAND_TOOLS = {"exec_command", "write_stdin", "apply_patch"}
-OTHER_POLICY_REQUESTS = {"collaboration_mode_changes": {1, 2}, "turn_overrides": {1, 2}}
+OTHER_POLICY_REQUESTS = {}
 
 # 2. Skills: Codex installs its bundled system skills into CODEX_HOME/skills/.system and lists
 #    them in a `<skills_instructions>` part of the developer message; threadlog installs none.
