@@ -1,5 +1,6 @@
 // ToolDispatcher: update_plan, the thread's dynamic tools (asked of the client with
-// item/tool/call), the outputs the model reads, the order they join the history in.
+// item/tool/call), exec_command/write_stdin and apply_patch with their approvals, the outputs the
+// model reads, the order they join the history in.
 #include "api/agent/tool_dispatch.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 // ToolDispatcher: the tools a turn offers the model and the calls the model makes of them —
-// begun as soon as a call's item is done, answered in history in order once the response is
-// complete, every one answered should the turn stop. Where command execution, approvals and
-// the sandbox plug in.
+// begun as soon as a call's item is done (a command started or asked about, a patch planned),
+// answered in history in order once the response is complete, every one answered should the
+// turn stop — with the approvals and the sandbox that gate commands and patches.
 #ifndef THREADLOG_API_AGENT_TOOL_DISPATCH_H_
 #define THREADLOG_API_AGENT_TOOL_DISPATCH_H_
 
