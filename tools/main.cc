@@ -16,7 +16,9 @@ int main(int argc, char** argv) {
       ->envname("THREADLOG_HOME");
   Action action;
   RegisterImport(app, global, &action);
+#ifdef THREADLOG_BENCH
   RegisterBench(app, global, &action);
+#endif
   RegisterRebuild(app, global, &action);
   RegisterVerify(app, global, &action);
   RegisterRepair(app, global, &action);
