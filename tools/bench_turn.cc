@@ -61,6 +61,29 @@ std::string SseFrame(const OrderedJson& event) {
                       "\n\n");
 }
 
+// response.created of response `id`, with no output yet.
+std::string CreatedFrame(const std::string& id) {
+  return SseFrame({{"type", "response.created"},
+                   {"response",
+                    {{"id", id},
+                     {"object", "response"},
+                     {"status", "in_progress"},
+                     {"output", OrderedJson::array()}}}});
+}
+
+// response.completed of response `id` whose output is `item`, with a fixed usage.
+std::string CompletedFrame(const std::string& id, const OrderedJson& item) {
+  OrderedJson usage = {{"input_tokens", 100},
+                       {"input_tokens_details", {{"cached_tokens", 0}}},
+                       {"output_tokens", 10},
+                       {"output_tokens_details", {{"reasoning_tokens", 0}}},
+                       {"total_tokens", 110}};
+  OrderedJson completed = {{"id", id}, {"object", "response"}, {"status", "completed"}};
+  completed["output"] = OrderedJson::array({item});
+  completed["usage"] = usage;
+  return SseFrame({{"type", "response.completed"}, {"response", completed}});
+}
+
 // The stream of response number `n`: created, an assistant message added, its text as one
 // delta, the message done, completed with usage: the events both Codex 0.117.0 and threadlog
 // read, shaped as tests/mock_responses/mock_responses.py shapes them for their tests (and as
@@ -69,13 +92,7 @@ std::string SseFrame(const OrderedJson& event) {
 std::vector<std::string> TurnStream(size_t n, bool complete) {
   const std::string response_id = absl::StrCat("resp_", n);
   const std::string item_id = absl::StrCat("msg_", n);
-  std::vector<std::string> frames;
-  frames.push_back(SseFrame({{"type", "response.created"},
-                             {"response",
-                              {{"id", response_id},
-                               {"object", "response"},
-                               {"status", "in_progress"},
-                               {"output", OrderedJson::array()}}}}));
+  std::vector<std::string> frames = {CreatedFrame(response_id)};
   if (!complete) return frames;
   OrderedJson text_part = {{"type", "output_text"}, {"text", kAnswer}};
   text_part["annotations"] = OrderedJson::array();
@@ -92,15 +109,7 @@ std::vector<std::string> TurnStream(size_t n, bool complete) {
                              {"content_index", 0},
                              {"delta", kAnswer}}));
   frames.push_back(SseFrame({{"type", "response.output_item.done"}, {"item", item}}));
-  OrderedJson usage = {{"input_tokens", 100},
-                       {"input_tokens_details", {{"cached_tokens", 0}}},
-                       {"output_tokens", 10},
-                       {"output_tokens_details", {{"reasoning_tokens", 0}}},
-                       {"total_tokens", 110}};
-  OrderedJson completed = {{"id", response_id}, {"object", "response"}, {"status", "completed"}};
-  completed["output"] = OrderedJson::array({item});
-  completed["usage"] = usage;
-  frames.push_back(SseFrame({{"type", "response.completed"}, {"response", completed}}));
+  frames.push_back(CompletedFrame(response_id, item));
   return frames;
 }
 
@@ -117,24 +126,10 @@ std::vector<std::string> ExecCallStream(size_t n, const std::string& cmd) {
   OrderedJson added = item;
   added["status"] = "in_progress";
   added["arguments"] = "";
-  std::vector<std::string> frames;
-  frames.push_back(SseFrame({{"type", "response.created"},
-                             {"response",
-                              {{"id", response_id},
-                               {"object", "response"},
-                               {"status", "in_progress"},
-                               {"output", OrderedJson::array()}}}}));
+  std::vector<std::string> frames = {CreatedFrame(response_id)};
   frames.push_back(SseFrame({{"type", "response.output_item.added"}, {"item", added}}));
   frames.push_back(SseFrame({{"type", "response.output_item.done"}, {"item", item}}));
-  OrderedJson usage = {{"input_tokens", 100},
-                       {"input_tokens_details", {{"cached_tokens", 0}}},
-                       {"output_tokens", 10},
-                       {"output_tokens_details", {{"reasoning_tokens", 0}}},
-                       {"total_tokens", 110}};
-  OrderedJson completed = {{"id", response_id}, {"object", "response"}, {"status", "completed"}};
-  completed["output"] = OrderedJson::array({item});
-  completed["usage"] = usage;
-  frames.push_back(SseFrame({{"type", "response.completed"}, {"response", completed}}));
+  frames.push_back(CompletedFrame(response_id, item));
   return frames;
 }
 
