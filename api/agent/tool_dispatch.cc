@@ -533,16 +533,12 @@ std::string ToolDispatcher::FinishPatch(Call& call, const PatchToolRun& run) {
 }
 
 absl::Status ToolDispatcher::AwaitPatchApproval(Call& call, CancelToken& cancel) {
-  while (!call.approval->arrived.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
-    if (cancel.cancelled()) return absl::CancelledError("the turn was interrupted");
-  }
+  absl::StatusOr<json> answered = AwaitDecision(call, cancel);
+  if (!answered.ok()) return answered.status();
+  const json& decision = *answered;
   const ToolTurn::Exec& exec = *turn_.exec;
   PatchToolRun run = *std::move(call.patch);
   call.patch.reset();
-  call.approval_done = true;
-  const json decision = call.approval->result.ok()
-                            ? call.approval->result->value("decision", json("decline"))
-                            : json("decline");
   if (decision == "accept" || decision == "acceptForSession") {
     if (exec.waiting_on_approval) exec.waiting_on_approval(false);
     call.output = FinishPatch(call, run);
@@ -729,18 +725,23 @@ void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed
   call.max_output_tokens = p.max_output_tokens;
 }
 
-absl::Status ToolDispatcher::AwaitApproval(Call& call, CancelToken& cancel) {
+absl::StatusOr<json> ToolDispatcher::AwaitDecision(Call& call, CancelToken& cancel) {
   while (!call.approval->arrived.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
     if (cancel.cancelled()) return absl::CancelledError("the turn was interrupted");
   }
+  call.approval_done = true;
+  // A client gone before it answered (or one that answered with an error) approved nothing.
+  return call.approval->result.ok() ? call.approval->result->value("decision", json("decline"))
+                                    : json("decline");
+}
+
+absl::Status ToolDispatcher::AwaitApproval(Call& call, CancelToken& cancel) {
+  absl::StatusOr<json> answered = AwaitDecision(call, cancel);
+  if (!answered.ok()) return answered.status();
+  const json& decision = *answered;
   const ToolTurn::Exec& exec = *turn_.exec;
   PreparedExec p = *std::move(call.prepared);
   call.prepared.reset();
-  call.approval_done = true;
-  // A client gone before it answered (or one that answered with an error) approved nothing.
-  const json decision = call.approval->result.ok()
-                            ? call.approval->result->value("decision", json("decline"))
-                            : json("decline");
   const json declined = {{"type", "commandExecution"},  {"id", call.call_id},
                          {"command", p.command},        {"cwd", p.cwd},
                          {"processId", nullptr},        {"source", "agent"},

@@ -145,6 +145,9 @@ class ToolDispatcher {
   // Waits for the approval's answer and does what it says: runs the command, declines it, or
   // cancels the turn (kCancelled, as does an interrupt while waiting).
   absl::Status AwaitApproval(Call& call, CancelToken& cancel);
+  // Waits for the answer to the call's approval request: its decision ("decline" for a client
+  // that went away or answered with an error), or kCancelled when the turn is interrupted.
+  absl::StatusOr<nlohmann::json> AwaitDecision(Call& call, CancelToken& cancel);
   // apply_patch: plans the patch in `cwd`; writes it (never: when the sandbox allows every
   // path) or asks first (untrusted); `exec_form` for one that came as exec_command.
   void BeginPatch(Call& call, std::string_view text, const std::string& cwd, bool exec_form);

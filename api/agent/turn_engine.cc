@@ -262,17 +262,8 @@ TurnEngine::TurnEngine(session::ThreadService& threads, session::NotificationSin
       rules_(std::make_shared<ExecPolicyRules>(options_.codex_home)) {
   // A thread that unloads takes its processes with it (no turn runs on it: a running turn
   // keeps its thread loaded).
-  threads_.SetUnloadListener([this](const ThreadId& thread) {
-    std::shared_ptr<ExecSessions> sessions;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = exec_sessions_.find(thread);
-      if (it == exec_sessions_.end()) return;
-      sessions = std::move(it->second);
-      exec_sessions_.erase(it);
-    }
-    sessions->KillAll();
-  });
+  threads_.SetUnloadListener(
+      [this](const ThreadId& thread) { (void)EndSessions(thread, /*forget=*/true); });
 }
 
 std::shared_ptr<ExecSessions> TurnEngine::SessionsOf(const ThreadId& thread) {
@@ -298,20 +289,19 @@ std::optional<std::vector<std::string>> TurnEngine::LoginEnvironment(const std::
 }
 
 int TurnEngine::CleanBackgroundTerminals(const ThreadId& thread) {
+  return EndSessions(thread, /*forget=*/false);
+}
+
+int TurnEngine::EndSessions(const ThreadId& thread, bool forget) {
   std::shared_ptr<ExecSessions> sessions;
   {
     absl::MutexLock lock(&mu_);
     auto it = exec_sessions_.find(thread);
     if (it == exec_sessions_.end()) return 0;
     sessions = it->second;
+    if (forget) exec_sessions_.erase(it);
   }
   return sessions->KillAll();
-}
-
-int TurnEngine::BackgroundTerminals(const ThreadId& thread) const {
-  absl::MutexLock lock(&mu_);
-  auto it = exec_sessions_.find(thread);
-  return it == exec_sessions_.end() ? 0 : it->second->size();
 }
 
 TurnEngine::~TurnEngine() {

@@ -138,8 +138,6 @@ class TurnEngine {
   // processes (those a turn left running) and waits until each is reaped. Returns how many.
   int CleanBackgroundTerminals(const ThreadId& thread);
   session::ThreadService& threads() const { return threads_; }
-  // How many unified exec processes the thread keeps.
-  int BackgroundTerminals(const ThreadId& thread) const;
 
  private:
   struct Turn;
@@ -162,6 +160,9 @@ class TurnEngine {
 
   // `shell`'s login environment, had once per server (nullopt when it cannot be had).
   std::optional<std::vector<std::string>> LoginEnvironment(const std::string& shell);
+  // Kills the thread's unified exec processes (and with `forget` drops its session table: the
+  // thread unloaded). Returns how many there were.
+  int EndSessions(const ThreadId& thread, bool forget);
   // The thread's unified exec sessions, made on first use.
   std::shared_ptr<ExecSessions> SessionsOf(const ThreadId& thread);
 

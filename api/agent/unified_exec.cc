@@ -409,11 +409,6 @@ ExecSession::Read ExecSession::ReadUntil(absl::Time deadline, CancelToken* cance
   return out;
 }
 
-bool ExecSession::exited() const {
-  absl::MutexLock lock(&mu_);
-  return exit_.has_value();
-}
-
 absl::StatusOr<std::shared_ptr<ExecSession>> ExecSessions::Start(const ExecSpec& spec,
                                                                  ExecSession::Observer observer,
                                                                  std::shared_ptr<void> attachment) {

@@ -103,7 +103,6 @@ class ExecSession {
   ExecSession& operator=(const ExecSession&) = delete;
 
   int64_t id() const { return id_; }
-  bool tty() const { return process_->tty(); }
 
   struct Read {
     std::string output;            // read since the last call (first and last 512 KiB of it)
@@ -116,7 +115,6 @@ class ExecSession {
   absl::Status Write(std::string_view chars) { return process_->Write(chars); }
   // SIGKILL to the process group; the exit is reported as for any other.
   void Kill() { process_->Kill(); }
-  bool exited() const;
   // What the starter keeps with the session (the tool dispatcher: who hears of it), for the
   // later calls that find it by id.
   const std::shared_ptr<void>& attachment() const { return attachment_; }
