@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -133,6 +134,24 @@ absl::StatusOr<std::vector<std::string>> Sandbox::Wrap(const SandboxPolicy& poli
 std::vector<std::string> Sandbox::Environment(const SandboxPolicy& policy) {
   if (policy.restricted() && !policy.network_access) return {"CODEX_SANDBOX_NETWORK_DISABLED=1"};
   return {};
+}
+
+bool Sandbox::LikelyDenied(int exit_code, std::string_view output) {
+  if (exit_code == 0) return false;
+  static constexpr absl::string_view kDenialWords[] = {"operation not permitted",
+                                                       "permission denied",
+                                                       "read-only file system",
+                                                       "seccomp",
+                                                       "sandbox",
+                                                       "landlock",
+                                                       "failed to write file"};
+  const std::string lower = absl::AsciiStrToLower(absl::string_view(output.data(), output.size()));
+  for (absl::string_view word : kDenialWords) {
+    if (absl::StrContains(lower, word)) return true;
+  }
+  // The shell's own failures: misuse, not executable, not found.
+  if (exit_code == 2 || exit_code == 126 || exit_code == 127) return false;
+  return exit_code == 128 + 31;  // SIGSYS: a system call the sandbox refused
 }
 
 }  // namespace threadlog::agent

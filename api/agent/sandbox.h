@@ -6,6 +6,7 @@
 #define THREADLOG_API_AGENT_SANDBOX_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -48,6 +49,14 @@ class Sandbox {
   // The variables Codex adds for a sandboxed command (CODEX_SANDBOX_NETWORK_DISABLED=1 when the
   // network is off), as NAME=value.
   static std::vector<std::string> Environment(const SandboxPolicy& policy);
+
+  // Whether a sandboxed command that ended with `exit_code` and printed `output` most likely
+  // failed because of the sandbox, by Codex 0.117.0's rule of thumb (there is no sure way):
+  // never for exit 0; yes when the output mentions a denial ("operation not permitted",
+  // "permission denied", "read-only file system", "seccomp", "sandbox", "landlock", "failed to
+  // write file", in any case); else no for the shell's own failures (2, 126, 127); else yes only
+  // for a process killed by SIGSYS (128 + 31).
+  static bool LikelyDenied(int exit_code, std::string_view output);
 
  private:
   Sandbox(std::string bwrap, absl::Status availability)

@@ -81,6 +81,10 @@ struct ToolDispatcher::ExecTeller {
 
   void Tell(const std::vector<TurnEvent>& events) {
     absl::MutexLock lock(&mu);
+    if (holding) {
+      held.push_back({events, false});
+      return;
+    }
     writer.Tell(events);
   }
   // The exec_command_end and the completed item for a process that ended.
@@ -120,13 +124,39 @@ struct ToolDispatcher::ExecTeller {
                         {"nanos", static_cast<uint64_t>(nanos % 1000000000)}}},
                       {"formatted_output", ""},
                       {"status", status}};
-    const std::vector<TurnEvent> events = {Msg(end),
-                                           Msg({{"type", "item_completed"}, {"item", done}})};
-    if (absl::Status st = writer.Append({events[0]}, Durability::kBuffered); !st.ok()) {
-      // The thread may be gone from the log (archived, deleted); clients still hear the end.
-      (void)st;
+    std::vector<TurnEvent> events = {Msg(end), Msg({{"type", "item_completed"}, {"item", done}})};
+    if (holding) {
+      held_exit = {exit.code, aggregated, ran};
+      held.push_back({std::move(events), true});
+      return;
     }
-    writer.Tell(events);
+    TellEnd(events);
+  }
+
+  // A command started on trial (holding): what it did, until it is told or dropped.
+  struct HeldExit {
+    int code = 0;
+    std::string output;
+    absl::Duration ran;
+  };
+  std::optional<HeldExit> HeldEnd() {
+    absl::MutexLock lock(&mu);
+    return held_exit;
+  }
+  // Tells item/started and then all that was held back (the command was not refused by the
+  // sandbox, or nobody will ask).
+  void Publish() {
+    absl::MutexLock lock(&mu);
+    holding = false;
+    writer.Tell({Msg({{"type", "item_started"}, {"item", item}})});
+    for (Held& h : held) {
+      if (h.end) {
+        TellEnd(h.events);
+      } else {
+        writer.Tell(h.events);
+      }
+    }
+    held.clear();
   }
 
   absl::Mutex mu;
@@ -136,6 +166,24 @@ struct ToolDispatcher::ExecTeller {
   TurnWriter writer ABSL_GUARDED_BY(mu);
   json item;                      // the commandExecution item as started; set before any event
   std::vector<std::string> argv;  // the command as run (without the sandbox)
+  // On trial: nothing is told (nor stored) until Publish; a trial that is dropped leaves no
+  // trace.
+  struct Held {
+    std::vector<TurnEvent> events;
+    bool end = false;  // exec_command_end (stored) and item/completed
+  };
+  bool holding ABSL_GUARDED_BY(mu) = false;
+  std::vector<Held> held ABSL_GUARDED_BY(mu);
+  std::optional<HeldExit> held_exit ABSL_GUARDED_BY(mu);
+
+ private:
+  void TellEnd(const std::vector<TurnEvent>& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (absl::Status st = writer.Append({events[0]}, Durability::kBuffered); !st.ok()) {
+      // The thread may be gone from the log (archived, deleted); clients still hear the end.
+      (void)st;
+    }
+    writer.Tell(events);
+  }
 };
 
 namespace {
@@ -174,6 +222,27 @@ absl::Status CheckFileChangeApprovalAnswer(const json& answer) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat("not a file change decision: ", d.dump()));
+}
+
+// Codex 0.117.0's output for a command refused before it ran.
+std::string RejectedOutput(const std::string& command, absl::string_view why) {
+  return absl::StrCat("exec_command failed for `", command,
+                      "`: CreateProcess { message: \"Rejected(\\\"", why, "\\\")\" }");
+}
+
+// Codex's words: a granular policy that lets no one approve running outside the sandbox.
+constexpr absl::string_view kGranularSandboxRefusal =
+    "approval required by policy, but AskForApproval::Granular.sandbox_approval is false";
+// The approval request's reason when the sandbox refused a command.
+constexpr absl::string_view kSandboxRetryReason = "command failed; retry without sandbox?";
+// How long a command on trial is watched for the sandbox's refusal (Codex's 150 ms).
+constexpr absl::Duration kTrialWait = absl::Milliseconds(150);
+
+// Whether a command the sandbox refused may run again outside it once the user approves: under
+// on-failure and untrusted, and granular with sandbox_approval (Codex 0.117.0).
+bool RetriesOutsideSandbox(const ToolTurn::Exec& exec) {
+  return exec.approval_policy == "on-failure" || exec.approval_policy == "untrusted" ||
+         (exec.approval_policy == "granular" && exec.sandbox_approval);
 }
 
 // The dynamic_tool_call_response event for a call whose answer arrived.
@@ -467,9 +536,13 @@ void ToolDispatcher::BeginPatch(Call& call, std::string_view text, const std::st
   }
   call.patch_exec_form = exec_form;
   const bool writable = PatchWritable(run.plan, exec.policy);
-  if (exec.approval_policy == "untrusted" || (exec.approval_policy == "on-request" && !writable)) {
-    // Codex shows the change, then asks: under untrusted whatever the paths, under on-request
-    // when it writes outside the sandbox's writable roots.
+  // Codex shows the change, then asks: under untrusted whatever the paths; under on-request,
+  // on-failure and granular (with sandbox_approval) when it writes outside the sandbox's
+  // writable roots. Otherwise such a patch is refused.
+  const bool asks_outside = exec.approval_policy == "on-request" ||
+                            exec.approval_policy == "on-failure" ||
+                            (exec.approval_policy == "granular" && exec.sandbox_approval);
+  if (exec.approval_policy == "untrusted" || (asks_outside && !writable)) {
     writer_.Tell({Msg({{"type", "item_started"},
                        {"item", FileChangeItem(call.call_id, run.plan.changes, "inProgress")}})});
     call.approval = std::make_shared<Call::Answer>();
@@ -606,27 +679,62 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
     p.max_output_tokens = static_cast<int64_t>(std::max(0.0, *args->max_output_tokens));
   }
   p.actions = CommandActionsJson(ParseCommandActions(p.argv));
-  // untrusted: every command that is not known safe is asked about; on-request: only those the
-  // model asks to run outside the sandbox (sandbox_permissions "require_escalated").
+  // untrusted: every command that is not known safe is asked about; on-request (and granular):
+  // only those the model asks to run outside the sandbox (sandbox_permissions
+  // "require_escalated"); on-failure: none before it ran.
   const bool escalated = args->sandbox_permissions == "require_escalated";
-  if (exec.approval_policy == "untrusted" || (exec.approval_policy == "on-request" && escalated)) {
-    // What the user approved for the session, or allowed by a rule, runs without asking and
-    // without the sandbox (as it ran once approved); a known-safe command runs in the sandbox.
-    if (exec.sessions->ApprovedForSession(p.argv) || AllowedByRules(p.argv)) {
+  const bool asks_escalations =
+      exec.approval_policy == "on-request" || exec.approval_policy == "granular";
+  const UntrustedVerdict verdict = JudgeUntrusted(p.argv);
+  // The model's own prefix rule, when it proposes one, is the amendment offered.
+  const std::optional<std::vector<std::string>> amendment =
+      args->prefix_rule && !args->prefix_rule->empty() ? args->prefix_rule
+                                                       : verdict.proposed_amendment;
+  // What the user's rules allow runs without asking and outside the sandbox, whatever the
+  // policy (Codex: a matching allow rule bypasses the sandbox).
+  if (AllowedByRules(p.argv)) {
+    StartExec(call, p, /*sandboxed=*/false);
+    return;
+  }
+  if (exec.approval_policy == "untrusted" || (asks_escalations && escalated)) {
+    // What the user approved for the session runs without asking and without the sandbox (as
+    // it ran once approved); a known-safe command runs in the sandbox.
+    if (exec.sessions->ApprovedForSession(p.argv)) {
       StartExec(call, p, /*sandboxed=*/false);
       return;
     }
-    const UntrustedVerdict verdict = JudgeUntrusted(p.argv);
+    if (verdict.ask && exec.approval_policy == "granular" && !exec.sandbox_approval) {
+      call.output = RejectedOutput(p.command, kGranularSandboxRefusal);
+      return;
+    }
     if (verdict.ask) {
-      // The model's own prefix rule, when it proposes one, is the amendment offered.
-      AskApproval(call, std::move(p),
-                  args->prefix_rule && !args->prefix_rule->empty() ? args->prefix_rule
-                                                                   : verdict.proposed_amendment,
-                  args->justification);
+      AskApproval(call, std::move(p), amendment, args->justification);
       return;
     }
   }
-  StartExec(call, p, /*sandboxed=*/true);
+  if (!RetriesOutsideSandbox(exec) || !exec.policy.restricted()) {
+    StartExec(call, p, /*sandboxed=*/true);
+    return;
+  }
+  // Codex's sandbox retry: the command runs in the sandbox on trial; one that ends within
+  // 150 ms refused by it (Sandbox::LikelyDenied) leaves no trace, and the user is asked to run
+  // it outside (unless they approved it for the session already).
+  StartExec(call, p, /*sandboxed=*/true, /*on_trial=*/true);
+  if (!call.session) return;  // it could not start: call.output says why
+  std::optional<ExecExit> exit = call.session->WaitForExit(call.session->started() + kTrialWait);
+  std::optional<ExecTeller::HeldExit> end = call.teller->HeldEnd();
+  if (!exit || !end || end->ran > kTrialWait || !Sandbox::LikelyDenied(end->code, end->output)) {
+    call.teller->Publish();
+    return;
+  }
+  exec.sessions->Forget(call.session->id());
+  call.session.reset();
+  call.teller.reset();
+  if (exec.sessions->ApprovedForSession(p.argv)) {
+    StartExec(call, p, /*sandboxed=*/false);
+    return;
+  }
+  AskApproval(call, std::move(p), amendment, std::string(kSandboxRetryReason));
 }
 
 bool ToolDispatcher::AllowedByRules(const std::vector<std::string>& argv) const {
@@ -668,7 +776,7 @@ void ToolDispatcher::AskApproval(Call& call, PreparedExec p,
       [answer = call.approval](absl::StatusOr<json> result) { answer->Settle(std::move(result)); });
 }
 
-void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed) {
+void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed, bool on_trial) {
   const ToolTurn::Exec& exec = *turn_.exec;
   const SandboxPolicy full = SandboxPolicy::Of("danger-full-access", {}, true);
   const SandboxPolicy& policy = sandboxed ? exec.policy : full;
@@ -697,9 +805,10 @@ void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed
   };
   observer.on_exit = [teller](const ExecExit& exit, const std::string& aggregated,
                               absl::Duration ran) { teller->Completed(exit, aggregated, ran); };
-  // The teller's lock is held until item/started is out: the process's first output and its
-  // end come after it.
+  // The teller's lock is held until item/started is out (or, on trial, until it holds): the
+  // process's first output and its end come after it.
   absl::MutexLock lock(&teller->mu);
+  teller->holding = on_trial;
   absl::StatusOr<std::shared_ptr<ExecSession>> session =
       exec.sessions->Start(spec, std::move(observer), teller);
   if (!session.ok()) {
@@ -718,7 +827,7 @@ void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed
                   {"aggregatedOutput", nullptr},
                   {"exitCode", nullptr},
                   {"durationMs", nullptr}};
-  teller->writer.Tell({Msg({{"type", "item_started"}, {"item", teller->item}})});
+  if (!on_trial) teller->writer.Tell({Msg({{"type", "item_started"}, {"item", teller->item}})});
   call.session = *std::move(session);
   call.teller = std::move(teller);
   call.deadline = absl::Now() + p.yield;
@@ -758,9 +867,7 @@ absl::Status ToolDispatcher::AwaitApproval(Call& call, CancelToken& cancel) {
   if (exec.waiting_on_approval) exec.waiting_on_approval(false);
   if (decision == "decline" || (!decision.is_string() && !decision.is_object())) {
     writer_.Tell({Msg({{"type", "item_completed"}, {"item", declined}})});
-    call.output = absl::StrCat("exec_command failed for `", p.command,
-                               "`: CreateProcess { message: \"Rejected(\\\"rejected by "
-                               "user\\\")\" }");
+    call.output = RejectedOutput(p.command, "rejected by user");
     return absl::OkStatus();
   }
   if (decision == "acceptForSession") exec.sessions->ApproveForSession(p.argv);

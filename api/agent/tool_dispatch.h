@@ -73,7 +73,12 @@ struct ToolTurn {
     // are asked about first (item/commandExecution/requestApproval) and run outside it once
     // approved. "on-request": every command runs in the sandbox unless the model asks for it
     // to run outside (sandbox_permissions "require_escalated"), which is asked about first.
+    // "on-failure": every command runs in the sandbox; one it refused is asked about and run
+    // again outside it once approved (as are untrusted's known-safe ones). "granular": as
+    // on-request, and as on-failure, when `sandbox_approval`; else neither is asked about:
+    // an escalation is refused, a refused command stays refused.
     std::string approval_policy = "never";
+    bool sandbox_approval = true;            // granular's
     std::shared_ptr<ExecPolicyRules> rules;  // the user's allow rules (acceptWithExecpolicy...)
     // Sets the thread's waitingOnApproval flag and tells its followers (thread/status/changed).
     std::function<void(bool waiting)> waiting_on_approval;
@@ -141,7 +146,9 @@ class ToolDispatcher {
   bool AllowedByRules(const std::vector<std::string>& argv) const;
   void AskApproval(Call& call, PreparedExec p, std::optional<std::vector<std::string>> amendment,
                    std::optional<std::string> reason = std::nullopt);
-  void StartExec(Call& call, const PreparedExec& p, bool sandboxed);
+  // Starts the command and tells item/started; `on_trial`: tells nothing yet (the teller holds
+  // it all until Publish).
+  void StartExec(Call& call, const PreparedExec& p, bool sandboxed, bool on_trial = false);
   // Waits for the approval's answer and does what it says: runs the command, declines it, or
   // cancels the turn (kCancelled, as does an interrupt while waiting).
   absl::Status AwaitApproval(Call& call, CancelToken& cancel);

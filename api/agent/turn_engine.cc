@@ -707,14 +707,12 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   tool_turn.dynamic_tools = turn->dynamic_tools;
   tool_turn.dynamic_tool_timeout = options_.dynamic_tool_timeout;
   // Unified exec for the models that have it: Codex 0.117.0 (its unified_exec feature on by
-  // default) gives exec_command and write_stdin to a shell_command model too. Offered under the
-  // approval policies whose approvals are built: "never" (every command in the thread's
-  // sandbox), "untrusted" (known-safe commands in the sandbox, others asked about first) and
-  // "on-request" (in the sandbox unless the model asks otherwise, which is asked about).
+  // default) gives exec_command and write_stdin to a shell_command model too, under every
+  // approval policy (ToolTurn::Exec::approval_policy says what each asks).
   const bool unified_exec =
       turn->family.shell_type == "unified_exec" || turn->family.shell_type == "shell_command";
-  if (unified_exec && (s.approval_policy == "never" || s.approval_policy == "untrusted" ||
-                       s.approval_policy == "on-request")) {
+  const bool granular = s.approval_policy.is_object() && s.approval_policy.contains("granular");
+  if (unified_exec && (s.approval_policy.is_string() || granular)) {
     ToolTurn::Exec exec;
     exec.sessions = SessionsOf(turn->thread);
     exec.sandbox = sandbox_.get();
@@ -724,7 +722,11 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     exec.env = command_env_;
     exec.shell = CommandShell(command_env_);
     exec.login_env = LoginEnvironment(exec.shell);
-    exec.approval_policy = s.approval_policy.get<std::string>();
+    exec.approval_policy = granular ? "granular" : s.approval_policy.get<std::string>();
+    if (granular) {
+      const json& flags = s.approval_policy["granular"];
+      exec.sandbox_approval = flags.is_object() && flags.value("sandbox_approval", false);
+    }
     exec.apply_patch = turn->family.apply_patch_tool_type == "freeform";
     exec.rules = rules_;
     exec.waiting_on_approval = [this, &writer, thread = turn->thread,

@@ -409,6 +409,13 @@ ExecSession::Read ExecSession::ReadUntil(absl::Time deadline, CancelToken* cance
   return out;
 }
 
+std::optional<ExecExit> ExecSession::WaitForExit(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return exit_.has_value(); };
+  mu_.AwaitWithDeadline(absl::Condition(&ended), deadline);
+  return exit_;
+}
+
 absl::StatusOr<std::shared_ptr<ExecSession>> ExecSessions::Start(const ExecSpec& spec,
                                                                  ExecSession::Observer observer,
                                                                  std::shared_ptr<void> attachment) {

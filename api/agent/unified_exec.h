@@ -112,6 +112,10 @@ class ExecSession {
   // Waits for the exit, until `deadline`, or until `cancel` fires, and takes what was read
   // since the last call.
   Read ReadUntil(absl::Time deadline, CancelToken* cancel);
+  // Waits for the exit (the observer has heard it by then) until `deadline`, taking nothing:
+  // the exit, or nullopt while the process runs.
+  std::optional<ExecExit> WaitForExit(absl::Time deadline);
+  absl::Time started() const { return started_; }
   absl::Status Write(std::string_view chars) { return process_->Write(chars); }
   // SIGKILL to the process group; the exit is reported as for any other.
   void Kill() { process_->Kill(); }

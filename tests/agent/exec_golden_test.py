@@ -187,7 +187,6 @@ with open(os.path.join(HERE, "golden", "codex_117_approvals.json")) as f:
 APPROVALS = _APPROVALS["policies"]
 PATCH_APPROVALS = _APPROVALS["patches"]
 ESCALATIONS = _APPROVALS["escalations"]
-# (on-failure offers no command tools yet.)
 
 
 def run_approvals(policy_key, patches=False, escalations=False):
@@ -248,6 +247,13 @@ class ApprovalGoldenTest(unittest.TestCase):
         mine, problems = run_approvals("untrusted/read-only")
         self.assertEqual(problems, [])
         self.assertEqual(approval_digest(mine), approval_digest(APPROVALS["untrusted/read-only"]))
+
+    def test_on_failure(self):
+        # The sandbox refuses each `touch` (read-only): no item until the user is asked to run
+        # it outside; what it printed in the sandbox is nobody's business.
+        mine, problems = run_approvals("on-failure/read-only")
+        self.assertEqual(problems, [])
+        self.assertEqual(approval_digest(mine), approval_digest(APPROVALS["on-failure/read-only"]))
 
     def check_patches(self, key):
         mine, problems = run_approvals(key, patches=True)

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 import unittest
 
@@ -541,17 +542,75 @@ class ExecServeTest(unittest.TestCase):
         finally:
             s.close()
 
-    def test_policies_that_would_ask_offer_no_command_tools_yet(self):
-        s = Server([{"text": "Done."}],
+    def test_on_failure_asks_only_about_what_the_sandbox_refused(self):
+        # (not under /tmp: a writable root)
+        outside = tempfile.mkdtemp(prefix="on-failure-outside-", dir=os.path.expanduser("~"))
+        marker = os.path.join(outside, "declined.txt")
+        moved = os.path.join(outside, "accepted.txt")
+        s = Server([call("c_in", "exec_command", cmd="echo in > inside.txt"),
+                    call("c_fail", "exec_command", cmd="echo plain failure; exit 3"),
+                    call("c_no", "exec_command", cmd=f"touch {marker}"),
+                    call("c_yes", "exec_command", cmd=f"touch {moved}"),
+                    {"text": "Done."}],
                    config='approval_policy = "on-failure"\nsandbox_mode = "workspace-write"\n')
+        try:
+            s.decisions = {"c_no": "decline", "c_yes": "accept"}
+            thread = s.start_thread()
+            s.turn_completed(s.turn(thread, "go"))
+            asked = [m["params"] for m in s.seen
+                     if m.get("method") == "item/commandExecution/requestApproval"]
+            self.assertEqual([a["itemId"] for a in asked], ["c_no", "c_yes"])
+            self.assertEqual(asked[0]["reason"], "command failed; retry without sandbox?")
+            self.assertEqual(asked[0]["availableDecisions"], [
+                "accept", {"acceptWithExecpolicyAmendment": {
+                    "execpolicy_amendment": ["touch", marker]}}, "cancel"])
+            out = s.outputs()
+            # Inside the roots, and a failure of the command's own: no question.
+            self.assertIn("Process exited with code 0", out["c_in"])
+            self.assertTrue(os.path.exists(os.path.join(s.cwd, "inside.txt")))
+            self.assertIn("Process exited with code 3", out["c_fail"])
+            self.assertTrue(out["c_fail"].endswith("plain failure\n"), out["c_fail"])
+            self.assertEqual(s.items("item/completed", "c_fail")[0]["status"], "failed")
+            # Refused by the sandbox: the trial leaves no item; declined, nothing ran outside.
+            self.assertEqual(s.items("item/started", "c_no"), [])
+            self.assertEqual(s.items("item/completed", "c_no")[0]["status"], "declined")
+            self.assertIn("rejected by user", out["c_no"])
+            self.assertFalse(os.path.exists(marker))
+            # Accepted: run again, outside the sandbox; only that run is told.
+            self.assertTrue(os.path.exists(moved))
+            self.assertEqual(len(s.items("item/started", "c_yes")), 1)
+            self.assertEqual(s.items("item/completed", "c_yes")[0]["status"], "completed")
+            self.assertIn("Process exited with code 0", out["c_yes"])
+        finally:
+            s.close()
+            shutil.rmtree(outside, ignore_errors=True)
+
+    def test_granular_without_sandbox_approval_refuses_what_it_may_not_ask(self):
+        outside = tempfile.mkdtemp(prefix="granular-outside-", dir=os.path.expanduser("~"))
+        marker = os.path.join(outside, "escalated.txt")
+        s = Server([call("c_up", "exec_command", cmd=f"touch {marker}",
+                         sandbox_permissions="require_escalated", justification="need it"),
+                    call("c_in", "exec_command", cmd=f"touch {marker}"),
+                    {"text": "Done."}],
+                   config='approval_policy = { granular = { sandbox_approval = false, '
+                          'rules = true, mcp_elicitations = false } }\n'
+                          'sandbox_mode = "workspace-write"\n')
         try:
             thread = s.start_thread()
             s.turn_completed(s.turn(thread, "go"))
-            tools = [t["name"] for t in s.mock.responses_requests()[0]["body"]["tools"]]
-            self.assertEqual(tools, ["update_plan"])
+            self.assertEqual([m for m in s.seen if m.get("method", "").endswith("requestApproval")],
+                             [])
+            out = s.outputs()
+            self.assertEqual(out["c_up"], f"exec_command failed for `/bin/bash -lc 'touch "
+                             f"{marker}'`: CreateProcess {{ message: \"Rejected(\\\"approval "
+                             "required by policy, but AskForApproval::Granular.sandbox_approval "
+                             "is false\\\")\" }")
+            # Refused by the sandbox, and nobody to ask: the failure is the model's to read.
+            self.assertRegex(out["c_in"], r"Process exited with code 1\n")
+            self.assertFalse(os.path.exists(marker))
         finally:
             s.close()
-
+            shutil.rmtree(outside, ignore_errors=True)
 
 if __name__ == "__main__":
     BINARY = os.path.abspath(sys.argv.pop(1))

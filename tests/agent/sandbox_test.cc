@@ -68,6 +68,22 @@ TEST(Sandbox, WithoutBubblewrapRestrictedCommandsAreRefusedWithTheReason) {
   EXPECT_EQ(argv.status(), sandbox.availability());
 }
 
+TEST(Sandbox, LikelyDeniedFollowsCodexRuleOfThumb) {
+  // A denial's words, in any case, whatever the exit code (but 0).
+  EXPECT_TRUE(Sandbox::LikelyDenied(1, "touch: cannot touch 'a.txt': Read-only file system\n"));
+  EXPECT_TRUE(Sandbox::LikelyDenied(1, "bash: x: Permission denied"));
+  EXPECT_TRUE(Sandbox::LikelyDenied(127, "OPERATION NOT PERMITTED"));
+  EXPECT_TRUE(Sandbox::LikelyDenied(3, "failed to write file out.bin"));
+  EXPECT_FALSE(Sandbox::LikelyDenied(0, "permission denied"));
+  // A plain failure is the command's own; the shell's own codes never count.
+  EXPECT_FALSE(Sandbox::LikelyDenied(1, "grep: nothing matched"));
+  EXPECT_FALSE(Sandbox::LikelyDenied(127, "bash: nosuch: command not found"));
+  EXPECT_FALSE(Sandbox::LikelyDenied(2, ""));
+  // Killed by SIGSYS: a system call the sandbox refused.
+  EXPECT_TRUE(Sandbox::LikelyDenied(128 + 31, ""));
+  EXPECT_FALSE(Sandbox::LikelyDenied(128 + 9, ""));
+}
+
 TEST(Sandbox, RelativePathsAreRefused) {
   const Sandbox sandbox = Sandbox::Probe();
   if (!sandbox.availability().ok()) GTEST_SKIP() << sandbox.availability();

@@ -197,6 +197,25 @@ TEST(ExecSessions, AProcessRunsOnBetweenReadsAndReportsItsExitOnce) {
   EXPECT_EQ(streamed, aggregated);
 }
 
+TEST(ExecSessions, WaitForExitTakesNothingFromTheNextRead) {
+  ExecSessions sessions;
+  absl::StatusOr<std::shared_ptr<ExecSession>> running =
+      sessions.Start(BashSpec("echo up; read x"), {});
+  ASSERT_TRUE(running.ok()) << running.status();
+  EXPECT_FALSE((*running)->WaitForExit(absl::Now() + absl::Milliseconds(100)));
+  absl::StatusOr<std::shared_ptr<ExecSession>> quick =
+      sessions.Start(BashSpec("echo done; exit 3"), {});
+  ASSERT_TRUE(quick.ok()) << quick.status();
+  std::optional<ExecExit> exit = (*quick)->WaitForExit(absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(exit);
+  EXPECT_EQ(exit->code, 3);
+  ExecSession::Read read = (*quick)->ReadUntil(absl::Now(), nullptr);
+  EXPECT_EQ(read.output, "done\n");
+  ASSERT_TRUE(read.exit);
+  EXPECT_EQ(read.exit->code, 3);
+  EXPECT_EQ(sessions.KillAll(), 2);
+}
+
 TEST(ExecSessions, KillAllEndsEveryProcessAndForgetsIt) {
   ExecSessions sessions;
   const ExecSpec spec = BashSpec("sleep 60 & sleep 60");
