@@ -1,5 +1,5 @@
-// turn/start, turn/steer, turn/interrupt, thread/compact/start, thread/backgroundTerminals/clean,
-// collaborationMode/list: params
+// turn/start, turn/steer, turn/interrupt, thread/compact/start, thread/shellCommand,
+// thread/backgroundTerminals/clean, collaborationMode/list: params
 // checked, then the engine.
 #include "api/turn_handlers.h"
 
@@ -58,6 +58,19 @@ void RegisterTurnHandlers(MethodRegistry& registry, agent::TurnEngine& engine) {
         request.user_agent = UserAgent(session.client_name(), session.client_version());
         absl::StatusOr<agent::StartedTurn> started =
             engine.StartTurn(*thread, request, ctx.connection->id(), ctx.notifications);
+        if (!started.ok()) return started.status();
+        ctx.after_response.push_back(started->release);
+        return json::object();
+      });
+  // A command the user runs in the thread (the TUI's `!`), outside the sandbox.
+  registry.Register<ShellCommandParams>(
+      "thread/shellCommand", Parser(ParseShellCommand),
+      [&engine](const ShellCommandParams& p, RequestContext& ctx) -> absl::StatusOr<json> {
+        if (!p.thread.ok()) return p.thread.status();
+        agent::TurnStartRequest request;
+        request.shell_command = p.command;
+        absl::StatusOr<agent::StartedTurn> started =
+            engine.StartTurn(*p.thread, request, ctx.connection->id(), ctx.notifications);
         if (!started.ok()) return started.status();
         ctx.after_response.push_back(started->release);
         return json::object();

@@ -197,4 +197,16 @@ absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadCompact(const json& params) 
   return ParseThreadIdField(params);
 }
 
+absl::StatusOr<ShellCommandParams> ParseShellCommand(const json& params) {
+  if (absl::Status s = RequireObject(params, "ThreadShellCommandParams"); !s.ok()) return s;
+  ShellCommandParams out;
+  absl::StatusOr<std::string> command = RequiredString(params, "command");
+  if (!command.ok()) return command.status();
+  out.command = *std::move(command);
+  absl::StatusOr<absl::StatusOr<ThreadId>> id = ParseThreadIdField(params);
+  if (!id.ok()) return id.status();
+  out.thread = *id;
+  return out;
+}
+
 }  // namespace threadlog::api

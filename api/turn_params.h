@@ -41,6 +41,13 @@ absl::StatusOr<TurnInterruptParams> ParseTurnInterrupt(const nlohmann::json& par
 // thread/compact/start: {threadId}.
 absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadCompact(const nlohmann::json& params);
 
+// thread/shellCommand: {threadId, command} (an empty command is the engine's to refuse).
+struct ShellCommandParams {
+  absl::StatusOr<ThreadId> thread;
+  std::string command;
+};
+absl::StatusOr<ShellCommandParams> ParseShellCommand(const nlohmann::json& params);
+
 }  // namespace threadlog::api
 
 #endif  // THREADLOG_API_TURN_PARAMS_H_

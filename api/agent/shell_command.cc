@@ -1546,4 +1546,17 @@ nlohmann::json CommandActionsJson(const std::vector<CommandAction>& actions) {
   return out;
 }
 
+nlohmann::json ParsedCommandJson(const nlohmann::json& command_actions) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const nlohmann::json& a : command_actions) {
+    nlohmann::json core = a;
+    const std::string type = a.value("type", "");
+    core["type"] = type == "listFiles" ? "list_files" : type;
+    core["cmd"] = a.value("command", "");
+    core.erase("command");
+    out.push_back(std::move(core));
+  }
+  return out;
+}
+
 }  // namespace threadlog::agent

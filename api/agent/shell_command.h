@@ -146,6 +146,9 @@ std::vector<CommandAction> ParseScriptCommandActions(std::string_view script);
 // {"type": "listFiles", command, path} / {"type": "search", command, query, path} /
 // {"type": "unknown", command}, absent paths and queries as null.
 nlohmann::json CommandActionsJson(const std::vector<CommandAction>& actions);
+// The same actions as the rollout's exec events keep them (`parsed_cmd`): `cmd` for `command`,
+// "list_files" for "listFiles". Takes CommandActionsJson's output.
+nlohmann::json ParsedCommandJson(const nlohmann::json& command_actions);
 
 // ---------------------------------------------------------------------------------------------
 // shlex, as Codex uses it (the Rust shlex crate 1.3)

@@ -98,22 +98,13 @@ struct ToolDispatcher::ExecTeller {
     done["durationMs"] = nanos / 1000000;
     // Codex reports no output as null (its exec_command_end keeps "").
     done["aggregatedOutput"] = aggregated.empty() ? json(nullptr) : json(aggregated);
-    json parsed_cmd = json::array();
-    for (const json& a : item["commandActions"]) {
-      json core = a;
-      const std::string type = a.value("type", "");
-      core["type"] = type == "listFiles" ? "list_files" : type;
-      core["cmd"] = a.value("command", "");
-      core.erase("command");
-      parsed_cmd.push_back(std::move(core));
-    }
     const json end = {{"type", "exec_command_end"},
                       {"call_id", item.value("id", "")},
                       {"process_id", item.value("processId", "")},
                       {"turn_id", turn_id},
                       {"command", argv},
                       {"cwd", item.value("cwd", "")},
-                      {"parsed_cmd", std::move(parsed_cmd)},
+                      {"parsed_cmd", ParsedCommandJson(item["commandActions"])},
                       {"source", "unified_exec_startup"},
                       {"stdout", ""},
                       {"stderr", ""},

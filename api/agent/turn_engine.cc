@@ -188,7 +188,8 @@ struct TurnEngine::Turn {
   json output_schema = nullptr;
   std::string originator;
   std::string user_agent;
-  bool compact = false;  // a thread/compact/start turn
+  bool compact = false;              // a thread/compact/start turn
+  std::optional<std::string> shell;  // a thread/shellCommand turn: the command
   // Plan mode: <proposed_plan> blocks of agent messages become plan items, update_plan refuses.
   bool plan_mode = false;
   // The history was near the context window when the turn started: the worker compacts it
@@ -201,6 +202,12 @@ struct TurnEngine::Turn {
   std::vector<json> steered ABSL_GUARDED_BY(mu);  // UserInput[] arrays, in order
   // Steered input is taken only between the turn's start being recorded and its end.
   bool accepting ABSL_GUARDED_BY(mu) = false;
+  // thread/shellCommand commands run while the turn runs (AttachShellCommand): how many still
+  // run, their threads (joined before the turn ends), and the records of those that ended, for
+  // the next request.
+  int shells_running ABSL_GUARDED_BY(mu) = 0;
+  std::vector<std::thread> shell_jobs ABSL_GUARDED_BY(mu);
+  std::vector<json> shell_records ABSL_GUARDED_BY(mu);
 
   ModelHistoryBuilder history;
   std::optional<TokenUsage> total;  // the thread's usage so far (token_count's total)
@@ -374,11 +381,18 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   if (!threads_.IsLoaded(thread)) {
     return absl::NotFoundError(absl::StrCat("thread not found: ", thread_text));
   }
-  if (!request.compact && (!request.input.is_array() || request.input.empty())) {
+  if (request.shell_command) {
+    if (request.shell_command->empty()) {
+      return absl::InvalidArgumentError("command must not be empty");
+    }
+  } else if (!request.compact && (!request.input.is_array() || request.input.empty())) {
     return absl::InvalidArgumentError("input must not be empty");
   }
   auto turn = std::make_shared<Turn>();
   turn->compact = request.compact;
+  turn->shell = request.shell_command;
+  // A turn that records no context and no input: it asks the model nothing of it.
+  const bool bare = turn->compact || turn->shell;
   const absl::Time give_up = absl::Now() + absl::Seconds(30);
   while (true) {
     std::shared_ptr<Turn> finishing;
@@ -392,7 +406,25 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
       }
       std::shared_ptr<Turn> active = it->second;
       absl::MutexLock turn_lock(&active->mu);
-      if (active->accepting) {
+      if (active->accepting && request.shell_command && !active->compact) {
+        // The user's command joins the running model turn (Codex's order).
+        // Its notifications wait for the answer, as a turn's do.
+        auto answered = std::make_shared<absl::Notification>();
+        ++active->shells_running;
+        active->shell_jobs.emplace_back([this, active, answered, command = *request.shell_command] {
+          AttachShellCommand(active, command, answered.get());
+        });
+        StartedTurn joined;
+        joined.turn = json{{"id", active->id},
+                           {"items", json::array()},
+                           {"status", "inProgress"},
+                           {"error", nullptr}};
+        joined.release = [answered] {
+          if (!answered->HasBeenNotified()) answered->Notify();
+        };
+        return joined;
+      }
+      if (active->accepting && !request.shell_command) {
         if (request.compact) {
           return absl::FailedPreconditionError(absl::StrCat("thread ", thread_text,
                                                             " is running turn ", active->id,
@@ -494,7 +526,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
 
   // Codex compacts before a turn once the last response used most of the window (as after a
   // context-window failure, which records the window as used up).
-  turn->auto_compact = !turn->compact && !turn->history.items().empty() && turn->last &&
+  turn->auto_compact = !bare && !turn->history.items().empty() && turn->last &&
                        turn->last->total_tokens >= turn->family.context_window * 9 / 10;
   if (turn->auto_compact) compacted_since_context = true;  // the summary will replace it
 
@@ -526,7 +558,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   const std::string timezone = LocalTimeZone();
   // AGENTS.md, read once: the first turn's context shows it, every turn_context records it.
   const std::optional<std::string> user_instructions =
-      turn->compact ? std::nullopt : UserInstructions(options_.codex_home, s.cwd);
+      bare ? std::nullopt : UserInstructions(options_.codex_home, s.cwd);
   const json sandbox_policy = SandboxPolicyRollout(s);
   const std::string personality = s.personality.value_or("pragmatic");
   std::vector<TurnEvent> events;
@@ -534,8 +566,9 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
                         {"turn_id", turn->id},
                         {"model_context_window", turn->family.EffectiveContextWindow()},
                         {"collaboration_mode_kind", mode_kind}}));
-  if (turn->compact) {
-    // A compaction turn records no context and no input: it runs the model on the history.
+  if (bare) {
+    // A compaction turn records no context and no input: it runs the model on the history. A
+    // shell command's turn records only what the command did.
   } else if (turn->history.items().empty() || compacted_since_context) {
     // A thread's first turn opens its history with the context Codex gives every thread, and so
     // does the first turn after a compaction (the summary replaced that context).
@@ -573,7 +606,7 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
     }
     for (json& m : SettingsChangeMessages(change)) events.push_back(Item(std::move(m)));
   }
-  if (!turn->compact) {
+  if (!bare) {
     json turn_context = {
         {"turn_id", turn->id},
         {"cwd", s.cwd},
@@ -627,8 +660,9 @@ absl::StatusOr<StartedTurn> TurnEngine::StartTurn(const ThreadId& thread,
   // The worker tells nothing before `release` (the caller's answer and the notifications held
   // for it are out), or a few seconds at most should nobody call it.
   {
+    // (A shell command's turn takes no input and no other command: those wait for its end.)
     absl::MutexLock lock(&turn->mu);
-    turn->accepting = true;
+    turn->accepting = !turn->shell;
   }
   {
     // Under the lock Finish takes, so the worker cannot detach itself before it is assigned.
@@ -693,6 +727,7 @@ absl::Status TurnEngine::InterruptTurn(const ThreadId& thread, const std::string
 
 void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   if (turn->compact) return RunCompaction(turn);
+  if (turn->shell) return RunShellTurn(turn);
   TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
   writer.TellAfter(&turn->released);
   ModelClient::Options client_options = options_.client;
@@ -792,6 +827,11 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
       }
     }
     if (end != End::kCompleted) break;
+    // So do the records of the commands the user ran meanwhile (thread/shellCommand).
+    if (absl::Status st = TakeShellRecords(*turn, writer); !st.ok()) {
+      store_failed(st);
+      break;
+    }
 
     RequestSpec spec;
     spec.model = s.model;
@@ -866,9 +906,26 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
     }
     if (!tools.HasPending()) {
       // A response that asks for no tool, with no input steered in, ends the turn: its usage
-      // is stored with the turn's end (one durable write, not two) and told before it.
+      // is stored with the turn's end (one durable write, not two) and told before it. A
+      // command the user still runs is waited for: what it did goes to the model first.
       absl::MutexLock lock(&turn->mu);
-      if (turn->steered.empty()) {
+      auto nothing_new = [&turn]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(turn->mu) {
+        return turn->steered.empty() && turn->shell_records.empty();
+      };
+      while (turn->shells_running > 0 && nothing_new() && !turn->cancel.cancelled()) {
+        turn->mu.AwaitWithTimeout(absl::Condition(
+                                      +[](Turn* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t->mu) {
+                                        return t->shells_running == 0;
+                                      },
+                                      turn.get()),
+                                  absl::Milliseconds(50));
+      }
+      if (turn->cancel.cancelled() && nothing_new()) {
+        turn->accepting = false;
+        end = End::kInterrupted;
+        break;
+      }
+      if (nothing_new()) {
         turn->accepting = false;
         final_usage = std::move(usage);
         break;
@@ -899,8 +956,11 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   }
   // An interrupted turn takes the thread's commands with it (Codex 0.117.0 leaves them running).
   if (end == End::kInterrupted) (void)CleanBackgroundTerminals(turn->thread);
+  // The user's commands end with the turn (killed when it was interrupted); their records stay.
+  if (end != End::kCompleted) turn->cancel.Cancel();
+  std::vector<TurnEvent> closing = JoinShellCommands(*turn);
   // Every call gets an output, so the history stays valid for the next request.
-  std::vector<TurnEvent> closing = tools.AbortPending();
+  for (TurnEvent& e : tools.AbortPending()) closing.push_back(std::move(e));
   std::vector<Notification> prelude;
   if (end == End::kInterrupted) {
     closing.push_back(
@@ -1107,6 +1167,109 @@ void TurnEngine::RunCompaction(const std::shared_ptr<Turn>& turn) {
   // Codex: systemError, then the error, then turn/completed failed; else idle, then completed.
   writer.Tell(closing, {{"thread/status/changed",
                          StatusChanged(turn->thread_text, failed ? SystemError() : Idle())}});
+  Finish(turn);
+}
+
+UserShellCommand TurnEngine::UserShellCommandOf(const Turn& turn, const std::string& command) {
+  UserShellCommand c;
+  c.command = command;
+  c.cwd = turn.settings.cwd;
+  c.shell = CommandShell(command_env_);
+  const std::optional<std::vector<std::string>> login = LoginEnvironment(c.shell);
+  c.env_is_login = login.has_value();
+  c.env = ExecEnvironment(login ? *login : command_env_, /*login=*/true, turn.thread_text);
+  const ModelFamily& f = turn.family;
+  if (f.truncation_limit > 0) {
+    c.max_output_tokens =
+        f.truncation_mode == "tokens" ? f.truncation_limit : (f.truncation_limit + 3) / 4;
+  }
+  return c;
+}
+
+void TurnEngine::AttachShellCommand(const std::shared_ptr<Turn>& turn, const std::string& command,
+                                    absl::Notification* answered) {
+  TurnNotifier notifier(turn->thread_text, turn->id);
+  TurnWriter writer(threads_, clients_, notifier, turn->thread);
+  writer.TellAfter(answered);
+  absl::StatusOr<UserShellOutcome> ran =
+      RunUserShell(UserShellCommandOf(*turn, command), turn->id, writer, turn->cancel);
+  if (!ran.ok()) {
+    std::cerr << "threadlog serve: thread/shellCommand could not run `" << command
+              << "`: " << ran.status() << std::endl;
+  } else if (absl::Status st = writer.Append({ran->end}, Durability::kBuffered); !st.ok()) {
+    std::cerr << "threadlog serve: the end of `" << command << "` could not be recorded: " << st
+              << std::endl;
+  }
+  absl::MutexLock lock(&turn->mu);
+  if (ran.ok()) turn->shell_records.push_back(ran->record.payload);
+  --turn->shells_running;
+}
+
+absl::Status TurnEngine::TakeShellRecords(Turn& turn, TurnWriter& writer) {
+  std::vector<TurnEvent> records;
+  {
+    absl::MutexLock lock(&turn.mu);
+    for (json& r : turn.shell_records) records.push_back(Item(std::move(r)));
+    turn.shell_records.clear();
+  }
+  if (records.empty()) return absl::OkStatus();
+  if (absl::Status st = writer.Append(records, Durability::kBuffered); !st.ok()) return st;
+  for (const TurnEvent& e : records) turn.history.Append(e.payload);
+  return absl::OkStatus();
+}
+
+std::vector<TurnEvent> TurnEngine::JoinShellCommands(Turn& turn) {
+  std::vector<std::thread> jobs;
+  {
+    absl::MutexLock lock(&turn.mu);
+    jobs.swap(turn.shell_jobs);
+  }
+  for (std::thread& job : jobs) job.join();
+  std::vector<TurnEvent> records;
+  absl::MutexLock lock(&turn.mu);
+  for (json& r : turn.shell_records) records.push_back(Item(std::move(r)));
+  turn.shell_records.clear();
+  return records;
+}
+
+void TurnEngine::RunShellTurn(const std::shared_ptr<Turn>& turn) {
+  TurnWriter writer(threads_, clients_, turn->notifier, turn->thread);
+  writer.TellAfter(&turn->released);
+  absl::StatusOr<UserShellOutcome> ran =
+      RunUserShell(UserShellCommandOf(*turn, *turn->shell), turn->id, writer, turn->cancel);
+  std::vector<TurnEvent> closing;
+  bool failed = false;
+  if (!ran.ok()) {
+    // The shell itself could not be started: the turn fails with why.
+    failed = true;
+    closing.push_back(
+        Msg({{"type", "error"},
+             {"message", absl::StrCat("could not run the command: ", ran.status().message())},
+             {"codex_error_info", "other"}}));
+    closing.push_back(
+        Msg({{"type", "task_complete"}, {"turn_id", turn->id}, {"last_agent_message", nullptr}}));
+  } else {
+    closing.push_back(ran->record);
+    closing.push_back(ran->end);
+    if (ran->aborted) {
+      closing.push_back(
+          Item({{"type", "message"},
+                {"role", "user"},
+                {"content", json::array({{{"type", "input_text"}, {"text", kTurnAbortedText}}})}}));
+      closing.push_back(
+          Msg({{"type", "turn_aborted"}, {"turn_id", turn->id}, {"reason", "interrupted"}}));
+    } else {
+      closing.push_back(
+          Msg({{"type", "task_complete"}, {"turn_id", turn->id}, {"last_agent_message", nullptr}}));
+    }
+  }
+  if (absl::Status st = writer.Append(closing, Durability::kSync); !st.ok()) {
+    std::cerr << "threadlog serve: the end of shell command turn " << turn->id
+              << " could not be recorded: " << st << std::endl;
+  }
+  const json status = failed ? SystemError() : Idle();
+  threads_.SetStatus(turn->thread, status);
+  writer.Tell(closing, {{"thread/status/changed", StatusChanged(turn->thread_text, status)}});
   Finish(turn);
 }
 

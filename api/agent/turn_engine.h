@@ -23,6 +23,7 @@
 #include "api/agent/thread_memory.h"
 #include "api/agent/tool_dispatch.h"
 #include "api/agent/unified_exec.h"
+#include "api/agent/user_shell.h"
 #include "api/session/notification_sink.h"
 #include "api/session/thread_service.h"
 #include "eventlog/thread_id.h"
@@ -64,6 +65,10 @@ struct TurnStartRequest {
   // thread/compact/start: the turn summarizes the history and replaces it with the summary
   // (no input, no overrides).
   bool compact = false;
+  // thread/shellCommand: the user's command, run outside the sandbox (user_shell.h), no input,
+  // no overrides. While a turn runs it joins that turn; else it is a turn of its own that asks
+  // nothing of the model.
+  std::optional<std::string> shell_command;
 };
 
 // What StartTurn gives the caller: the answer, and what to call once it is sent.
@@ -117,6 +122,11 @@ class TurnEngine {
   // With request.compact (thread/compact/start) the turn records no input: it asks the model for
   // a summary of the history and replaces the history with it; kFailedPrecondition while a turn
   // runs.
+  // With request.shell_command (thread/shellCommand, kInvalidArgument "command must not be
+  // empty") the command runs in the thread's cwd: as a turn of its own (turn/started, its
+  // commandExecution item, turn/completed; its record joins the history for the next turn), or,
+  // while a model turn runs, as part of that turn, which sends its record with its next request
+  // (the turn waits for it rather than end before it); the running turn is returned then.
   // While a turn runs, turn/start's input is steered into it (as Codex does) and the running
   // turn is returned (Codex answers with a new id that never starts; threadlog names the turn
   // the input joined).
@@ -146,6 +156,20 @@ class TurnEngine {
   static std::vector<HttpHeader> Headers(const Turn& turn);
   void Run(const std::shared_ptr<Turn>& turn);
   void RunCompaction(const std::shared_ptr<Turn>& turn);
+  // A thread/shellCommand turn: the command, then the turn's end.
+  void RunShellTurn(const std::shared_ptr<Turn>& turn);
+  // A thread/shellCommand command joining the running model turn, on a thread of its own: told
+  // once `answered` (the request's answer is out), its exec_command_end stored, its record
+  // handed to the turn.
+  void AttachShellCommand(const std::shared_ptr<Turn>& turn, const std::string& command,
+                          absl::Notification* answered);
+  // The records of the commands that ended, appended and added to the turn's history.
+  absl::Status TakeShellRecords(Turn& turn, TurnWriter& writer);
+  // Waits for the turn's commands (the turn has stopped taking them) and returns the records
+  // not taken, to be stored with the turn's end.
+  std::vector<TurnEvent> JoinShellCommands(Turn& turn);
+  // How the user's command runs in the turn's thread: its shell, cwd and environment.
+  UserShellCommand UserShellCommandOf(const Turn& turn, const std::string& command);
   // Summarizes the turn's history through the model and replaces it with the summary
   // (compacted, context_compacted appended; contextCompaction items and thread/compacted told).
   struct CompactOutcome {

@@ -318,21 +318,21 @@ std::string FormatExecOutput(const ExecOutputReport& report) {
   } else if (report.session_id) {
     absl::StrAppend(&out, "Process running with session ID ", *report.session_id, "\n");
   }
-  const std::string& text = report.output;
-  const int64_t tokens = TokensOf(text.size());
-  absl::StrAppend(&out, "Original token count: ", tokens, "\nOutput:\n");
-  const int64_t max_tokens = std::max<int64_t>(0, report.max_output_tokens);
+  absl::StrAppend(&out, "Original token count: ", TokensOf(report.output.size()), "\nOutput:\n",
+                  TruncateOutputTokens(report.output, report.max_output_tokens));
+  return out;
+}
+
+std::string TruncateOutputTokens(std::string_view output, int64_t max_tokens) {
+  const absl::string_view text(output.data(), output.size());
+  max_tokens = std::max<int64_t>(0, max_tokens);
   const size_t budget = static_cast<size_t>(max_tokens) * 4;
-  if (text.size() <= budget) {
-    out.append(text);
-    return out;
-  }
+  if (text.size() <= budget) return std::string(text);
   const int64_t lines =
       std::count(text.begin(), text.end(), '\n') + (!text.empty() && text.back() != '\n' ? 1 : 0);
-  absl::StrAppend(&out, "Total output lines: ", lines, "\n\n", HeadOnBoundary(text, budget / 2),
-                  "\xE2\x80\xA6", tokens - max_tokens, " tokens truncated\xE2\x80\xA6",
-                  TailOnBoundary(text, budget / 2));
-  return out;
+  return absl::StrCat("Total output lines: ", lines, "\n\n", HeadOnBoundary(text, budget / 2),
+                      "\xE2\x80\xA6", TokensOf(text.size()) - max_tokens,
+                      " tokens truncated\xE2\x80\xA6", TailOnBoundary(text, budget / 2));
 }
 
 ExecSession::ExecSession(int64_t id, std::unique_ptr<ExecProcess> process, Observer observer,

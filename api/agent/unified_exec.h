@@ -83,6 +83,9 @@ struct ExecOutputReport {
 // \nOutput:\n…", the output cut to max_output_tokens × 4 bytes (head and tail halves) as Codex
 // cuts it.
 std::string FormatExecOutput(const ExecOutputReport& report);
+// The output part of it: `output` whole when it is at most max_tokens × 4 bytes, else "Total
+// output lines: N\n\n" and its first and last halves of that around "…K tokens truncated…".
+std::string TruncateOutputTokens(std::string_view output, int64_t max_tokens);
 
 // A process the thread keeps: started by one exec_command, read by it and later write_stdin
 // calls. Thread-safe. A reader thread drains the output as it comes (to the observer, and for

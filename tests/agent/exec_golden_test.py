@@ -26,6 +26,7 @@ import capture_codex_apply_patch as cap  # noqa: E402
 import capture_codex_approvals as ca  # noqa: E402
 import capture_codex_exec as cx  # noqa: E402
 import capture_codex_turns as ct  # noqa: E402
+import capture_codex_user_shell as cu  # noqa: E402
 import turn_golden_test as tg  # noqa: E402
 from mock_responses import MockResponses  # noqa: E402
 
@@ -371,6 +372,31 @@ for _name in PATCH_APP:
 for _name in GOLDEN:
     if _name not in SKIPPED:
         setattr(ExecGoldenTest, f"test_{_name}", lambda self, n=_name: self.check(n))
+
+
+with open(os.path.join(HERE, "golden", "codex_117_user_shell.json")) as f:
+    USER_SHELL = json.load(f)["digest"]
+
+
+class UserShellGoldenTest(unittest.TestCase):
+    """thread/shellCommand: capture_codex_user_shell.py's session against threadlog."""
+    maxDiff = None
+
+    def test_the_session_codex_recorded(self):
+        store = tempfile.mkdtemp(prefix="ushell-golden-store-")
+        servers = []
+
+        def start(home, cwd, log):
+            env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
+            servers.append(tg.Server([BINARY, "--home", store, "serve"], env, cwd,
+                                     lambda m: {}, log))
+            return servers[-1]
+        try:
+            mine = cu.run(start)
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
+        self.assertEqual(servers[0].problems, [])
+        self.assertEqual(mine, USER_SHELL)
 
 
 if __name__ == "__main__":

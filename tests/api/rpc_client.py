@@ -54,6 +54,7 @@ RESPONSE_TYPES = {
     "thread/compact/start": "#/definitions/v2/ThreadCompactStartResponse",
     "collaborationMode/list": "#/definitions/v2/CollaborationModeListResponse",
     "thread/backgroundTerminals/clean": "#/definitions/v2/ThreadBackgroundTerminalsCleanResponse",
+    "thread/shellCommand": "#/definitions/v2/ThreadShellCommandResponse",
 }
 
 
