@@ -71,10 +71,11 @@ absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& 
   envp.push_back(nullptr);
 
   int child_in = -1, child_out = -1, our_out = -1, our_in = -1;
+  int child_err = -1, our_err = -1, terminal = -1;
   if (spec.tty) {
     struct winsize size {};
-    size.ws_row = 24;
-    size.ws_col = 80;
+    size.ws_row = spec.rows;
+    size.ws_col = spec.cols;
     int master = -1, slave = -1;
     if (::openpty(&master, &slave, nullptr, nullptr, &size) != 0) {
       return absl::InternalError(absl::StrCat("no pseudo-terminal: ", std::strerror(errno)));
@@ -84,6 +85,7 @@ absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& 
     child_in = child_out = slave;
     our_out = master;
     our_in = ::fcntl(master, F_DUPFD_CLOEXEC, 0);
+    terminal = ::fcntl(master, F_DUPFD_CLOEXEC, 0);
   } else {
     int out[2], in[2];
     if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -98,26 +100,40 @@ absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& 
     child_out = out[1];
     child_in = in[0];
     our_in = in[1];
+    if (spec.split_stderr) {
+      int err[2];
+      if (::pipe2(err, O_CLOEXEC) != 0) {
+        const int e = errno;
+        for (int fd : {out[0], out[1], in[0], in[1]}) ::close(fd);
+        return absl::InternalError(absl::StrCat("no pipe: ", std::strerror(e)));
+      }
+      our_err = err[0];
+      child_err = err[1];
+    }
   }
+  // The ends that are the server's and the child's, closed together on a failure.
+  auto close_all = [&] {
+    CloseIfOpen(child_out);
+    if (child_in != child_out) CloseIfOpen(child_in);
+    CloseIfOpen(child_err);
+    CloseIfOpen(our_out);
+    CloseIfOpen(our_in);
+    CloseIfOpen(our_err);
+    CloseIfOpen(terminal);
+  };
 
   // Closed by the child's exec (or exit): once it reads EOF the child is in its own session, so a
   // kill of its group cannot miss it.
   int started[2];
   if (::pipe2(started, O_CLOEXEC) != 0) {
     const int err = errno;
-    CloseIfOpen(child_out);
-    if (child_in != child_out) CloseIfOpen(child_in);
-    CloseIfOpen(our_out);
-    CloseIfOpen(our_in);
+    close_all();
     return absl::InternalError(absl::StrCat("no pipe: ", std::strerror(err)));
   }
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int err = errno;
-    CloseIfOpen(child_out);
-    if (child_in != child_out) CloseIfOpen(child_in);
-    CloseIfOpen(our_out);
-    CloseIfOpen(our_in);
+    close_all();
     ::close(started[0]);
     ::close(started[1]);
     return absl::InternalError(absl::StrCat("fork failed: ", std::strerror(err)));
@@ -129,7 +145,7 @@ absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& 
     if (spec.tty) ::ioctl(child_out, TIOCSCTTY, 0);
     ::dup2(child_in, 0);
     ::dup2(child_out, 1);
-    ::dup2(child_out, 2);
+    ::dup2(child_err >= 0 ? child_err : child_out, 2);
     // The server blocks its stop signals and ignores SIGPIPE; the command starts clean.
     sigset_t none;
     sigemptyset(&none);
@@ -156,13 +172,22 @@ absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& 
   ::close(started[0]);
   ::close(child_out);
   if (child_in != child_out) ::close(child_in);
+  CloseIfOpen(child_err);
   ::fcntl(our_out, F_SETFL, ::fcntl(our_out, F_GETFL) | O_NONBLOCK);
   ::fcntl(our_in, F_SETFL, ::fcntl(our_in, F_GETFL) | O_NONBLOCK);
-  return std::unique_ptr<ExecProcess>(new ExecProcess(pid, our_out, our_in, spec.tty));
+  if (our_err >= 0) ::fcntl(our_err, F_SETFL, ::fcntl(our_err, F_GETFL) | O_NONBLOCK);
+  return std::unique_ptr<ExecProcess>(
+      new ExecProcess(pid, our_out, our_err, our_in, terminal, spec.tty));
 }
 
-ExecProcess::ExecProcess(pid_t pid, int output_fd, int input_fd, bool tty)
-    : pid_(pid), tty_(tty), output_fd_(output_fd), input_fd_(input_fd) {}
+ExecProcess::ExecProcess(pid_t pid, int output_fd, int error_fd, int input_fd, int terminal_fd,
+                         bool tty)
+    : pid_(pid),
+      tty_(tty),
+      output_fd_(output_fd),
+      error_fd_(error_fd),
+      input_fd_(input_fd),
+      terminal_fd_(terminal_fd) {}
 
 ExecProcess::~ExecProcess() {
   bool reaped;
@@ -177,6 +202,9 @@ ExecProcess::~ExecProcess() {
   }
   absl::MutexLock lock(&collect_mu_);
   CloseIfOpen(output_fd_);
+  CloseIfOpen(error_fd_);
+  CloseIfOpen(terminal_fd_);
+  absl::MutexLock input_lock(&input_mu_);
   CloseIfOpen(input_fd_);
 }
 
@@ -210,29 +238,35 @@ std::optional<ExecExit> ExecProcess::exit() const {
   return exit_;
 }
 
-ExecProcess::Collected ExecProcess::Collect(absl::Duration timeout,
-                                            const std::function<void(std::string_view)>& on_chunk,
-                                            CancelToken* cancel) {
+ExecProcess::Collected ExecProcess::Collect(
+    absl::Duration timeout, const std::function<void(std::string_view)>& on_chunk,
+    CancelToken* cancel, const std::function<void(std::string_view)>& on_error_chunk) {
   absl::MutexLock lock(&collect_mu_);
   Collected out;
   const absl::Time deadline = absl::Now() + timeout;
   char buffer[65536];
-  // Reads what is there now; false once the output is drained (EOF, or EIO from a terminal
-  // whose other side is gone).
-  auto drain = [&]() -> bool {
-    while (output_fd_ >= 0) {
-      const ssize_t n = ::read(output_fd_, buffer, sizeof(buffer));
+  // Reads what `fd` has now; false once it is drained (EOF, or EIO from a terminal whose other
+  // side is gone), when it is closed and set to -1.
+  auto drain_one = [&](int& fd, std::string& into,
+                       const std::function<void(std::string_view)>& tell) -> bool {
+    while (fd >= 0) {
+      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
       if (n > 0) {
-        out.output.append(buffer, static_cast<size_t>(n));
-        if (on_chunk) on_chunk(std::string_view(buffer, static_cast<size_t>(n)));
+        into.append(buffer, static_cast<size_t>(n));
+        if (tell) tell(std::string_view(buffer, static_cast<size_t>(n)));
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-      ::close(output_fd_);  // EOF, EIO
-      output_fd_ = -1;
+      ::close(fd);  // EOF, EIO
+      fd = -1;
     }
     return false;
+  };
+  auto drain = [&]() -> bool {
+    const bool output_open = drain_one(output_fd_, out.output, on_chunk);
+    const bool error_open = drain_one(error_fd_, out.error_output, on_error_chunk);
+    return output_open || error_open;
   };
   int idle_ms = 1;
   while (true) {
@@ -253,10 +287,8 @@ ExecProcess::Collected ExecProcess::Collect(absl::Duration timeout,
     const int wait_ms =
         static_cast<int>(std::min<int64_t>(50, absl::ToInt64Milliseconds(deadline - now) + 1));
     if (open) {
-      struct pollfd p {
-        output_fd_, POLLIN, 0
-      };
-      ::poll(&p, 1, wait_ms);
+      struct pollfd p[2] = {{output_fd_, POLLIN, 0}, {error_fd_, POLLIN, 0}};
+      ::poll(p, 2, wait_ms);  // (a negative fd is passed over)
     } else {
       // The output ended: the exit follows at once, as a rule (from 1 ms, doubling, to 50 ms
       // for a process that closed its output and runs on).
@@ -266,8 +298,34 @@ ExecProcess::Collected ExecProcess::Collect(absl::Duration timeout,
   }
 }
 
+void ExecProcess::CloseStdin() {
+  absl::MutexLock lock(&input_mu_);
+  CloseIfOpen(input_fd_);
+  input_fd_ = -1;
+}
+
+bool ExecProcess::stdin_closed() const {
+  absl::MutexLock lock(&input_mu_);
+  return input_fd_ < 0;
+}
+
+absl::Status ExecProcess::Resize(uint16_t rows, uint16_t cols) {
+  if (terminal_fd_ < 0) {
+    return absl::FailedPreconditionError("process is not attached to a PTY");
+  }
+  struct winsize size {};
+  size.ws_row = rows;
+  size.ws_col = cols;
+  if (::ioctl(terminal_fd_, TIOCSWINSZ, &size) != 0) {
+    return absl::InternalError(absl::StrCat("cannot resize the terminal: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ExecProcess::Write(std::string_view chars) {
   if (exit()) return absl::FailedPreconditionError("the process has exited");
+  absl::MutexLock input_lock(&input_mu_);
+  if (input_fd_ < 0) return absl::FailedPreconditionError("stdin is already closed");
   // A pipe whose reader is gone raises SIGPIPE: blocked here, and taken back if it came.
   sigset_t pipe_only, old;
   sigemptyset(&pipe_only);

@@ -27,6 +27,11 @@ struct ExecSpec {
   // A pseudo-terminal as stdin, stdout and stderr (the child's controlling terminal), else
   // stdout and stderr on one pipe (interleaved as written) and stdin on another.
   bool tty = false;
+  // Pipes only: stderr on a pipe of its own (Collect hands it to its on_error_chunk).
+  bool split_stderr = false;
+  // The terminal's first size (tty only), in character cells.
+  uint16_t rows = 24;
+  uint16_t cols = 80;
 };
 
 // How a process ended: its exit status, or the signal that killed it.
@@ -51,18 +56,27 @@ class ExecProcess {
 
   struct Collected {
     std::string output;            // what was read during this call
+    std::string error_output;      // split_stderr: what stderr gave during this call
     std::optional<ExecExit> exit;  // set once the process exited and its output is drained
   };
   // Reads output for at most `timeout` (0: only what is there now), handing each chunk to
-  // `on_chunk` as it arrives (on this thread), until the process exits and its output is
-  // drained, or the time passes, or `cancel` (may be null) fires. Once the process exited every
-  // later call returns at once with `exit` set and no output.
+  // `on_chunk` (stderr's to `on_error_chunk` with split_stderr) as it arrives (on this thread),
+  // until the process exits and its output is drained, or the time passes, or `cancel` (may be
+  // null) fires. Once the process exited every later call returns at once with `exit` set and
+  // no output.
   Collected Collect(absl::Duration timeout, const std::function<void(std::string_view)>& on_chunk,
-                    CancelToken* cancel);
+                    CancelToken* cancel,
+                    const std::function<void(std::string_view)>& on_error_chunk = nullptr);
 
   // Writes to the process's stdin. Errors: kFailedPrecondition once it exited or its stdin is
   // closed; kDeadlineExceeded if it does not take the bytes within 5 s.
   absl::Status Write(std::string_view chars);
+  // Closes stdin: a process reading it sees its end (on a terminal, later writes are refused).
+  void CloseStdin();
+  bool stdin_closed() const;
+  // Sets the terminal's size (the foreground group gets SIGWINCH). Errors: kFailedPrecondition
+  // for a process on pipes.
+  absl::Status Resize(uint16_t rows, uint16_t cols);
 
   // SIGKILL to the whole process group (children the command started included). The next
   // Collect reaps it.
@@ -74,7 +88,7 @@ class ExecProcess {
   std::optional<ExecExit> exit() const;
 
  private:
-  ExecProcess(pid_t pid, int output_fd, int input_fd, bool tty);
+  ExecProcess(pid_t pid, int output_fd, int error_fd, int input_fd, int terminal_fd, bool tty);
   // waitpid without blocking; records the exit. Requires collect_mu_.
   void Reap(bool block);
 
@@ -82,7 +96,10 @@ class ExecProcess {
   const bool tty_;
   absl::Mutex collect_mu_;  // one Collect at a time; guards output_fd_ reads
   int output_fd_;           // PTY master or the output pipe's read end; -1 once drained
-  const int input_fd_;      // PTY master (dup) or the input pipe's write end
+  int error_fd_;            // split_stderr: stderr's read end; -1 once drained (or none)
+  mutable absl::Mutex input_mu_;
+  int input_fd_ ABSL_GUARDED_BY(input_mu_);  // PTY master (dup) or the input pipe's write end
+  const int terminal_fd_;                    // tty: the PTY master (dup) for Resize; else -1
   mutable absl::Mutex state_mu_;
   std::optional<ExecExit> exit_ ABSL_GUARDED_BY(state_mu_);
   bool reaped_ ABSL_GUARDED_BY(state_mu_) = false;

@@ -145,6 +145,67 @@ TEST(ExecProcessTest, AProgramThatCannotRunExitsAsAShellWould) {
   EXPECT_EQ(ExecProcess::Start(spec).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ExecProcessTest, StderrOnItsOwnPipeWhenAsked) {
+  ExecSpec spec;
+  spec.argv = {"bash", "-c", "echo out; echo err 1>&2; echo out2"};
+  spec.cwd = "/tmp";
+  spec.env = Env();
+  spec.split_stderr = true;
+  absl::StatusOr<std::unique_ptr<ExecProcess>> p = ExecProcess::Start(spec);
+  ASSERT_TRUE(p.ok()) << p.status();
+  std::string out, err, told_err;
+  std::optional<ExecExit> exit;
+  for (int i = 0; i < 100 && !exit; ++i) {
+    ExecProcess::Collected c =
+        (*p)->Collect(absl::Milliseconds(100), nullptr, nullptr,
+                      [&told_err](std::string_view chunk) { told_err.append(chunk); });
+    out += c.output;
+    err += c.error_output;
+    exit = c.exit;
+  }
+  ASSERT_TRUE(exit);
+  EXPECT_EQ(out, "out\nout2\n");
+  EXPECT_EQ(err, "err\n");
+  EXPECT_EQ(told_err, "err\n");
+}
+
+TEST(ExecProcessTest, ClosingStdinEndsTheInputAndRefusesLaterWrites) {
+  auto p = Spawn("cat; echo cat-done");
+  ASSERT_NE(p, nullptr);
+  ASSERT_TRUE(p->Write("abc\n").ok());
+  p->CloseStdin();
+  EXPECT_TRUE(p->stdin_closed());
+  EXPECT_EQ(p->Write("more").code(), absl::StatusCode::kFailedPrecondition);
+  ExecProcess::Collected c = UntilExit(*p);
+  ASSERT_TRUE(c.exit);
+  EXPECT_EQ(c.output, "abc\ncat-done\n");
+}
+
+TEST(ExecProcessTest, ATerminalHasItsSizeAndCanBeResized) {
+  ExecSpec spec;
+  spec.argv = {"bash", "-c", "stty size; read x; stty size"};
+  spec.cwd = "/tmp";
+  spec.env = Env();
+  spec.tty = true;
+  spec.rows = 30;
+  spec.cols = 100;
+  absl::StatusOr<std::unique_ptr<ExecProcess>> p = ExecProcess::Start(spec);
+  ASSERT_TRUE(p.ok()) << p.status();
+  std::string out;
+  for (int i = 0; i < 50 && out.find("30 100") == std::string::npos; ++i) {
+    out += (*p)->Collect(absl::Milliseconds(100), nullptr, nullptr).output;
+  }
+  EXPECT_NE(out.find("30 100"), std::string::npos) << out;
+  ASSERT_TRUE((*p)->Resize(40, 120).ok());
+  ASSERT_TRUE((*p)->Write("\n").ok());
+  ExecProcess::Collected c = UntilExit(**p);
+  EXPECT_NE(c.output.find("40 120"), std::string::npos) << c.output;
+  // Pipes have no size.
+  auto piped = Spawn("true");
+  ASSERT_NE(piped, nullptr);
+  EXPECT_EQ(piped->Resize(10, 10).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(ExecProcessTest, KillTakesTheWholeGroupAndLeavesNoZombie) {
   // The command's own child keeps running in the background and prints its pid.
   auto p = Spawn("sleep 60 & echo $!; wait");
