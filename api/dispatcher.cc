@@ -213,9 +213,9 @@ void Dispatcher::Run(const std::shared_ptr<Connection>& connection, const Reques
   }
   if (const EncodedJson* encoded = std::get_if<EncodedJson>(&*result)) {
     connection->Send(EncodeResponse(request.id, encoded->text));
-  } else {
-    connection->Send(Encode(Response{request.id, std::get<nlohmann::json>(*std::move(result))}));
-  }
+  } else if (nlohmann::json* value = std::get_if<nlohmann::json>(&*result)) {
+    connection->Send(Encode(Response{request.id, std::move(*value)}));
+  }  // DeferredAnswer: the handler answers later.
   notifications.Flush();
   // Each runs even when one before it failed: they are independent follow-ups (notifications).
   for (const std::function<void()>& then : context.after_response) {

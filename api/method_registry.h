@@ -38,8 +38,12 @@ struct EncodedJson {
   std::string text;
 };
 
-// What a handler answers: a JSON value, or one already encoded.
-using HandlerResult = std::variant<nlohmann::json, EncodedJson>;
+// A request the handler answers later itself (command/exec, once its process ended), with
+// context.connection->Send() of the response or the error: the dispatcher sends nothing.
+struct DeferredAnswer {};
+
+// What a handler answers: a JSON value, one already encoded, or nothing yet.
+using HandlerResult = std::variant<nlohmann::json, EncodedJson, DeferredAnswer>;
 
 class MethodRegistry {
  public:
@@ -52,7 +56,7 @@ class MethodRegistry {
   // Registers `method`, which must be a method of protocol_catalog.h and not yet registered.
   // `parse` turns raw params into P (validation, with messages naming the field); `handle`
   // runs only on parsed params, after the handshake and the experimental gate.
-  // R is nlohmann::json or EncodedJson.
+  // R is nlohmann::json, EncodedJson or DeferredAnswer.
   template <typename P, typename R = nlohmann::json>
   void Register(
       std::string method, std::function<absl::StatusOr<P>(const nlohmann::json&)> parse,

@@ -17,6 +17,7 @@
 #include "api/agent/model_family.h"
 #include "api/agent/turn_engine.h"
 #include "api/bootstrap_services.h"
+#include "api/command_exec_handlers.h"
 #include "api/dispatcher.h"
 #include "api/external_agent_config_handlers.h"
 #include "api/method_registry.h"
@@ -187,6 +188,13 @@ absl::Status Serve(const ServeOptions& options) {
     threads->SetTurnStopper([&turns](const ThreadId& thread) { turns->StopTurn(thread); });
     RegisterTurnHandlers(registry, *turns);
   }
+  // command/exec: commands a client runs outside any thread, from the server's environment.
+  std::vector<std::string> server_env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) server_env.emplace_back(*e);
+  agent::CommandExecutor commands(sandbox.get(), std::move(server_env));
+  RegisterCommandExecHandlers(registry, commands,
+                              CommandExecDefaults{bootstrap.options().server_cwd,
+                                                  bootstrap.session_defaults().sandbox_mode});
   // Declared before the dispatcher so that it stops (and joins) after the last request is done.
   CodexHomeAdoption adoption;
   if (options.store != nullptr && !options.codex_home.empty()) {
@@ -195,7 +203,8 @@ absl::Status Serve(const ServeOptions& options) {
   Dispatcher::Options dispatch;
   dispatch.threads = options.threads;
   dispatch.max_in_flight = options.max_in_flight;
-  dispatch.on_connection_closed = [&threads, &server_requests](uint64_t connection_id) {
+  dispatch.on_connection_closed = [&threads, &server_requests, &commands](uint64_t connection_id) {
+    commands.ConnectionClosed(connection_id);
     server_requests.ConnectionClosed(connection_id);
     if (threads) threads->ClientGone(connection_id);
   };

@@ -38,7 +38,38 @@ absl::StatusOr<std::optional<std::string>> OptionalVariant(
   return value;
 }
 
-// A v2 SandboxPolicy, as the mode, network access and extra writable roots a turn runs with.
+// A CollaborationMode {mode, settings: {model, reasoning_effort?, developer_instructions?}}
+// (snake_case inside settings, as the schema spells it).
+absl::StatusOr<agent::CollaborationModeRequest> ParseCollaborationMode(const json& value) {
+  if (!value.is_object()) return WrongType(value, "struct CollaborationMode");
+  agent::CollaborationModeRequest out;
+  auto mode = value.find("mode");
+  if (mode == value.end()) return MissingField("mode");
+  // Codex 0.117.0 still reads the old mode names, as default (its error lists them all).
+  constexpr std::array<std::string_view, 6> kModes = {"plan",    "code",    "custom",
+                                                      "default", "execute", "pair_programming"};
+  absl::StatusOr<std::string> kind = ParseUnitEnum(*mode, kModes);
+  if (!kind.ok()) return kind.status();
+  out.mode = *kind == "plan" ? "plan" : "default";
+  auto settings = value.find("settings");
+  if (settings == value.end()) return MissingField("settings");
+  if (!settings->is_object()) return WrongType(*settings, "struct Settings");
+  absl::StatusOr<std::string> model = RequiredString(*settings, "model");
+  if (!model.ok()) return model.status();
+  out.model = *model;
+  absl::StatusOr<std::optional<std::string>> effort =
+      OptionalVariant(*settings, "reasoning_effort", kEfforts);
+  if (!effort.ok()) return effort.status();
+  out.reasoning_effort = *effort;
+  absl::StatusOr<std::optional<std::string>> instructions =
+      OptionalString(*settings, "developer_instructions");
+  if (!instructions.ok()) return instructions.status();
+  out.developer_instructions = *instructions;
+  return out;
+}
+
+}  // namespace
+
 absl::Status ParseSandboxPolicy(const json& policy, agent::TurnOverrides& o) {
   if (!policy.is_object()) return WrongType(policy, "internally tagged enum SandboxPolicy");
   auto type = policy.find("type");
@@ -80,38 +111,6 @@ absl::Status ParseSandboxPolicy(const json& policy, agent::TurnOverrides& o) {
   o.network_access = network;
   return absl::OkStatus();
 }
-
-// A CollaborationMode {mode, settings: {model, reasoning_effort?, developer_instructions?}}
-// (snake_case inside settings, as the schema spells it).
-absl::StatusOr<agent::CollaborationModeRequest> ParseCollaborationMode(const json& value) {
-  if (!value.is_object()) return WrongType(value, "struct CollaborationMode");
-  agent::CollaborationModeRequest out;
-  auto mode = value.find("mode");
-  if (mode == value.end()) return MissingField("mode");
-  // Codex 0.117.0 still reads the old mode names, as default (its error lists them all).
-  constexpr std::array<std::string_view, 6> kModes = {"plan",    "code",    "custom",
-                                                      "default", "execute", "pair_programming"};
-  absl::StatusOr<std::string> kind = ParseUnitEnum(*mode, kModes);
-  if (!kind.ok()) return kind.status();
-  out.mode = *kind == "plan" ? "plan" : "default";
-  auto settings = value.find("settings");
-  if (settings == value.end()) return MissingField("settings");
-  if (!settings->is_object()) return WrongType(*settings, "struct Settings");
-  absl::StatusOr<std::string> model = RequiredString(*settings, "model");
-  if (!model.ok()) return model.status();
-  out.model = *model;
-  absl::StatusOr<std::optional<std::string>> effort =
-      OptionalVariant(*settings, "reasoning_effort", kEfforts);
-  if (!effort.ok()) return effort.status();
-  out.reasoning_effort = *effort;
-  absl::StatusOr<std::optional<std::string>> instructions =
-      OptionalString(*settings, "developer_instructions");
-  if (!instructions.ok()) return instructions.status();
-  out.developer_instructions = *instructions;
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<TurnStartParams> ParseTurnStart(const json& params) {
   if (absl::Status s = RequireObject(params, "TurnStartParams"); !s.ok()) return s;

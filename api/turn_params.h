@@ -41,6 +41,10 @@ absl::StatusOr<TurnInterruptParams> ParseTurnInterrupt(const nlohmann::json& par
 // thread/compact/start: {threadId}.
 absl::StatusOr<absl::StatusOr<ThreadId>> ParseThreadCompact(const nlohmann::json& params);
 
+// A v2 SandboxPolicy (turn/start's sandboxPolicy, command/exec's), as the sandbox mode, network
+// access and extra writable roots (made absolute against the server's cwd) it sets in `o`.
+absl::Status ParseSandboxPolicy(const nlohmann::json& policy, agent::TurnOverrides& o);
+
 // thread/shellCommand: {threadId, command} (an empty command is the engine's to refuse).
 struct ShellCommandParams {
   absl::StatusOr<ThreadId> thread;

@@ -22,21 +22,6 @@
 namespace threadlog::agent {
 namespace {
 
-// The program argv[0] names, looked up in the PATH of the child's environment (execvp would use
-// ours); empty when nothing executable is found. A name with a slash is taken as it is.
-std::string Resolve(const std::string& name, const std::vector<std::string>& env) {
-  if (name.find('/') != std::string::npos) return name;
-  absl::string_view path = "/usr/local/bin:/usr/bin:/bin";
-  for (const std::string& e : env) {
-    if (absl::StartsWith(e, "PATH=")) path = absl::string_view(e).substr(5);
-  }
-  for (absl::string_view dir : absl::StrSplit(path, ':')) {
-    const std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", name);
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 void CloseIfOpen(int fd) {
   if (fd >= 0) ::close(fd);
 }
@@ -55,6 +40,20 @@ void CloseIfOpen(int fd) {
 
 }  // namespace
 
+// (execvp would use the server's own PATH.)
+std::string ResolveProgram(const std::string& name, const std::vector<std::string>& env) {
+  if (name.find('/') != std::string::npos) return name;
+  absl::string_view path = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string& e : env) {
+    if (absl::StartsWith(e, "PATH=")) path = absl::string_view(e).substr(5);
+  }
+  for (absl::string_view dir : absl::StrSplit(path, ':')) {
+    const std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", name);
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
 absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& spec) {
   if (spec.argv.empty()) return absl::InvalidArgumentError("no command to run");
   if (spec.cwd.empty() || spec.cwd[0] != '/') {
@@ -62,7 +61,7 @@ absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& 
         absl::StrCat("the working directory must be absolute: ", spec.cwd));
   }
   // Everything the child needs is made before fork: it may not allocate.
-  const std::string program = Resolve(spec.argv[0], spec.env);
+  const std::string program = ResolveProgram(spec.argv[0], spec.env);
   std::vector<char*> argv;
   for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

@@ -34,6 +34,10 @@ struct ExecSpec {
   uint16_t cols = 80;
 };
 
+// The program `name` (argv[0]) names, looked up in the PATH of `env` as a child would see it;
+// empty when nothing executable is found. A name with a slash is taken as it is.
+std::string ResolveProgram(const std::string& name, const std::vector<std::string>& env);
+
 // How a process ended: its exit status, or the signal that killed it.
 struct ExecExit {
   int code = 0;               // WEXITSTATUS, or 128 + signal as a shell reports it

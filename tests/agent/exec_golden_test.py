@@ -26,6 +26,7 @@ import capture_codex_apply_patch as cap  # noqa: E402
 import capture_codex_approvals as ca  # noqa: E402
 import capture_codex_exec as cx  # noqa: E402
 import capture_codex_turns as ct  # noqa: E402
+import capture_codex_command_exec as cce  # noqa: E402
 import capture_codex_user_shell as cu  # noqa: E402
 import turn_golden_test as tg  # noqa: E402
 from mock_responses import MockResponses  # noqa: E402
@@ -397,6 +398,34 @@ class UserShellGoldenTest(unittest.TestCase):
             shutil.rmtree(store, ignore_errors=True)
         self.assertEqual(servers[0].problems, [])
         self.assertEqual(mine, USER_SHELL)
+
+
+with open(os.path.join(HERE, "golden", "codex_117_command_exec.json")) as f:
+    COMMAND_EXEC = json.load(f)["digest"]
+
+
+class CommandExecGoldenTest(unittest.TestCase):
+    """command/exec and its controls: capture_codex_command_exec.py's session against
+    threadlog. KNOWN DIFFERENCE 10: an undecodable deltaBase64 is refused in threadlog's words
+    (the session sends none)."""
+    maxDiff = None
+
+    def test_the_session_codex_recorded(self):
+        store = tempfile.mkdtemp(prefix="cexec-golden-store-")
+        servers = []
+
+        def start(home, cwd, log):
+            env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
+            servers.append(tg.Server([BINARY, "--home", store, "serve"], env, cwd,
+                                     lambda m: {}, log))
+            return servers[-1]
+        try:
+            mine = cce.run(start)
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
+        self.assertEqual(servers[0].problems, [])
+        self.assertEqual(mine["answers"], COMMAND_EXEC["answers"])
+        self.assertEqual(mine["processes"], COMMAND_EXEC["processes"])
 
 
 if __name__ == "__main__":

@@ -55,6 +55,10 @@ RESPONSE_TYPES = {
     "collaborationMode/list": "#/definitions/v2/CollaborationModeListResponse",
     "thread/backgroundTerminals/clean": "#/definitions/v2/ThreadBackgroundTerminalsCleanResponse",
     "thread/shellCommand": "#/definitions/v2/ThreadShellCommandResponse",
+    "command/exec": "#/definitions/v2/CommandExecResponse",
+    "command/exec/write": "#/definitions/v2/CommandExecWriteResponse",
+    "command/exec/terminate": "#/definitions/v2/CommandExecTerminateResponse",
+    "command/exec/resize": "#/definitions/v2/CommandExecResizeResponse",
 }
 
 
