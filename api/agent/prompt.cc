@@ -288,6 +288,7 @@ const json& ToolSpecs() {
 json ExecCommandToolSpec() { return ToolSpecs().at("exec_command"); }
 json WriteStdinToolSpec() { return ToolSpecs().at("write_stdin"); }
 json ApplyPatchToolSpec() { return ToolSpecs().at("apply_patch"); }
+json ViewImageToolSpec() { return ToolSpecs().at("view_image"); }
 
 json UpdatePlanToolSpec() {
   json step = {{"type", "object"},

@@ -116,6 +116,8 @@ nlohmann::json ExecCommandToolSpec();
 nlohmann::json WriteStdinToolSpec();
 // The freeform apply_patch tool (api/agent/tool_specs.json).
 nlohmann::json ApplyPatchToolSpec();
+// view_image's, Codex's (tool_specs.json).
+nlohmann::json ViewImageToolSpec();
 // A dynamic tool (DynamicToolSpec from thread/start) as a function tool; its inputSchema is
 // reduced as Codex reduces it (api/session/dynamic_tools.h). nullopt when that fails (thread/start
 // refused such a tool already).

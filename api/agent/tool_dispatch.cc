@@ -19,6 +19,7 @@
 #include "api/agent/apply_patch.h"
 #include "api/agent/prompt.h"
 #include "api/agent/shell_command.h"
+#include "api/agent/view_image.h"
 #include "eventlog/json_parse.h"
 #include "projections/thread_json.h"
 
@@ -307,6 +308,7 @@ ToolDispatcher::ToolDispatcher(ToolTurn turn, TurnWriter& writer, ClientRequests
   }
   specs_.push_back(UpdatePlanToolSpec());
   if (turn_.exec && turn_.exec->apply_patch) specs_.push_back(ApplyPatchToolSpec());
+  if (turn_.view_image) specs_.push_back(ViewImageToolSpec());
   for (const json& tool : turn_.dynamic_tools) {
     if (std::optional<json> spec = DynamicToolSpec(tool)) {
       specs_.push_back(*std::move(spec));
@@ -355,6 +357,19 @@ absl::Status ToolDispatcher::Begin(const json& item) {
       text = item.value("input", "");
     }
     if (!call->output) BeginPatch(*call, text, turn_.exec->cwd, /*exec_form=*/false);
+  } else if (function && turn_.view_image && call->name == "view_image") {
+    ViewImageResult viewed = RunViewImage(item.value("arguments", ""), turn_.cwd);
+    if (viewed.path) {
+      // Clients see the image item at once; Extended history keeps view_image_tool_call.
+      const json shown = {{"type", "imageView"}, {"id", call->call_id}, {"path", *viewed.path}};
+      writer_.Tell({Msg({{"type", "item_started"}, {"item", shown}}),
+                    Msg({{"type", "item_completed"}, {"item", shown}})});
+      status = writer_.Append({Msg({{"type", "view_image_tool_call"},
+                                    {"call_id", call->call_id},
+                                    {"path", *viewed.path}})},
+                              Durability::kBuffered);
+    }
+    call->output = std::move(viewed.output);
   } else if (function && turn_.exec && call->name == "exec_command") {
     BeginExec(*call, item);
   } else if (function && turn_.exec && call->name == "write_stdin") {

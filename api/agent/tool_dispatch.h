@@ -57,6 +57,9 @@ struct ToolTurn {
   bool plan_mode = false;        // update_plan refuses
   nlohmann::json dynamic_tools = nlohmann::json::array();  // the thread's (session_meta)
   absl::Duration dynamic_tool_timeout = absl::Minutes(10);
+  // view_image offered (the model takes images), reading paths relative to `cwd` (absolute).
+  bool view_image = false;
+  std::string cwd;
 
   // Unified exec (exec_command and write_stdin), offered when set.
   struct Exec {
@@ -102,7 +105,7 @@ class ToolDispatcher {
   ToolDispatcher& operator=(const ToolDispatcher&) = delete;
 
   // The request body's tools, as Codex orders them: exec_command and write_stdin (when
-  // offered), update_plan, then the dynamic tools.
+  // offered), update_plan, apply_patch and view_image (when offered), then the dynamic tools.
   const nlohmann::json& Specs() const { return specs_; }
 
   // Begins the call a completed output item asks for (function_call, custom_tool_call,

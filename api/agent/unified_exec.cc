@@ -212,6 +212,21 @@ absl::StatusOr<WriteStdinArgs> ParseWriteStdinArgs(std::string_view arguments) {
   return out;
 }
 
+absl::StatusOr<std::string> RequiredStringArgument(std::string_view arguments,
+                                                   std::string_view name) {
+  absl::StatusOr<json> args = ArgumentsObject(arguments);
+  if (!args.ok()) return args.status();
+  std::optional<std::string> value;
+  const std::string key(name);
+  if (absl::Status st = Member(*args, arguments, key.c_str(), "a string", value); !st.ok()) {
+    return st;
+  }
+  if (!value) {
+    return ArgumentError(absl::StrCat("missing field `", key, "` at ", EndPosition(arguments)));
+  }
+  return *value;
+}
+
 absl::Duration ExecYield(std::optional<double> yield_time_ms) {
   const double ms = std::clamp(yield_time_ms.value_or(10000.0), 250.0, 30000.0);
   return absl::Milliseconds(ms);

@@ -48,6 +48,11 @@ struct WriteStdinArgs {
 };
 absl::StatusOr<WriteStdinArgs> ParseWriteStdinArgs(std::string_view arguments);
 
+// A tool call's required string argument `name` (view_image's `path`), read as serde reads it:
+// the same "failed to parse function arguments: ..." errors.
+absl::StatusOr<std::string> RequiredStringArgument(std::string_view arguments,
+                                                   std::string_view name);
+
 // How long a call waits for output: exec_command 10 s unless told, at least 250 ms; an empty
 // write_stdin (a poll) at least 5 s; 30 s at most (5 min for a poll).
 absl::Duration ExecYield(std::optional<double> yield_time_ms);

@@ -28,6 +28,7 @@ import capture_codex_exec as cx  # noqa: E402
 import capture_codex_turns as ct  # noqa: E402
 import capture_codex_command_exec as cce  # noqa: E402
 import capture_codex_user_shell as cu  # noqa: E402
+import capture_codex_view_image as cv  # noqa: E402
 import turn_golden_test as tg  # noqa: E402
 from mock_responses import MockResponses  # noqa: E402
 
@@ -426,6 +427,40 @@ class CommandExecGoldenTest(unittest.TestCase):
         self.assertEqual(servers[0].problems, [])
         self.assertEqual(mine["answers"], COMMAND_EXEC["answers"])
         self.assertEqual(mine["processes"], COMMAND_EXEC["processes"])
+
+
+with open(os.path.join(HERE, "golden", "codex_117_view_image.json")) as f:
+    VIEW_IMAGE = json.load(f)["digest"]
+
+
+class ViewImageGoldenTest(unittest.TestCase):
+    """view_image: capture_codex_view_image.py's turn against threadlog. KNOWN DIFFERENCE 11:
+    an image larger than 2048x768 is refused (threadlog has no image codec to shrink it, as
+    Codex does): no item, and the model reads why."""
+    maxDiff = None
+
+    def test_the_calls_codex_recorded(self):
+        store = tempfile.mkdtemp(prefix="view-golden-store-")
+        servers = []
+
+        def start(home, cwd, log):
+            env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
+            servers.append(tg.Server([BINARY, "--home", store, "serve"], env, cwd,
+                                     lambda m: {}, log))
+            return servers[-1]
+        try:
+            mine = cv.run(start)
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
+        self.assertEqual(servers[0].problems, [])
+        self.assertEqual(mine["outputs"].pop("v_large"),
+                         "unable to process image at `<cwd>/large.png`: the image is 3000x1000; "
+                         "threadlog cannot yet shrink it to fit 2048x768")
+        codex = copy.deepcopy(VIEW_IMAGE)
+        del codex["outputs"]["v_large"]
+        codex["told"] = [t for t in codex["told"] if t[1]["id"] != "v_large"]
+        codex["read"] = [i for i in codex["read"] if i["id"] != "v_large"]
+        self.assertEqual(mine, codex)
 
 
 if __name__ == "__main__":

@@ -54,12 +54,11 @@ GOLDEN = {name: capture.expand(sc, _GOLDEN["shared"]) for name, sc in _GOLDEN["s
 # own) before the comparison; nothing else is ignored.
 # ============================================================================================
 
-# 1. Tools: threadlog offers exec_command, write_stdin, apply_patch, update_plan and the
-#    thread's dynamic tools for now; Codex's other built-in tools arrive in later work. Codex's
-#    `tools` are compared without them.
+# 1. Tools: threadlog offers exec_command, write_stdin, apply_patch, update_plan, view_image and
+#    the thread's dynamic tools for now; Codex's other built-in tools arrive in later work.
+#    Codex's `tools` are compared without them.
 LATER_TOOLS = {"request_user_input", "web_search",
-               "view_image", "spawn_agent", "send_input", "resume_agent", "wait_agent",
-               "close_agent"}
+               "spawn_agent", "send_input", "resume_agent", "wait_agent", "close_agent"}
 
 #    (threadlog offers the command tools under never, untrusted and on-request: every scenario.)
 COMMAND_TOOLS = {"exec_command", "write_stdin", "apply_patch"}
