@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -310,16 +311,26 @@ std::string LossyUtf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
   size_t p = 0;
+  size_t run = 0;  // start of the valid bytes not yet copied: copied in one piece
   while (p < bytes.size()) {
+    // Command output is mostly ASCII: eight bytes at a time while none has its high bit.
+    while (p + 8 <= bytes.size()) {
+      uint64_t word;
+      std::memcpy(&word, bytes.data() + p, 8);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      p += 8;
+    }
+    if (p >= bytes.size()) break;
     const size_t n = Utf8SequenceLength(bytes, p);
     if (n == 0) {
+      out.append(bytes.substr(run, p - run));
       out.append("\xEF\xBF\xBD");
-      ++p;
+      run = ++p;
     } else {
-      out.append(bytes.substr(p, n));
       p += n;
     }
   }
+  out.append(bytes.substr(run));
   return out;
 }
 

@@ -64,13 +64,15 @@ TEST(BenchExecTest, TinyRunMeasuresTheCommandsOverheadAndOutput) {
       row.emplace_back(absl::StripAsciiWhitespace(cell));
     }
   }
-  ASSERT_EQ(row.size(), 6u) << out.str();
-  // trivial p50, `true` p50, overhead, output turn ms, MB/s: a command takes time, and the
-  // turn that runs one takes longer than one that does not.
-  for (size_t i = 1; i <= 5; ++i) {
+  ASSERT_EQ(row.size(), 8u) << out.str();
+  // trivial p50, `true` p50, overhead, output turn ms, MB/s, streamed MB, streamed MB/s: a
+  // command takes time, and the turn that runs one takes longer than one that does not.
+  for (size_t i = 1; i <= 7; ++i) {
     EXPECT_GT(std::stod(row[i]), 0) << "column " << i << ": " << out.str();
   }
   EXPECT_GT(std::stod(row[2]), std::stod(row[1])) << out.str();
+  // Every byte the command printed reached the client.
+  EXPECT_EQ(row[6], "2.0") << out.str();
   EXPECT_TRUE(absl::StrContains(out.str(), "head -c 2000000 /dev/zero")) << out.str();
   EXPECT_TRUE(absl::StrContains(out.str(), "Codex comparison skipped")) << out.str();
   ExpectNothingLeft(scratch);
