@@ -140,6 +140,22 @@ absl::Status Serve(const ServeOptions& options) {
         std::nullopt, std::nullopt, std::nullopt});
     std::cerr << "threadlog serve: " << warnings.back().summary << std::endl;
   }
+  // [shell_environment_policy]: what commands inherit of the server's environment. A broken
+  // table is reported and the defaults (inherit everything) apply, as for other bad keys.
+  agent::ShellEnvironmentPolicy shell_environment;
+  // (A config.toml that is not TOML at all is already reported, and commands are refused.)
+  if (!bootstrap.options().codex_home.empty() && !bootstrap.config().warning()) {
+    absl::StatusOr<agent::ShellEnvironmentPolicy> policy = agent::ReadShellEnvironmentPolicy(
+        (std::filesystem::path(bootstrap.options().codex_home) / "config.toml").string());
+    if (policy.ok()) {
+      shell_environment = *std::move(policy);
+    } else {
+      warnings.push_back(ConfigWarning{
+          absl::StrCat(policy.status().message(), "; commands inherit the whole environment"),
+          std::nullopt, std::nullopt, std::nullopt});
+      std::cerr << "threadlog serve: " << warnings.back().summary << std::endl;
+    }
+  }
   MethodRegistry registry;
   bootstrap.RegisterHandlers(registry, std::move(warnings));
   RegisterExternalAgentConfigHandlers(registry, migrate::EnvironmentFromProcess());
@@ -184,6 +200,7 @@ absl::Status Serve(const ServeOptions& options) {
       }
       return out;
     };
+    engine.shell_environment = shell_environment;
     turns.emplace(*threads, bootstrap.clients(), server_requests, std::move(engine));
     threads->SetTurnStopper([&turns](const ThreadId& thread) { turns->StopTurn(thread); });
     RegisterTurnHandlers(registry, *turns);
@@ -191,7 +208,7 @@ absl::Status Serve(const ServeOptions& options) {
   // command/exec: commands a client runs outside any thread, from the server's environment.
   std::vector<std::string> server_env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) server_env.emplace_back(*e);
-  agent::CommandExecutor commands(sandbox.get(), std::move(server_env));
+  agent::CommandExecutor commands(sandbox.get(), shell_environment.Apply(server_env));
   RegisterCommandExecHandlers(registry, commands,
                               CommandExecDefaults{bootstrap.options().server_cwd,
                                                   bootstrap.session_defaults().sandbox_mode});

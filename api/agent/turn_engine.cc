@@ -265,7 +265,7 @@ TurnEngine::TurnEngine(session::ThreadService& threads, session::NotificationSin
       options_(std::move(options)),
       sandbox_(options_.sandbox ? options_.sandbox
                                 : std::make_shared<const Sandbox>(Sandbox::Probe())),
-      command_env_(BaseEnvironment(options_.command_env)),
+      command_env_(options_.shell_environment.Apply(BaseEnvironment(options_.command_env))),
       rules_(std::make_shared<ExecPolicyRules>(options_.codex_home)) {
   // A thread that unloads takes its processes with it (no turn runs on it: a running turn
   // keeps its thread loaded).

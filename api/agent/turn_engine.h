@@ -20,6 +20,7 @@
 #include "api/agent/prompt.h"
 #include "api/agent/provider.h"
 #include "api/agent/sandbox.h"
+#include "api/agent/shell_environment.h"
 #include "api/agent/thread_memory.h"
 #include "api/agent/tool_dispatch.h"
 #include "api/agent/unified_exec.h"
@@ -98,6 +99,8 @@ struct TurnEngineOptions {
   // The environment commands start from (NAME=value; the server's own when empty), before
   // Codex's overlay (ExecEnvironment) and CODEX_THREAD_ID.
   std::vector<std::string> command_env;
+  // config.toml's [shell_environment_policy], applied to command_env.
+  ShellEnvironmentPolicy shell_environment;
 };
 
 // Thread-safe. `threads`, `clients` and `requests` must outlive the engine. The destructor
@@ -195,7 +198,8 @@ class TurnEngine {
   ClientRequests& requests_;
   const TurnEngineOptions options_;
   const std::shared_ptr<const Sandbox> sandbox_;
-  const std::vector<std::string> command_env_;  // options_.command_env, or the server's
+  // options_.command_env (or the server's) as the shell environment policy leaves it.
+  const std::vector<std::string> command_env_;
   // $CODEX_HOME/rules: the commands the user allowed (read at start, added to by approvals).
   const std::shared_ptr<ExecPolicyRules> rules_;
   mutable absl::Mutex mu_;

@@ -585,6 +585,34 @@ class ExecServeTest(unittest.TestCase):
             s.close()
             shutil.rmtree(outside, ignore_errors=True)
 
+    def test_the_shell_environment_policy_shapes_what_commands_inherit(self):
+        os.environ["THREADLOG_CANARY_SECRET"] = "leak"
+        try:
+            s = Server([call("c_env", "exec_command", cmd="env", login=False), {"text": "Done."}],
+                       config='approval_policy = "never"\nsandbox_mode = "danger-full-access"\n'
+                              'shell_environment_policy = { inherit = "core", '
+                              'set = { FOO = "bar" } }\n')
+        finally:
+            del os.environ["THREADLOG_CANARY_SECRET"]
+        try:
+            thread = s.start_thread()
+            s.turn_completed(s.turn(thread, "go"))
+            out = s.outputs()["c_env"]
+            names = {line.split("=", 1)[0] for line in out.split("Output:\n", 1)[1].splitlines()
+                     if "=" in line}
+            self.assertIn("FOO", names)
+            self.assertIn("PATH", names)
+            self.assertNotIn("THREADLOG_CANARY_SECRET", names)
+            self.assertNotIn("MOCK_API_KEY", names)  # not in the core set
+            # Codex's own additions come on top of the policy's environment.
+            self.assertIn("CODEX_THREAD_ID", names)
+            # command/exec starts from the same environment.
+            r = s.request("command/exec", {"command": ["env"]})["result"]
+            self.assertIn("FOO=bar\n", r["stdout"])
+            self.assertNotIn("THREADLOG_CANARY_SECRET", r["stdout"])
+        finally:
+            s.close()
+
     def test_granular_without_sandbox_approval_refuses_what_it_may_not_ask(self):
         outside = tempfile.mkdtemp(prefix="granular-outside-", dir=os.path.expanduser("~"))
         marker = os.path.join(outside, "escalated.txt")
