@@ -23,21 +23,24 @@ void ServerRequests::Send(session::ClientId client, std::string method, nlohmann
               Pending{client, std::move(done), "", nullptr});
 }
 
-void ServerRequests::Ask(session::ClientId client, std::string method, nlohmann::json params,
-                         std::string thread_id,
-                         std::function<absl::Status(const nlohmann::json&)> check,
-                         std::function<void(absl::StatusOr<nlohmann::json>)> done) {
-  SendPending(client, std::move(method), std::move(params),
-              Pending{client, std::move(done), std::move(thread_id), std::move(check)});
+std::function<void()> ServerRequests::Ask(
+    session::ClientId client, std::string method, nlohmann::json params, std::string thread_id,
+    std::function<absl::Status(const nlohmann::json&)> check,
+    std::function<void(absl::StatusOr<nlohmann::json>)> done) {
+  const std::optional<int64_t> id =
+      SendPending(client, std::move(method), std::move(params),
+                  Pending{client, std::move(done), std::move(thread_id), std::move(check)});
+  if (!id) return [] {};
+  return [this, id = *id] { Withdraw(id); };
 }
 
-void ServerRequests::SendPending(session::ClientId client, std::string method,
-                                 nlohmann::json params, Pending pending) {
+std::optional<int64_t> ServerRequests::SendPending(session::ClientId client, std::string method,
+                                                   nlohmann::json params, Pending pending) {
   std::shared_ptr<Connection> connection = clients_.Find(client);
   if (!connection) {
     pending.done(absl::UnavailableError(
         absl::StrCat("the client that started the turn is gone; ", method, " could not be asked")));
-    return;
+    return std::nullopt;
   }
   int64_t id;
   {
@@ -46,6 +49,25 @@ void ServerRequests::SendPending(session::ClientId client, std::string method,
     pending_[id] = std::move(pending);
   }
   connection->Send(Encode(Request{id, std::move(method), true, std::move(params)}));
+  return id;
+}
+
+void ServerRequests::Withdraw(int64_t id) {
+  Pending withdrawn;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    withdrawn = std::move(it->second);
+    pending_.erase(it);
+  }
+  if (!withdrawn.resolved_thread.empty()) {
+    if (std::shared_ptr<Connection> c = clients_.Find(withdrawn.connection)) {
+      c->Send(Encode(Notification{"serverRequest/resolved",
+                                  {{"threadId", withdrawn.resolved_thread}, {"requestId", id}}}));
+    }
+  }
+  withdrawn.done(absl::CancelledError("the request was withdrawn: its turn ended"));
 }
 
 bool ServerRequests::OnAnswer(uint64_t connection, const Message& answer) {

@@ -30,9 +30,10 @@ class ServerRequests final : public agent::ClientRequests {
             std::function<void(absl::StatusOr<nlohmann::json>)> done) override;
   // The same with `check` on the answer and serverRequest/resolved to the client once one
   // passes (agent::ClientRequests::Ask).
-  void Ask(session::ClientId client, std::string method, nlohmann::json params,
-           std::string thread_id, std::function<absl::Status(const nlohmann::json&)> check,
-           std::function<void(absl::StatusOr<nlohmann::json>)> done) override;
+  std::function<void()> Ask(session::ClientId client, std::string method, nlohmann::json params,
+                            std::string thread_id,
+                            std::function<absl::Status(const nlohmann::json&)> check,
+                            std::function<void(absl::StatusOr<nlohmann::json>)> done) override;
 
   // A Response or ErrorResponse that `connection` sent. Returns false when it answers nothing
   // this connection was asked (an unknown id, or a request sent to another connection): it
@@ -50,8 +51,12 @@ class ServerRequests final : public agent::ClientRequests {
     std::string resolved_thread;  // approvals: serverRequest/resolved names it
     std::function<absl::Status(const nlohmann::json&)> check;
   };
-  void SendPending(session::ClientId client, std::string method, nlohmann::json params,
-                   Pending pending);
+  // The request's id, or nullopt when the client is not connected (`done` has run).
+  std::optional<int64_t> SendPending(session::ClientId client, std::string method,
+                                     nlohmann::json params, Pending pending);
+  // Settles request `id` with kCancelled and tells its client serverRequest/resolved, if it is
+  // still pending.
+  void Withdraw(int64_t id);
 
   ConnectionDirectory& clients_;
   absl::Mutex mu_;

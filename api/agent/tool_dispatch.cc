@@ -62,6 +62,7 @@ struct ToolDispatcher::Call {
   std::optional<std::string> stdin_chars;  // write_stdin
   // exec_command waiting for the user: the request's answer, and what runs once approved.
   std::shared_ptr<Answer> approval;
+  std::function<void()> withdraw_approval;  // while it is unanswered
   std::optional<PreparedExec> prepared;
   bool approval_done = false;
   // apply_patch waiting for the user, and whether it came as exec_command (its output form).
@@ -317,7 +318,9 @@ ToolDispatcher::ToolDispatcher(ToolTurn turn, TurnWriter& writer, ClientRequests
   }
 }
 
-ToolDispatcher::~ToolDispatcher() = default;
+ToolDispatcher::~ToolDispatcher() {
+  for (const std::function<void()>& withdraw : withdrawals_) withdraw();
+}
 
 absl::Status ToolDispatcher::Begin(const json& item) {
   auto call = std::make_unique<Call>();
@@ -554,16 +557,16 @@ void ToolDispatcher::BeginPatch(Call& call, std::string_view text, const std::st
     call.approval = std::make_shared<Call::Answer>();
     call.patch = std::move(run);
     if (exec.waiting_on_approval) exec.waiting_on_approval(true);
-    requests_.Ask(turn_.caller, "item/fileChange/requestApproval",
-                  {{"threadId", turn_.thread_id},
-                   {"turnId", turn_.turn_id},
-                   {"itemId", call.call_id},
-                   {"reason", nullptr},
-                   {"grantRoot", nullptr}},
-                  turn_.thread_id, &CheckFileChangeApprovalAnswer,
-                  [answer = call.approval](absl::StatusOr<json> result) {
-                    answer->Settle(std::move(result));
-                  });
+    call.withdraw_approval = requests_.Ask(turn_.caller, "item/fileChange/requestApproval",
+                                           {{"threadId", turn_.thread_id},
+                                            {"turnId", turn_.turn_id},
+                                            {"itemId", call.call_id},
+                                            {"reason", nullptr},
+                                            {"grantRoot", nullptr}},
+                                           turn_.thread_id, &CheckFileChangeApprovalAnswer,
+                                           [answer = call.approval](absl::StatusOr<json> result) {
+                                             answer->Settle(std::move(result));
+                                           });
     return;
   }
   if (!writable) {
@@ -776,7 +779,7 @@ void ToolDispatcher::AskApproval(Call& call, PreparedExec p,
   call.approval = std::make_shared<Call::Answer>();
   call.prepared = std::move(p);
   if (turn_.exec->waiting_on_approval) turn_.exec->waiting_on_approval(true);
-  requests_.Ask(
+  call.withdraw_approval = requests_.Ask(
       turn_.caller, "item/commandExecution/requestApproval", std::move(params), turn_.thread_id,
       &CheckCommandApprovalAnswer,
       [answer = call.approval](absl::StatusOr<json> result) { answer->Settle(std::move(result)); });
@@ -955,6 +958,9 @@ json ToolDispatcher::AnswerExec(Call& call, CancelToken& cancel, bool& cancelled
 std::vector<TurnEvent> ToolDispatcher::AbortPending() {
   std::vector<TurnEvent> outputs;
   for (const std::unique_ptr<Call>& call : pending_) {
+    if (call->approval && !call->approval->arrived.HasBeenNotified() && call->withdraw_approval) {
+      withdrawals_.push_back(std::move(call->withdraw_approval));
+    }
     // Codex counts from the start of the call, in tenths of a second.
     const bool command = call->session || call->approval;
     const std::string why = command

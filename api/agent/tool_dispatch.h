@@ -38,14 +38,19 @@ class ClientRequests {
                     std::function<void(absl::StatusOr<nlohmann::json>)> done) = 0;
   // An approval request: as Send, except that an answer failing `check` is refused (the request
   // stays pending, to be answered again), and that once one passes, the client is told
-  // serverRequest/resolved {threadId: thread_id, requestId} before `done` runs. The default
-  // (for fakes that do not care) is Send.
-  virtual void Ask(session::ClientId client, std::string method, nlohmann::json params,
-                   std::string thread_id, std::function<absl::Status(const nlohmann::json&)> check,
-                   std::function<void(absl::StatusOr<nlohmann::json>)> done) {
+  // serverRequest/resolved {threadId: thread_id, requestId} before `done` runs. Returns what
+  // withdraws the request while it is pending (its turn ended without an answer): `done` runs
+  // with kCancelled and the client is told serverRequest/resolved, as Codex tells it; a later
+  // answer changes nothing. Calling it once settled does nothing. The default (for fakes that
+  // do not care) is Send, and withdraws nothing.
+  virtual std::function<void()> Ask(session::ClientId client, std::string method,
+                                    nlohmann::json params, std::string thread_id,
+                                    std::function<absl::Status(const nlohmann::json&)> check,
+                                    std::function<void(absl::StatusOr<nlohmann::json>)> done) {
     (void)thread_id;
     (void)check;
     Send(client, std::move(method), std::move(params), std::move(done));
+    return [] {};
   }
 };
 
@@ -173,7 +178,10 @@ class ToolDispatcher {
   nlohmann::json specs_;
   std::vector<std::string> dynamic_names_;
   std::vector<std::unique_ptr<Call>> pending_;  // begun, not yet answered in history
-  TurnDiff turn_diff_;                          // what the turn's patches changed
+  // Approval requests still unanswered when their calls were aborted: withdrawn once the turn
+  // has been told it ended (by the destructor, as Codex orders it).
+  std::vector<std::function<void()>> withdrawals_;
+  TurnDiff turn_diff_;  // what the turn's patches changed
 };
 
 }  // namespace threadlog::agent

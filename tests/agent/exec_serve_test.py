@@ -202,7 +202,8 @@ class ExecServeTest(unittest.TestCase):
             self.assertEqual(int(m["tokens"]), 3)  # ceil(10 bytes / 4)
             # The tools as Codex offers them to this model, with the same specs.
             tools = [t["name"] for t in s.mock.responses_requests()[0]["body"]["tools"]]
-            self.assertEqual(tools, ["exec_command", "write_stdin", "update_plan", "apply_patch"])
+            self.assertEqual(tools, ["exec_command", "write_stdin", "update_plan", "apply_patch",
+                                 "view_image"])
         finally:
             s.close()
 
@@ -507,6 +508,31 @@ class ExecServeTest(unittest.TestCase):
             resolved = [m["params"] for m in s.seen if m.get("method") == "serverRequest/resolved"]
             self.assertEqual(resolved, [{"threadId": thread, "requestId": asked["id"]}])
             self.assertEqual(s.items("item/completed", "c1")[0]["status"], "declined")
+        finally:
+            s.close()
+
+    def test_an_interrupt_withdraws_the_pending_approval_as_codex_does(self):
+        s = Server([call("c1", "exec_command", cmd="touch never.txt"), {"text": "Done."}],
+                   config=UNTRUSTED)
+        try:
+            thread = s.start_thread()
+            turn = s.turn(thread, "go")
+            asked = s.wait_for(lambda m: m.get("method") ==
+                               "item/commandExecution/requestApproval")
+            s.request("turn/interrupt", {"threadId": thread, "turnId": turn})
+            s.turn_completed(turn)
+            resolved = s.wait_for(lambda m: m.get("method") == "serverRequest/resolved")
+            self.assertEqual(resolved["params"], {"threadId": thread, "requestId": asked["id"]})
+            # Codex's order: the turn's end, then the request resolved; no item for the call.
+            methods = [m.get("method") for m in s.seen]
+            self.assertLess(methods.index("turn/completed"), methods.index("serverRequest/resolved"))
+            self.assertEqual(s.items("item/completed", "c1"), [])
+            # A late answer changes nothing: the command never runs.
+            s.client.send({"id": asked["id"], "result": {"decision": "accept"}})
+            time.sleep(0.5)
+            self.assertFalse(os.path.exists(os.path.join(s.cwd, "never.txt")))
+            status = s.request("thread/read", {"threadId": thread})["result"]["thread"]["status"]
+            self.assertEqual(status, {"type": "idle"})
         finally:
             s.close()
 

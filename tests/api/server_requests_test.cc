@@ -139,5 +139,32 @@ TEST_F(ServerRequestsTest, AnApprovalWhoseClientLeavesSettlesUnavailable) {
   EXPECT_EQ(asked.result.status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST_F(ServerRequestsTest, AWithdrawnApprovalIsResolvedOnceAndALateAnswerReachesNothing) {
+  ServerRequests requests(clients_);
+  Outcome asked;
+  std::function<void()> withdraw = requests.Ask(
+      a_->id(), "item/commandExecution/requestApproval", json::object(), "thread-1",
+      [](const json&) { return absl::OkStatus(); }, Record(asked));
+  withdraw();
+  EXPECT_EQ(asked.calls, 1);
+  EXPECT_EQ(asked.result.status().code(), absl::StatusCode::kCancelled);
+  ASSERT_EQ(a_->sent.size(), 2u);
+  EXPECT_EQ(json::parse(a_->sent[1]), json::parse(R"({"method":"serverRequest/resolved",
+                           "params":{"threadId":"thread-1","requestId":0}})"));
+  EXPECT_FALSE(requests.OnAnswer(a_->id(), Response{int64_t{0}, json{{"decision", "accept"}}}));
+  withdraw();  // settled already: nothing more
+  EXPECT_EQ(asked.calls, 1);
+  EXPECT_EQ(a_->sent.size(), 2u);
+  // One answered first is not withdrawn.
+  Outcome answered;
+  std::function<void()> late = requests.Ask(
+      a_->id(), "item/fileChange/requestApproval", json::object(), "thread-1",
+      [](const json&) { return absl::OkStatus(); }, Record(answered));
+  EXPECT_TRUE(requests.OnAnswer(a_->id(), Response{int64_t{1}, json{{"decision", "accept"}}}));
+  late();
+  EXPECT_EQ(answered.calls, 1);
+  EXPECT_TRUE(answered.result.ok());
+}
+
 }  // namespace
 }  // namespace threadlog::api
