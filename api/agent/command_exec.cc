@@ -94,21 +94,19 @@ absl::Status CommandExecutor::Start(uint64_t connection, CommandExecRequest requ
     return absl::InvalidArgumentError(
         absl::StrCat("duplicate active command/exec process id: ", Shown(key.second)));
   }
-  std::vector<std::string> env = WithChanges(base_env_, request.env);
-  for (std::string& v : Sandbox::Environment(request.policy)) env.push_back(std::move(v));
+  ExecSpec spec;
+  spec.argv = request.argv;
+  spec.cwd = request.cwd;
+  spec.env = WithChanges(base_env_, request.env);
   // What the OS would refuse, refused as Codex reports it.
   struct stat st {};
   if (::stat(request.cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
-      ResolveProgram(request.argv[0], env).empty()) {
+      ResolveProgram(request.argv[0], spec.env).empty()) {
     return SpawnError("No such file or directory (os error 2)");
   }
-  absl::StatusOr<std::vector<std::string>> wrapped =
-      sandbox_->Wrap(request.policy, request.argv, request.cwd);
-  if (!wrapped.ok()) return SpawnError(wrapped.status().message());
-  ExecSpec spec;
-  spec.argv = *std::move(wrapped);
-  spec.cwd = request.cwd;
-  spec.env = std::move(env);
+  if (absl::Status applied = sandbox_->Apply(request.policy, spec); !applied.ok()) {
+    return SpawnError(applied.message());
+  }
   spec.tty = request.tty;
   spec.split_stderr = !request.tty;
   spec.rows = request.rows;

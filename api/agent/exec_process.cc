@@ -7,6 +7,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,6 +69,30 @@ absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& 
   std::vector<char*> envp;
   for (const std::string& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
+  // fd3_contents: an anonymous file, written and rewound here (close-on-exec: only this child
+  // gets it, as its fd 3).
+  int fd3 = -1;
+  if (spec.fd3_contents) {
+    fd3 = ::memfd_create("threadlog-fd3", MFD_CLOEXEC);
+    if (fd3 < 0) return absl::InternalError(absl::StrCat("no memfd: ", std::strerror(errno)));
+    std::string_view rest = *spec.fd3_contents;
+    while (!rest.empty()) {
+      const ssize_t n = ::write(fd3, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = errno;
+        ::close(fd3);
+        return absl::InternalError(absl::StrCat("cannot write the memfd: ", std::strerror(err)));
+      }
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+    ::lseek(fd3, 0, SEEK_SET);
+  }
+  // The server's copy goes whatever happens (the child exits or execs without returning here).
+  struct CloseOnReturn {
+    int fd;
+    ~CloseOnReturn() { CloseIfOpen(fd); }
+  } fd3_closer{fd3};
 
   int child_in = -1, child_out = -1, our_out = -1, our_in = -1;
   int child_err = -1, our_err = -1, terminal = -1;
@@ -150,9 +175,23 @@ absl::StatusOr<std::unique_ptr<ExecProcess>> ExecProcess::Start(const ExecSpec& 
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    // fd 3 for fd3_contents (`started` moved out of its way first).
+    int started_fd = started[1];
+    int first_closed = 3;
+    if (fd3 >= 0) {
+      if (started_fd == 3) started_fd = ::fcntl(3, F_DUPFD_CLOEXEC, 4);
+      if (fd3 == 3) {
+        ::fcntl(3, F_SETFD, 0);
+      } else {
+        ::dup2(fd3, 3);  // (the copy is not close-on-exec)
+      }
+      first_closed = 4;
+    }
     // Everything else closes; `started` (close-on-exec) stays open until the exec.
-    const int keep = started[1] >= 3 ? started[1] : 3;
-    if (keep > 3) ::close_range(3, static_cast<unsigned>(keep - 1), 0);
+    const int keep = started_fd >= first_closed ? started_fd : first_closed;
+    if (keep > first_closed) {
+      ::close_range(static_cast<unsigned>(first_closed), static_cast<unsigned>(keep - 1), 0);
+    }
     ::close_range(static_cast<unsigned>(keep + 1), ~0U, 0);
     if (::chdir(spec.cwd.c_str()) != 0)
       ChildFail("cannot enter the working directory: ", spec.cwd.c_str(), 1);

@@ -32,6 +32,9 @@ struct ExecSpec {
   // The terminal's first size (tty only), in character cells.
   uint16_t rows = 24;
   uint16_t cols = 80;
+  // When set, the child's fd 3 is a file holding these bytes, read from its start (what
+  // bubblewrap's `--seccomp 3` reads its system call filter from).
+  std::optional<std::string> fd3_contents;
 };
 
 // The program `name` (argv[0]) names, looked up in the PATH of `env` as a child would see it;

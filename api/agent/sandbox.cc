@@ -1,8 +1,15 @@
 // Sandbox: bubblewrap's command line for a policy, and the one probe that says whether it runs.
 #include "api/agent/sandbox.h"
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -98,6 +105,24 @@ Sandbox Sandbox::Probe(const std::string& bwrap) {
 absl::StatusOr<std::vector<std::string>> Sandbox::Wrap(const SandboxPolicy& policy,
                                                        const std::vector<std::string>& argv,
                                                        const std::string& cwd) const {
+  return WrapWith(policy, argv, cwd, /*seccomp_fd3=*/false);
+}
+
+absl::Status Sandbox::Apply(const SandboxPolicy& policy, ExecSpec& spec) const {
+  std::string filter = NetworkFilter(policy);
+  absl::StatusOr<std::vector<std::string>> wrapped =
+      WrapWith(policy, spec.argv, spec.cwd, /*seccomp_fd3=*/!filter.empty());
+  if (!wrapped.ok()) return wrapped.status();
+  spec.argv = *std::move(wrapped);
+  if (!filter.empty()) spec.fd3_contents = std::move(filter);
+  for (std::string& v : Environment(policy)) spec.env.push_back(std::move(v));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> Sandbox::WrapWith(const SandboxPolicy& policy,
+                                                           const std::vector<std::string>& argv,
+                                                           const std::string& cwd,
+                                                           bool seccomp_fd3) const {
   if (cwd.empty() || cwd[0] != '/') {
     return absl::InvalidArgumentError(absl::StrCat("the working directory is not absolute: ", cwd));
   }
@@ -126,6 +151,9 @@ absl::StatusOr<std::vector<std::string>> Sandbox::Wrap(const SandboxPolicy& poli
   for (const std::string& p : protect) out.insert(out.end(), {"--ro-bind", p, p});
   out.insert(out.end(), {"--unshare-user", "--unshare-pid", "--proc", "/proc"});
   if (!policy.network_access) out.push_back("--unshare-net");
+  // bwrap installs the filter last, right before it runs the command (its own set-up needs
+  // netlink for the loopback of the new network namespace).
+  if (seccomp_fd3) out.insert(out.end(), {"--seccomp", "3"});
   out.insert(out.end(), {"--chdir", cwd, "--"});
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
@@ -134,6 +162,51 @@ absl::StatusOr<std::vector<std::string>> Sandbox::Wrap(const SandboxPolicy& poli
 std::vector<std::string> Sandbox::Environment(const SandboxPolicy& policy) {
   if (policy.restricted() && !policy.network_access) return {"CODEX_SANDBOX_NETWORK_DISABLED=1"};
   return {};
+}
+
+std::string Sandbox::NetworkFilter(const SandboxPolicy& policy) {
+  if (!policy.restricted() || policy.network_access) return "";
+#if defined(__x86_64__)
+  constexpr uint32_t kArch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+  constexpr uint32_t kArch = AUDIT_ARCH_AARCH64;
+#else
+#error "the sandbox's network filter knows x86-64 and arm64 only"
+#endif
+  // Denied whatever their arguments (Codex's Restricted mode). getpeername and getsockname
+  // stay allowed: they open nothing, and bash takes a refused getpeername on its stdin for a
+  // network connection and runs the user's ~/.bashrc in every command.
+  static constexpr int kDenied[] = {
+      SYS_connect,    SYS_accept, SYS_accept4,        SYS_bind,           SYS_listen,
+      SYS_shutdown,   SYS_sendto, SYS_sendmmsg,       SYS_recvmmsg,       SYS_getsockopt,
+      SYS_setsockopt, SYS_ptrace, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register};
+  constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+  std::vector<struct sock_filter> prog;
+  auto stmt = [&prog](uint16_t code, uint32_t k) { prog.push_back(BPF_STMT(code, k)); };
+  auto jump = [&prog](uint16_t code, uint32_t k, uint8_t yes, uint8_t no) {
+    prog.push_back(BPF_JUMP(code, k, yes, no));
+  };
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  jump(BPF_JMP | BPF_JEQ | BPF_K, kArch, 1, 0);
+  stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#if defined(__x86_64__)
+  // The x32 ABI's numbers (bit 30 set) are the same calls by other numbers: refused.
+  jump(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1);
+  stmt(BPF_RET | BPF_K, kEperm);
+#endif
+  for (int nr : kDenied) {
+    jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1);
+    stmt(BPF_RET | BPF_K, kEperm);
+  }
+  // socket(domain, ...): AF_UNIX only (the low 32 bits of the first argument).
+  jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 3);
+  stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+  jump(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 1, 0);
+  stmt(BPF_RET | BPF_K, kEperm);
+  stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  return std::string(reinterpret_cast<const char*>(prog.data()),
+                     prog.size() * sizeof(struct sock_filter));
 }
 
 bool Sandbox::LikelyDenied(int exit_code, std::string_view output) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "api/agent/exec_process.h"
 
 namespace threadlog::agent {
 
@@ -46,9 +47,21 @@ class Sandbox {
                                                 const std::vector<std::string>& argv,
                                                 const std::string& cwd) const;
 
+  // Makes `spec` (its argv, cwd and environment set) run under `policy`: its argv wrapped as
+  // Wrap does, the network filter given to bubblewrap (`--seccomp 3`, spec.fd3_contents) when
+  // the network is off, and Environment's variables added. Errors: Wrap's.
+  absl::Status Apply(const SandboxPolicy& policy, ExecSpec& spec) const;
+
   // The variables Codex adds for a sandboxed command (CODEX_SANDBOX_NETWORK_DISABLED=1 when the
   // network is off), as NAME=value.
   static std::vector<std::string> Environment(const SandboxPolicy& policy);
+
+  // The seccomp program (bwrap's --seccomp, see Apply) a restricted command without network
+  // runs under, beside the network namespace, as Codex's on Linux: connect, accept, accept4,
+  // bind, listen, shutdown, sendto, sendmmsg, recvmmsg, getsockopt, setsockopt, ptrace and
+  // io_uring fail with EPERM, and socket for any family but AF_UNIX; a system call of another
+  // architecture kills the process. Empty when the network is allowed.
+  static std::string NetworkFilter(const SandboxPolicy& policy);
 
   // Whether a sandboxed command that ended with `exit_code` and printed `output` most likely
   // failed because of the sandbox, by Codex 0.117.0's rule of thumb (there is no sure way):
@@ -59,6 +72,9 @@ class Sandbox {
   static bool LikelyDenied(int exit_code, std::string_view output);
 
  private:
+  absl::StatusOr<std::vector<std::string>> WrapWith(const SandboxPolicy& policy,
+                                                    const std::vector<std::string>& argv,
+                                                    const std::string& cwd, bool seccomp_fd3) const;
   Sandbox(std::string bwrap, absl::Status availability)
       : bwrap_(std::move(bwrap)), availability_(std::move(availability)) {}
   std::string bwrap_;

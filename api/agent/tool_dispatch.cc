@@ -789,19 +789,17 @@ void ToolDispatcher::StartExec(Call& call, const PreparedExec& p, bool sandboxed
   const ToolTurn::Exec& exec = *turn_.exec;
   const SandboxPolicy full = SandboxPolicy::Of("danger-full-access", {}, true);
   const SandboxPolicy& policy = sandboxed ? exec.policy : full;
-  absl::StatusOr<std::vector<std::string>> wrapped = exec.sandbox->Wrap(policy, p.run_argv, p.cwd);
-  if (!wrapped.ok()) {
-    call.output = absl::StrCat("exec_command failed for `", p.command,
-                               "`: the sandbox cannot run it: ", wrapped.status().message());
-    return;
-  }
   ExecSpec spec;
-  spec.argv = *std::move(wrapped);
+  spec.argv = p.run_argv;
   spec.cwd = p.cwd;
   spec.tty = p.tty;
   const bool from_snapshot = p.run_argv[1] != p.argv[1];
   spec.env = ExecEnvironment(from_snapshot ? *exec.login_env : exec.env, p.login, turn_.thread_id);
-  for (std::string& v : Sandbox::Environment(policy)) spec.env.push_back(std::move(v));
+  if (absl::Status st = exec.sandbox->Apply(policy, spec); !st.ok()) {
+    call.output = absl::StrCat("exec_command failed for `", p.command,
+                               "`: the sandbox cannot run it: ", st.message());
+    return;
+  }
 
   auto teller = std::make_shared<ExecTeller>(writer_, turn_.thread_id, turn_.turn_id);
   teller->argv = p.argv;

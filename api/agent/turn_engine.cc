@@ -741,18 +741,14 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   tool_turn.plan_mode = turn->plan_mode;
   tool_turn.dynamic_tools = turn->dynamic_tools;
   tool_turn.dynamic_tool_timeout = options_.dynamic_tool_timeout;
-  // view_image for the models that take images, as Codex offers it.
-  tool_turn.view_image =
-      std::find(turn->family.input_modalities.begin(), turn->family.input_modalities.end(),
-                "image") != turn->family.input_modalities.end();
+  // view_image for every model, as Codex 0.117.0 offers it (gpt-oss, text only, included).
+  tool_turn.view_image = true;
   tool_turn.cwd = turn->settings.cwd;
-  // Unified exec for the models that have it: Codex 0.117.0 (its unified_exec feature on by
-  // default) gives exec_command and write_stdin to a shell_command model too, under every
-  // approval policy (ToolTurn::Exec::approval_policy says what each asks).
-  const bool unified_exec =
-      turn->family.shell_type == "unified_exec" || turn->family.shell_type == "shell_command";
+  // Unified exec: Codex 0.117.0 (its unified_exec feature on by default) gives exec_command and
+  // write_stdin to every model, whatever its metadata's shell type (gpt-5 and gpt-oss too),
+  // under every approval policy (ToolTurn::Exec::approval_policy says what each asks).
   const bool granular = s.approval_policy.is_object() && s.approval_policy.contains("granular");
-  if (unified_exec && (s.approval_policy.is_string() || granular)) {
+  if (s.approval_policy.is_string() || granular) {
     ToolTurn::Exec exec;
     exec.sessions = SessionsOf(turn->thread);
     exec.sandbox = sandbox_.get();

@@ -10,8 +10,8 @@ one scripted session (a thread with persistExtendedHistory):
   4. `sleep 30; echo never`, interrupted (turn/interrupt) while it runs;
   5. thread/read with its turns.
 The digest ("digest"): the answers to the requests, the notifications (items without their
-ids and durations), the <user_shell_command> records each model request carried, and the
-turns thread/read rebuilt. Paths read <cwd>, durations <s>.
+ids and durations; a run of output deltas joined), the <user_shell_command> records each model
+request carried, and the turns thread/read rebuilt. Paths read <cwd>, durations <s>.
 threadlog answers the same (tests/agent/exec_golden_test.py, UserShellGoldenTest).
 
 Usage: capture_codex_user_shell.py [--codex BINARY] [--out FILE]
@@ -59,7 +59,11 @@ def digest(log, http_bodies, cwd):
         if "item" in params:
             notes.append([msg["method"], _item(params["item"])])
         elif msg["method"] == "item/commandExecution/outputDelta":
-            notes.append([msg["method"], params["delta"]])
+            # One entry for a run of deltas: how the output is cut is the OS's doing.
+            if notes and notes[-1][0] == msg["method"]:
+                notes[-1][1] += params["delta"]
+            else:
+                notes.append([msg["method"], params["delta"]])
         elif msg["method"] in ("turn/started", "turn/completed"):
             notes.append([msg["method"], params["turn"]["status"]])
         elif msg["method"] == "thread/status/changed":

@@ -208,6 +208,21 @@ class ExecServeTest(unittest.TestCase):
             s.close()
 
     @unittest.skipUnless(HAVE_BWRAP, "no /usr/bin/bwrap")
+    def test_every_model_gets_the_command_tools_as_in_codex(self):
+        # Codex 0.117.0 (its request for each model, probed): unified exec whatever the
+        # metadata's shell type; apply_patch where the metadata names a form; view_image always.
+        s = Server([{"text": "Done."}, {"text": "Done."}])
+        try:
+            for model in ("gpt-5", "gpt-oss-120b"):
+                thread = s.start_thread(model=model)
+                s.turn_completed(s.turn(thread, "go"))
+            tools = [[t["name"] for t in q["body"]["tools"]] for q in s.mock.responses_requests()]
+            self.assertEqual(tools, [
+                ["exec_command", "write_stdin", "update_plan", "view_image"],
+                ["exec_command", "write_stdin", "update_plan", "apply_patch", "view_image"]])
+        finally:
+            s.close()
+
     def test_workspace_write_keeps_commands_inside_their_roots(self):
         outside = os.path.join(os.path.expanduser("~"), f"threadlog-outside-{os.getpid()}")
         s = Server([call("c1", "exec_command",

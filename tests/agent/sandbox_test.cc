@@ -31,14 +31,15 @@ struct Ran {
 
 Ran RunIn(const Sandbox& sandbox, const SandboxPolicy& policy, const std::string& cwd,
           const std::string& script) {
-  absl::StatusOr<std::vector<std::string>> argv =
-      sandbox.Wrap(policy, {"/bin/bash", "-c", script}, cwd);
-  EXPECT_TRUE(argv.ok()) << argv.status();
-  if (!argv.ok()) return {};
   ExecSpec spec;
-  spec.argv = *argv;
+  spec.argv = {"/bin/bash", "-c", script};
   spec.cwd = cwd;
   spec.env = {"PATH=/usr/bin:/bin"};
+  // As commands run: Sandbox::Apply (bwrap, the network filter, the sandbox's variables).
+  if (absl::Status st = sandbox.Apply(policy, spec); !st.ok()) {
+    ADD_FAILURE() << st;
+    return {};
+  }
   absl::StatusOr<std::unique_ptr<ExecProcess>> p = ExecProcess::Start(spec);
   EXPECT_TRUE(p.ok()) << p.status();
   if (!p.ok()) return {};
@@ -158,6 +159,23 @@ TEST_F(SandboxRun, TheNetworkIsOffUnlessThePolicyAllowsIt) {
   ::close(listener);
   EXPECT_EQ(Sandbox::Environment(SandboxPolicy::Of("read-only", {}, false)),
             (std::vector<std::string>{"CODEX_SANDBOX_NETWORK_DISABLED=1"}));
+}
+
+TEST_F(SandboxRun, TheNetworkFilterRefusesInternetSocketsAndKeepsUnixOnes) {
+  const SandboxPolicy off = SandboxPolicy::Of("workspace-write", {work_}, false);
+  ASSERT_FALSE(Sandbox::NetworkFilter(off).empty());
+  EXPECT_TRUE(Sandbox::NetworkFilter(SandboxPolicy::Of("workspace-write", {work_}, true)).empty());
+  EXPECT_TRUE(Sandbox::NetworkFilter(SandboxPolicy::Of("danger-full-access", {}, false)).empty());
+  // socket(AF_INET) itself fails (EPERM), before any route is looked for: the filter, not only
+  // the empty network namespace.
+  const Ran inet = RunIn(sandbox_, off, work_, "(exec 3<>/dev/tcp/127.0.0.1/9) 2>&1; true");
+  EXPECT_NE(inet.output.find("Operation not permitted"), std::string::npos) << inet.output;
+  if (fs::exists("/usr/bin/python3")) {
+    const Ran unix_socket = RunIn(
+        sandbox_, off, work_,
+        "/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX); print(\"unix ok\")'");
+    EXPECT_NE(unix_socket.output.find("unix ok"), std::string::npos) << unix_socket.output;
+  }
 }
 
 }  // namespace
