@@ -38,6 +38,15 @@ constexpr char kTurnAbortedText[] =
     "processes may still be running in the background. If any tools/commands were aborted, they "
     "may have partially executed; verify current state before retrying.\n</turn_aborted>";
 
+// How an interrupted turn ends in the log: the <turn_aborted> message the model reads next time,
+// then turn_aborted.
+std::vector<TurnEvent> InterruptedEnd(const std::string& turn_id) {
+  return {Item({{"type", "message"},
+                {"role", "user"},
+                {"content", json::array({{{"type", "input_text"}, {"text", kTurnAbortedText}}})}}),
+          Msg({{"type", "turn_aborted"}, {"turn_id", turn_id}, {"reason", "interrupted"}})};
+}
+
 json UsageJson(const TokenUsage& u) {
   return {{"input_tokens", u.input_tokens},
           {"cached_input_tokens", u.cached_input_tokens},
@@ -964,12 +973,7 @@ void TurnEngine::Run(const std::shared_ptr<Turn>& turn) {
   for (TurnEvent& e : tools.AbortPending()) closing.push_back(std::move(e));
   std::vector<Notification> prelude;
   if (end == End::kInterrupted) {
-    closing.push_back(
-        Item({{"type", "message"},
-              {"role", "user"},
-              {"content", json::array({{{"type", "input_text"}, {"text", kTurnAbortedText}}})}}));
-    closing.push_back(
-        Msg({{"type", "turn_aborted"}, {"turn_id", turn->id}, {"reason", "interrupted"}}));
+    for (TurnEvent& e : InterruptedEnd(turn->id)) closing.push_back(std::move(e));
     prelude.push_back({"thread/status/changed", StatusChanged(turn->thread_text, Idle())});
   } else if (end == End::kFailed || end == End::kStoreFailed) {
     if (end == End::kStoreFailed) {
@@ -1253,12 +1257,7 @@ void TurnEngine::RunShellTurn(const std::shared_ptr<Turn>& turn) {
     closing.push_back(ran->record);
     closing.push_back(ran->end);
     if (ran->aborted) {
-      closing.push_back(
-          Item({{"type", "message"},
-                {"role", "user"},
-                {"content", json::array({{{"type", "input_text"}, {"text", kTurnAbortedText}}})}}));
-      closing.push_back(
-          Msg({{"type", "turn_aborted"}, {"turn_id", turn->id}, {"reason", "interrupted"}}));
+      for (TurnEvent& e : InterruptedEnd(turn->id)) closing.push_back(std::move(e));
     } else {
       closing.push_back(
           Msg({{"type", "task_complete"}, {"turn_id", turn->id}, {"last_agent_message", nullptr}}));

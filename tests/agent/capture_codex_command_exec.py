@@ -16,7 +16,6 @@ CommandExecGoldenTest).
 
 Usage: capture_codex_command_exec.py [--codex BINARY] [--out FILE]
 Nothing leaves 127.0.0.1: the provider is the mock; plugins, apps and update checks are off."""
-import argparse
 import base64
 import json
 import os
@@ -156,16 +155,7 @@ def run(start_server):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--codex", default=ct.CODEX_117)
-    ap.add_argument("--out", default=os.path.join(HERE, "golden", "codex_117_command_exec.json"))
-    args = ap.parse_args()
-    record = run(lambda home, cwd, log: ct.AppServer(args.codex, home, cwd, log=log))
-    with open(args.out, "w") as f:
-        json.dump({"codex": "0.117.0", "captured_by": "tests/agent/capture_codex_command_exec.py",
-                   "readme": __doc__.split("\n\n")[0], "digest": record}, f, indent=1)
-        f.write("\n")
-    print(f"wrote {args.out}")
+    ct.digest_main(run, "codex_117_command_exec.json", __file__, __doc__)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,23 @@ from capture_117 import OFFLINE  # noqa: E402
 OUT = os.path.join(HERE, "golden", "codex_117_turns.json")
 MODEL = "gpt-5.1-codex"
 
+
+def digest_main(run, golden_name, script, doc):
+    """main() of a capture script whose run(start_server) returns a digest of one session
+    against the app-server start_server(home, cwd, log) starts: --codex BINARY, --out FILE
+    (default golden/<golden_name>); writes {codex, captured_by, readme, digest}."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--codex", default=CODEX_117)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                  "golden", golden_name))
+    args = ap.parse_args()
+    record = run(lambda home, cwd, log: AppServer(args.codex, home, cwd, log=log))
+    with open(args.out, "w") as f:
+        json.dump({"codex": "0.117.0", "captured_by": f"tests/agent/{os.path.basename(script)}",
+                   "readme": doc.split("\n\n")[0], "digest": record}, f, indent=1)
+        f.write("\n")
+    print(f"wrote {args.out}")
+
 # --------------------------------------------------------------------------------------------
 # One scenario's world
 # --------------------------------------------------------------------------------------------

@@ -376,8 +376,31 @@ for _name in GOLDEN:
         setattr(ExecGoldenTest, f"test_{_name}", lambda self, n=_name: self.check(n))
 
 
-with open(os.path.join(HERE, "golden", "codex_117_user_shell.json")) as f:
-    USER_SHELL = json.load(f)["digest"]
+def run_session(capture_run, prefix):
+    """A capture script's run(start_server) against threadlog: its record, and what the
+    conformance checker found wrong on the wire."""
+    store = tempfile.mkdtemp(prefix=prefix)
+    servers = []
+
+    def start(home, cwd, log):
+        env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
+        servers.append(tg.Server([BINARY, "--home", store, "serve"], env, cwd, lambda m: {}, log))
+        return servers[-1]
+    try:
+        mine = capture_run(start)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+    return mine, [p for server in servers for p in server.problems]
+
+
+def golden_digest(name):
+    with open(os.path.join(HERE, "golden", name)) as f:
+        return json.load(f)["digest"]
+
+
+USER_SHELL = golden_digest("codex_117_user_shell.json")
+COMMAND_EXEC = golden_digest("codex_117_command_exec.json")
+VIEW_IMAGE = golden_digest("codex_117_view_image.json")
 
 
 class UserShellGoldenTest(unittest.TestCase):
@@ -385,24 +408,9 @@ class UserShellGoldenTest(unittest.TestCase):
     maxDiff = None
 
     def test_the_session_codex_recorded(self):
-        store = tempfile.mkdtemp(prefix="ushell-golden-store-")
-        servers = []
-
-        def start(home, cwd, log):
-            env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
-            servers.append(tg.Server([BINARY, "--home", store, "serve"], env, cwd,
-                                     lambda m: {}, log))
-            return servers[-1]
-        try:
-            mine = cu.run(start)
-        finally:
-            shutil.rmtree(store, ignore_errors=True)
-        self.assertEqual(servers[0].problems, [])
+        mine, problems = run_session(cu.run, "ushell-golden-store-")
+        self.assertEqual(problems, [])
         self.assertEqual(mine, USER_SHELL)
-
-
-with open(os.path.join(HERE, "golden", "codex_117_command_exec.json")) as f:
-    COMMAND_EXEC = json.load(f)["digest"]
 
 
 class CommandExecGoldenTest(unittest.TestCase):
@@ -412,25 +420,10 @@ class CommandExecGoldenTest(unittest.TestCase):
     maxDiff = None
 
     def test_the_session_codex_recorded(self):
-        store = tempfile.mkdtemp(prefix="cexec-golden-store-")
-        servers = []
-
-        def start(home, cwd, log):
-            env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
-            servers.append(tg.Server([BINARY, "--home", store, "serve"], env, cwd,
-                                     lambda m: {}, log))
-            return servers[-1]
-        try:
-            mine = cce.run(start)
-        finally:
-            shutil.rmtree(store, ignore_errors=True)
-        self.assertEqual(servers[0].problems, [])
+        mine, problems = run_session(cce.run, "cexec-golden-store-")
+        self.assertEqual(problems, [])
         self.assertEqual(mine["answers"], COMMAND_EXEC["answers"])
         self.assertEqual(mine["processes"], COMMAND_EXEC["processes"])
-
-
-with open(os.path.join(HERE, "golden", "codex_117_view_image.json")) as f:
-    VIEW_IMAGE = json.load(f)["digest"]
 
 
 class ViewImageGoldenTest(unittest.TestCase):
@@ -440,19 +433,8 @@ class ViewImageGoldenTest(unittest.TestCase):
     maxDiff = None
 
     def test_the_calls_codex_recorded(self):
-        store = tempfile.mkdtemp(prefix="view-golden-store-")
-        servers = []
-
-        def start(home, cwd, log):
-            env = dict(os.environ, CODEX_HOME=home, MOCK_API_KEY="x")
-            servers.append(tg.Server([BINARY, "--home", store, "serve"], env, cwd,
-                                     lambda m: {}, log))
-            return servers[-1]
-        try:
-            mine = cv.run(start)
-        finally:
-            shutil.rmtree(store, ignore_errors=True)
-        self.assertEqual(servers[0].problems, [])
+        mine, problems = run_session(cv.run, "view-golden-store-")
+        self.assertEqual(problems, [])
         self.assertEqual(mine["outputs"].pop("v_large"),
                          "unable to process image at `<cwd>/large.png`: the image is 3000x1000; "
                          "threadlog cannot yet shrink it to fit 2048x768")
