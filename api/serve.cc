@@ -235,7 +235,8 @@ absl::Status Serve(const ServeOptions& options) {
     std::thread signals = SignalThread(stop_signals, [&] { stdio.Stop(); });
     stdio.Run();
     dispatcher.StopAccepting();
-    dispatcher.Drain();  // in-flight requests finish; their answers are written synchronously
+    dispatcher.Drain();   // in-flight requests finish; their answers are written synchronously
+    commands.Shutdown();  // command/exec answers its last requests while stdout is there
     pthread_kill(signals.native_handle(), SIGUSR2);
     signals.join();
     return absl::OkStatus();
@@ -264,6 +265,8 @@ absl::Status Serve(const ServeOptions& options) {
   pthread_kill(signals.native_handle(), SIGUSR2);
   signals.join();
   dispatcher.Drain();
+  // command/exec's last answers go out while the sessions' transport still exists.
+  commands.Shutdown();
   return absl::OkStatus();
 }
 

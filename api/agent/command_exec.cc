@@ -50,7 +50,9 @@ absl::Status SpawnError(absl::string_view why) {
 CommandExecutor::CommandExecutor(const Sandbox* sandbox, std::vector<std::string> base_env)
     : sandbox_(sandbox), base_env_(std::move(base_env)) {}
 
-CommandExecutor::~CommandExecutor() {
+CommandExecutor::~CommandExecutor() { Shutdown(); }
+
+void CommandExecutor::Shutdown() {
   std::vector<std::thread> threads;
   {
     absl::MutexLock lock(&mu_);

@@ -47,7 +47,8 @@ struct CommandExecResult {
   std::string stderr_text;
 };
 
-// Thread-safe. `sandbox` must outlive it. The destructor kills every command and waits for it.
+// Thread-safe. `sandbox` must outlive it. The destructor kills every command and waits for it
+// (Shutdown).
 class CommandExecutor {
  public:
   struct Callbacks {
@@ -83,6 +84,10 @@ class CommandExecutor {
                       uint16_t cols);
   // The connection is gone: its commands are killed.
   void ConnectionClosed(uint64_t connection);
+  // Kills every command and waits until each has ended (its `done` run): before the
+  // connections' transport goes, so that no answer is sent through one that is gone. Later
+  // Starts are refused. Idempotent; the destructor calls it.
+  void Shutdown();
 
  private:
   struct Running;

@@ -141,5 +141,17 @@ TEST_F(CommandExecTest, AConnectionThatLeavesTakesItsCommandsWithIt) {
   EXPECT_EQ(seen.result.exit_code, -1);
 }
 
+TEST_F(CommandExecTest, ShutdownEndsEveryCommandAndRefusesNewOnes) {
+  CommandExecRequest r = Bash("sleep 30");
+  r.timeout.reset();
+  Seen seen;
+  ASSERT_TRUE(executor_.Start(3, r, seen.Callbacks()).ok());
+  executor_.Shutdown();
+  // Answered before Shutdown returned.
+  EXPECT_TRUE(seen.done.HasBeenNotified());
+  EXPECT_EQ(seen.result.exit_code, -1);
+  EXPECT_EQ(executor_.Start(3, Bash("true"), {}).code(), absl::StatusCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace threadlog::agent

@@ -11,6 +11,9 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +22,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
-from rpc_client import StdioClient  # noqa: E402
+from rpc_client import StdioClient, WsClient  # noqa: E402
 from serve_world import World  # noqa: E402
 
 BINARY = None
@@ -582,6 +585,41 @@ class ExecServeTest(unittest.TestCase):
                              "diff": "@@ -1 +1 @@\n-old\n+new\n"}]}])
         finally:
             s.close()
+
+    def test_command_exec_dies_with_its_connection_and_the_server(self):
+        world = World([], "cexec-ws-")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(world.serve_argv(BINARY, "--listen", f"ws://127.0.0.1:{port}"),
+                                  env=world.env, cwd=world.cwd, stderr=subprocess.DEVNULL)
+        marker = "sleep 1234"
+        try:
+            def listening():
+                with socket.socket() as knock:
+                    return knock.connect_ex(("127.0.0.1", port)) == 0
+            self.assertTrue(wait_until(listening))
+            clients = []
+            for _ in range(2):
+                c = WsClient(port)
+                c.send({"id": 1, "method": "initialize",
+                        "params": {"clientInfo": {"name": "t", "version": "1"}}})
+                c.recv()
+                c.send({"id": 2, "method": "command/exec", "params": {
+                    "command": ["sleep", "1234"], "processId": "p",
+                    "sandboxPolicy": {"type": "dangerFullAccess"}}})
+                clients.append(c)
+            self.assertTrue(wait_until(lambda: processes_running(marker) == 2))
+            clients[0].sock.close()  # its command goes with it; the other's stays
+            self.assertTrue(wait_until(lambda: processes_running(marker) == 1))
+            server.send_signal(signal.SIGTERM)
+            self.assertEqual(server.wait(timeout=20), 0)
+            self.assertEqual(processes_running(marker), 0)
+        finally:
+            if server.poll() is None:
+                server.kill()
+            world.mock.stop()
+            shutil.rmtree(world.root, ignore_errors=True)
 
     def test_on_failure_asks_only_about_what_the_sandbox_refused(self):
         # (not under /tmp: a writable root)
