@@ -53,14 +53,10 @@ absl::Status CheckSize(const std::pair<uint16_t, uint16_t>& size) {
   return absl::OkStatus();
 }
 
-struct ExecParams {
-  agent::CommandExecRequest request;
-};
-
-absl::StatusOr<ExecParams> ParseExec(const json& params, const CommandExecDefaults& defaults) {
+absl::StatusOr<agent::CommandExecRequest> ParseExec(const json& params,
+                                                    const CommandExecDefaults& defaults) {
   if (absl::Status s = RequireObject(params, "CommandExecParams"); !s.ok()) return s;
-  ExecParams out;
-  agent::CommandExecRequest& r = out.request;
+  agent::CommandExecRequest r;
   auto command = params.find("command");
   if (command == params.end()) return MissingField("command");
   if (!command->is_array()) return WrongType(*command, "a sequence");
@@ -150,7 +146,7 @@ absl::StatusOr<ExecParams> ParseExec(const json& params, const CommandExecDefaul
   roots.push_back("/tmp");
   r.policy = agent::SandboxPolicy::Of(*sandbox.sandbox_mode, std::move(roots),
                                       sandbox.network_access.value_or(false));
-  return out;
+  return r;
 }
 
 struct ControlParams {
@@ -209,12 +205,13 @@ absl::StatusOr<ControlParams> ParseResize(const json& params) {
 
 void RegisterCommandExecHandlers(MethodRegistry& registry, agent::CommandExecutor& executor,
                                  CommandExecDefaults defaults) {
-  registry.Register<ExecParams, DeferredAnswer>(
+  registry.Register<agent::CommandExecRequest, DeferredAnswer>(
       "command/exec", [defaults](const json& params) { return ParseExec(params, defaults); },
-      [&executor](const ExecParams& p, RequestContext& ctx) -> absl::StatusOr<DeferredAnswer> {
+      [&executor](const agent::CommandExecRequest& request,
+                  RequestContext& ctx) -> absl::StatusOr<DeferredAnswer> {
         std::shared_ptr<Connection> connection = ctx.connection;
         const RequestId id = ctx.id;
-        const std::optional<std::string> process_id = p.request.process_id;
+        const std::optional<std::string> process_id = request.process_id;
         agent::CommandExecutor::Callbacks callbacks;
         callbacks.on_output = [connection, process_id](bool is_stderr, std::string_view bytes,
                                                        bool cap_reached) {
@@ -231,7 +228,7 @@ void RegisterCommandExecHandlers(MethodRegistry& registry, agent::CommandExecuto
                                             {"stdout", result.stdout_text},
                                             {"stderr", result.stderr_text}}}));
         };
-        if (absl::Status st = executor.Start(connection->id(), p.request, std::move(callbacks));
+        if (absl::Status st = executor.Start(connection->id(), request, std::move(callbacks));
             !st.ok()) {
           return st;
         }

@@ -164,8 +164,11 @@ std::vector<std::string> Sandbox::Environment(const SandboxPolicy& policy) {
   return {};
 }
 
-std::string Sandbox::NetworkFilter(const SandboxPolicy& policy) {
-  if (!policy.restricted() || policy.network_access) return "";
+namespace {
+
+// The filter's instructions, as bytes; built once (every sandboxed command without network
+// gets the same).
+std::string BuildNetworkFilter() {
 #if defined(__x86_64__)
   constexpr uint32_t kArch = AUDIT_ARCH_X86_64;
 #elif defined(__aarch64__)
@@ -207,6 +210,14 @@ std::string Sandbox::NetworkFilter(const SandboxPolicy& policy) {
   stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   return std::string(reinterpret_cast<const char*>(prog.data()),
                      prog.size() * sizeof(struct sock_filter));
+}
+
+}  // namespace
+
+std::string Sandbox::NetworkFilter(const SandboxPolicy& policy) {
+  if (!policy.restricted() || policy.network_access) return "";
+  static const std::string* const kFilter = new std::string(BuildNetworkFilter());
+  return *kFilter;
 }
 
 bool Sandbox::LikelyDenied(int exit_code, std::string_view output) {

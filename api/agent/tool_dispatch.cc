@@ -694,11 +694,12 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
   const bool escalated = args->sandbox_permissions == "require_escalated";
   const bool asks_escalations =
       exec.approval_policy == "on-request" || exec.approval_policy == "granular";
-  const UntrustedVerdict verdict = JudgeUntrusted(p.argv);
-  // The model's own prefix rule, when it proposes one, is the amendment offered.
-  const std::optional<std::vector<std::string>> amendment =
-      args->prefix_rule && !args->prefix_rule->empty() ? args->prefix_rule
-                                                       : verdict.proposed_amendment;
+  // The amendment an approval offers: the model's own prefix rule when it proposes one, else
+  // the judge's (judged only when someone is to be asked: not for every command).
+  auto amendment = [&args](const UntrustedVerdict& verdict) {
+    return args->prefix_rule && !args->prefix_rule->empty() ? args->prefix_rule
+                                                            : verdict.proposed_amendment;
+  };
   // What the user's rules allow runs without asking and outside the sandbox, whatever the
   // policy (Codex: a matching allow rule bypasses the sandbox).
   if (AllowedByRules(p.argv)) {
@@ -712,12 +713,14 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
       StartExec(call, p, /*sandboxed=*/false);
       return;
     }
+    const UntrustedVerdict verdict = JudgeUntrusted(p.argv);
     if (verdict.ask && exec.approval_policy == "granular" && !exec.sandbox_approval) {
       call.output = RejectedOutput(p.command, kGranularSandboxRefusal);
       return;
     }
     if (verdict.ask) {
-      AskApproval(call, std::move(p), amendment, args->justification);
+      std::optional<std::vector<std::string>> offered = amendment(verdict);
+      AskApproval(call, std::move(p), std::move(offered), args->justification);
       return;
     }
   }
@@ -743,7 +746,8 @@ void ToolDispatcher::BeginExec(Call& call, const json& item) {
     StartExec(call, p, /*sandboxed=*/false);
     return;
   }
-  AskApproval(call, std::move(p), amendment, std::string(kSandboxRetryReason));
+  std::optional<std::vector<std::string>> offered = amendment(JudgeUntrusted(p.argv));
+  AskApproval(call, std::move(p), std::move(offered), std::string(kSandboxRetryReason));
 }
 
 bool ToolDispatcher::AllowedByRules(const std::vector<std::string>& argv) const {

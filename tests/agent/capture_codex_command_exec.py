@@ -17,18 +17,13 @@ CommandExecGoldenTest).
 Usage: capture_codex_command_exec.py [--codex BINARY] [--out FILE]
 Nothing leaves 127.0.0.1: the provider is the mock; plugins, apps and update checks are off."""
 import base64
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
 import capture_codex_turns as ct  # noqa: E402
-from mock_responses import MockResponses  # noqa: E402
 
 
 def b64(text):
@@ -38,16 +33,8 @@ def b64(text):
 def run(start_server):
     """The scripted session against `start_server(home, cwd, log)`'s app-server (started in
     `cwd`, the commands' default working directory)."""
-    root = tempfile.mkdtemp(prefix="cexec117-", dir=os.path.expanduser("~"))
-    home = os.path.join(root, "home")
-    cwd = os.path.join(root, "work")
-    os.makedirs(home)
-    os.makedirs(cwd)
-    mock = MockResponses([], default_text="Done.").start()
-    ct.write_home(home, mock.base_url, model=ct.MODEL, extra=ct.OFFLINE)
-    log = []
-    server = start_server(home, cwd, log)
-    server.initialize()
+    session = ct.Session("cexec117-", [], start_server)
+    server, cwd = session.server, session.cwd
     answers = []
     next_id = [1000]
 
@@ -60,7 +47,7 @@ def run(start_server):
         return next_id[0]
 
     streamed = {}  # id -> label
-    try:
+    with session:
         ask("plain", "command/exec",
             {"command": ["bash", "-c", "echo out; echo err >&2; exit 3"], "cwd": cwd})
         ask("default cwd", "command/exec", {"command": ["pwd"]})
@@ -127,12 +114,8 @@ def run(start_server):
             {"processId": "p3", "size": {"rows": 40, "cols": 120}})
         ask("write p3", "command/exec/write", {"processId": "p3", "deltaBase64": b64("hi\n")})
         time.sleep(1.0)
-    finally:
-        time.sleep(0.3)
-        server.close()
-        mock.stop()
     processes = {}
-    for direction, m in log:
+    for direction, m in session.log:
         if direction != "<-":
             continue
         if m.get("method") == "command/exec/outputDelta":
@@ -146,12 +129,8 @@ def run(start_server):
             entry = processes.setdefault(streamed[m["id"]], {"stdout": "", "stderr": "",
                                                              "capReached": []})
             entry["answer"] = {k: m[k] for k in ("result", "error") if k in m}
-    out = {"answers": [[label, {k: a[k] for k in ("result", "error") if k in a}]
-                       for label, a in answers],
-           "processes": processes}
-    out = json.loads(json.dumps(out).replace(cwd, "<cwd>"))
-    shutil.rmtree(root, ignore_errors=True)
-    return out
+    answered = [[label, {k: a[k] for k in ("result", "error") if k in a}] for label, a in answers]
+    return session.normalized({"answers": answered, "processes": processes})
 
 
 def main():

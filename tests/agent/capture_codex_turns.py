@@ -40,6 +40,38 @@ OUT = os.path.join(HERE, "golden", "codex_117_turns.json")
 MODEL = "gpt-5.1-codex"
 
 
+class Session:
+    """One capture session's scratch world, for `with`: ~/PREFIX*/home (a config.toml making
+    the mock, serving `steps`, the offline provider) and ~/PREFIX*/work (`cwd`), and the
+    app-server start_server(home, cwd, log) starts there, initialized. On leaving, the server
+    and the mock stop and the folder goes; `log` and `mock.requests` stay readable."""
+
+    def __init__(self, prefix, steps, start_server):
+        self.root = tempfile.mkdtemp(prefix=prefix, dir=os.path.expanduser("~"))
+        self.home = os.path.join(self.root, "home")
+        self.cwd = os.path.join(self.root, "work")
+        os.makedirs(self.home)
+        os.makedirs(self.cwd)
+        self.mock = MockResponses(steps, default_text="Done.").start()
+        write_home(self.home, self.mock.base_url, model=MODEL, extra=OFFLINE)
+        self.log = []
+        self.server = start_server(self.home, self.cwd, self.log)
+        self.server.initialize()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(0.3)  # trailing notifications
+        self.server.close()
+        self.mock.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def normalized(self, value):
+        """`value` (JSON) with this session's cwd written <cwd>."""
+        return json.loads(json.dumps(value).replace(self.cwd, "<cwd>"))
+
+
 def digest_main(run, golden_name, script, doc):
     """main() of a capture script whose run(start_server) returns a digest of one session
     against the app-server start_server(home, cwd, log) starts: --codex BINARY, --out FILE

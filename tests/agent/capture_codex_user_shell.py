@@ -19,16 +19,12 @@ Nothing leaves 127.0.0.1: the provider is the mock; plugins, apps and update che
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
 import capture_codex_turns as ct  # noqa: E402
-from mock_responses import MockResponses  # noqa: E402
 
 STEPS = [{"stall": True, "after_release": [{"text": "Slow."}]}, {"text": "Seen."}]
 # What the notifications of an item keep (ids, durations and processes differ from run to run).
@@ -82,17 +78,8 @@ def digest(log, http_bodies, cwd):
 
 def run(start_server):
     """The scripted session against `start_server(home, cwd, log)`'s app-server."""
-    root = tempfile.mkdtemp(prefix="ushell117-", dir=os.path.expanduser("~"))
-    home = os.path.join(root, "home")
-    cwd = os.path.join(root, "work")
-    os.makedirs(home)
-    os.makedirs(cwd)
-    mock = MockResponses(STEPS, default_text="Done.").start()
-    ct.write_home(home, mock.base_url, model=ct.MODEL, extra=ct.OFFLINE)
-    log = []
-    server = start_server(home, cwd, log)
-    server.initialize()
-    try:
+    with ct.Session("ushell117-", STEPS, start_server) as session:
+        server, mock, cwd = session.server, session.mock, session.cwd
         tid = server.request("thread/start", {"cwd": cwd, "persistExtendedHistory": True})[
             "result"]["thread"]["id"]
 
@@ -131,15 +118,10 @@ def run(start_server):
         turn_completed(mark)
         time.sleep(0.3)
         read = server.request("thread/read", {"threadId": tid, "includeTurns": True})
-    finally:
-        server.close()
-        mock.stop()
-    out = digest(log, [q["body"] for q in mock.requests if q.get("body")], cwd)
-    turns = []
-    for t in read["result"]["thread"]["turns"]:
-        turns.append({"status": t["status"], "items": [_item(i) for i in t["items"]]})
-    out["read"] = json.loads(json.dumps(turns).replace(cwd, "<cwd>"))
-    shutil.rmtree(root, ignore_errors=True)
+    out = digest(session.log, [q["body"] for q in mock.requests if q.get("body")], cwd)
+    out["read"] = session.normalized([{"status": t["status"],
+                                       "items": [_item(i) for i in t["items"]]}
+                                      for t in read["result"]["thread"]["turns"]])
     return out
 
 

@@ -10,20 +10,15 @@ threadlog answers the same, but for the large image, which it cannot shrink
 
 Usage: capture_codex_view_image.py [--codex BINARY] [--out FILE]
 Nothing leaves 127.0.0.1: the provider is the mock; plugins, apps and update checks are off."""
-import json
 import os
-import shutil
 import struct
 import sys
-import tempfile
 import time
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "mock_responses"))
 import capture_codex_turns as ct  # noqa: E402
-from mock_responses import MockResponses  # noqa: E402
 
 CALLS = [("v_small", "pic.png"), ("v_missing", "/nonexistent/x.png"),
          ("v_text", "notimage.txt"), ("v_dir", "sub"), ("v_large", "large.png")]
@@ -42,25 +37,17 @@ def png(width, height):
 
 
 def run(start_server):
-    root = tempfile.mkdtemp(prefix="view117-", dir=os.path.expanduser("~"))
-    home = os.path.join(root, "home")
-    cwd = os.path.join(root, "work")
-    os.makedirs(home)
-    os.makedirs(os.path.join(cwd, "sub"))
-    with open(os.path.join(cwd, "pic.png"), "wb") as f:
-        f.write(png(2, 2))
-    with open(os.path.join(cwd, "large.png"), "wb") as f:
-        f.write(png(3000, 1000))
-    with open(os.path.join(cwd, "notimage.txt"), "w") as f:
-        f.write("hello\n")
     steps = [{"function_call": {"name": "view_image", "call_id": cid, "arguments": {"path": p}}}
              for cid, p in CALLS] + [{"text": "Seen."}]
-    mock = MockResponses(steps, default_text="Done.").start()
-    ct.write_home(home, mock.base_url, model=ct.MODEL, extra=ct.OFFLINE)
-    log = []
-    server = start_server(home, cwd, log)
-    server.initialize()
-    try:
+    with ct.Session("view117-", steps, start_server) as session:
+        server, cwd = session.server, session.cwd
+        os.makedirs(os.path.join(cwd, "sub"))
+        with open(os.path.join(cwd, "pic.png"), "wb") as f:
+            f.write(png(2, 2))
+        with open(os.path.join(cwd, "large.png"), "wb") as f:
+            f.write(png(3000, 1000))
+        with open(os.path.join(cwd, "notimage.txt"), "w") as f:
+            f.write("hello\n")
         tid = server.request("thread/start", {"cwd": cwd, "persistExtendedHistory": True})[
             "result"]["thread"]["id"]
         mark = server.mark()
@@ -69,22 +56,16 @@ def run(start_server):
         server.wait_for(lambda m: m.get("method") == "turn/completed", timeout=60, start=mark)
         time.sleep(0.3)
         read = server.request("thread/read", {"threadId": tid, "includeTurns": True})
-    finally:
-        server.close()
-        mock.stop()
     outputs = {}
-    for q in mock.requests:
+    for q in session.mock.requests:
         for item in (q.get("body") or {}).get("input", []):
             if item.get("type") == "function_call_output":
                 outputs[item["call_id"]] = item["output"]
-    told = [[m["method"], m["params"]["item"]] for d, m in log
+    told = [[m["method"], m["params"]["item"]] for d, m in session.log
             if d == "<-" and m.get("method") in ("item/started", "item/completed") and
             m["params"]["item"]["type"] == "imageView"]
     items = [i for i in read["result"]["thread"]["turns"][0]["items"] if i["type"] == "imageView"]
-    out = {"outputs": outputs, "told": told, "read": items}
-    out = json.loads(json.dumps(out).replace(cwd, "<cwd>"))
-    shutil.rmtree(root, ignore_errors=True)
-    return out
+    return session.normalized({"outputs": outputs, "told": told, "read": items})
 
 
 def main():

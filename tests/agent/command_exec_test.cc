@@ -102,7 +102,8 @@ TEST_F(CommandExecTest, TimeoutAndTerminateEndTheCommand) {
   // The id is the connection's: another connection neither reaches nor collides with it.
   EXPECT_EQ(executor_.Terminate(2, "held").message(),
             "no active command/exec for process id \"held\"");
-  EXPECT_EQ(executor_.Start(1, held, Seen().Callbacks()).message(),
+  Seen duplicate;
+  EXPECT_EQ(executor_.Start(1, held, duplicate.Callbacks()).message(),
             "duplicate active command/exec process id: \"held\"");
   EXPECT_EQ(executor_.Write(1, "held", "x", false).message(),
             "stdin streaming is not enabled for this command/exec");

@@ -230,7 +230,8 @@ class ExecServeTest(unittest.TestCase):
         outside = os.path.join(os.path.expanduser("~"), f"threadlog-outside-{os.getpid()}")
         s = Server([call("c1", "exec_command",
                          cmd=f"touch inside.txt && echo made; touch {outside} || echo refused; "
-                             "mkdir -p .git && touch .git/hook || echo git-refused"),
+                             "mkdir -p .git && touch .git/hook || echo git-refused; "
+                             "(exec 3<>/dev/tcp/127.0.0.1/9) 2>&1 | sed 's/^/net: /'"),
                     {"text": "Done."}])
         try:
             os.makedirs(os.path.join(s.cwd, ".git"))
@@ -240,6 +241,8 @@ class ExecServeTest(unittest.TestCase):
             self.assertIn("made", output)
             self.assertIn("refused", output)
             self.assertIn("git-refused", output)
+            # No network: the seccomp filter refuses the socket itself.
+            self.assertRegex(output, r"net: .*Operation not permitted")
             self.assertTrue(os.path.exists(os.path.join(s.cwd, "inside.txt")))
             self.assertFalse(os.path.exists(outside))
             self.assertFalse(os.path.exists(os.path.join(s.cwd, ".git", "hook")))

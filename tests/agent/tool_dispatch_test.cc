@@ -145,14 +145,6 @@ class ToolDispatchTest : public ::testing::Test {
     return out;
   }
 
-  std::vector<Sent> SentOf(const std::string& method) {
-    std::vector<Sent> out;
-    for (const Sent& s : sink_.All()) {
-      if (s.method == method) out.push_back(s);
-    }
-    return out;
-  }
-
   absl::Status AnswerAll() {
     CancelToken cancel;
     return dispatcher_->AnswerAll(cancel, history_);
@@ -224,7 +216,7 @@ TEST_F(ToolDispatchTest, UpdatePlanIsRefusedInPlanModeAndTellsNothing) {
   ASSERT_EQ(history_.items().size(), 1u);
   EXPECT_EQ(history_.items()[0]["output"],
             "update_plan is a TODO/checklist tool and is not allowed in Plan mode");
-  EXPECT_TRUE(SentOf("turn/plan/updated").empty());
+  EXPECT_TRUE(sink_.Of("turn/plan/updated").empty());
   EXPECT_TRUE(sink_.All().empty());
 }
 
@@ -241,7 +233,7 @@ TEST_F(ToolDispatchTest, BadUpdatePlanArgumentsFailToParse) {
   EXPECT_GT(first.size(), std::string("failed to parse function arguments: ").size());
   EXPECT_EQ(history_.items()[1]["output"],
             "failed to parse function arguments: missing field `plan`");
-  EXPECT_TRUE(SentOf("turn/plan/updated").empty());
+  EXPECT_TRUE(sink_.Of("turn/plan/updated").empty());
 }
 
 TEST_F(ToolDispatchTest, AToolTheTurnDoesNotOfferIsUnsupported) {
@@ -278,7 +270,7 @@ TEST_F(ToolDispatchTest, ADynamicToolIsAskedOfTheCallerAndItsAnswerJoinsTheHisto
                                    {"callId", "call_dyn"},
                                    {"tool", "get_weather"},
                                    {"arguments", {{"city", "Paris"}}}}));
-  std::vector<Sent> started = SentOf("item/started");
+  std::vector<Sent> started = sink_.Of("item/started");
   ASSERT_EQ(started.size(), 1u);
   EXPECT_EQ(started[0].to, std::vector<ClientId>{kFollower});
   EXPECT_EQ(started[0].params["item"]["type"], "dynamicToolCall");
@@ -316,7 +308,7 @@ TEST_F(ToolDispatchTest, ADynamicToolIsAskedOfTheCallerAndItsAnswerJoinsTheHisto
   EXPECT_TRUE(responses[0]["error"].is_null());
   EXPECT_EQ(responses[0]["content_items"], TextAnswer({"sunny", "22 C"})["contentItems"]);
   // The answer is told once, completed.
-  std::vector<Sent> completed = SentOf("item/completed");
+  std::vector<Sent> completed = sink_.Of("item/completed");
   ASSERT_EQ(completed.size(), 1u);
   EXPECT_EQ(completed[0].params["item"]["type"], "dynamicToolCall");
   EXPECT_EQ(completed[0].params["item"]["id"], "call_dyn");
@@ -339,17 +331,17 @@ TEST_F(ToolDispatchTest, TellAnsweredTellsEachAnswerOnce) {
   ASSERT_TRUE(dispatcher_->Begin(FunctionCall("get_weather", "c1", R"({"city": "Oslo"})")).ok());
   ASSERT_TRUE(dispatcher_->Begin(FunctionCall("lookup", "c2", "{}")).ok());
   dispatcher_->TellAnswered();
-  EXPECT_TRUE(SentOf("item/completed").empty());  // nothing answered yet
+  EXPECT_TRUE(sink_.Of("item/completed").empty());  // nothing answered yet
   requests_.Answer(1, TextAnswer({"second"}));
   dispatcher_->TellAnswered();
   dispatcher_->TellAnswered();
-  std::vector<Sent> completed = SentOf("item/completed");
+  std::vector<Sent> completed = sink_.Of("item/completed");
   ASSERT_EQ(completed.size(), 1u);
   EXPECT_EQ(completed[0].params["item"]["id"], "c2");
   requests_.Answer(0, TextAnswer({"first"}));
   ASSERT_TRUE(AnswerAll().ok());
   dispatcher_->TellAnswered();
-  completed = SentOf("item/completed");
+  completed = sink_.Of("item/completed");
   ASSERT_EQ(completed.size(), 2u);
   EXPECT_EQ(completed[1].params["item"]["id"], "c1");
   // Answered in history in the order begun, whatever order the answers came in.
@@ -384,7 +376,7 @@ TEST_F(ToolDispatchTest, AClientThatAnswersWithAnErrorFailsTheCall) {
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_EQ(responses[0]["success"], false);
   EXPECT_EQ(responses[0]["error"], "the tool crashed");
-  std::vector<Sent> completed = SentOf("item/completed");
+  std::vector<Sent> completed = sink_.Of("item/completed");
   ASSERT_EQ(completed.size(), 1u);
   EXPECT_EQ(completed[0].params["item"]["status"], "failed");
   EXPECT_EQ(completed[0].params["item"]["success"], false);
@@ -419,15 +411,15 @@ TEST_F(ToolDispatchTest, AClientThatNeverAnswersTimesOutAndALateAnswerChangesNot
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_EQ(responses[0]["success"], false);
   EXPECT_EQ(responses[0]["error"], output);
-  ASSERT_EQ(SentOf("item/completed").size(), 1u);
-  EXPECT_EQ(SentOf("item/completed")[0].params["item"]["status"], "failed");
+  ASSERT_EQ(sink_.Of("item/completed").size(), 1u);
+  EXPECT_EQ(sink_.Of("item/completed")[0].params["item"]["status"], "failed");
 
   // The client answers at last: nothing more is told, stored or answered.
   const std::vector<std::string> stored = Stored();
   requests_.Answer(0, TextAnswer({"too late"}));
   dispatcher_->TellAnswered();
   ASSERT_TRUE(AnswerAll().ok());
-  EXPECT_EQ(SentOf("item/completed").size(), 1u);
+  EXPECT_EQ(sink_.Of("item/completed").size(), 1u);
   EXPECT_EQ(Stored(), stored);
   EXPECT_EQ(history_.items().size(), 1u);
 }
@@ -478,7 +470,7 @@ TEST_F(ToolDispatchTest, ACancelWhileWaitingLeavesTheCallsPendingAndAbortAnswers
   requests_.Answer(0, TextAnswer({"late"}));
   ASSERT_TRUE(AnswerAll().ok());
   EXPECT_EQ(history_.items().size(), 1u);
-  EXPECT_TRUE(SentOf("item/completed").empty());
+  EXPECT_TRUE(sink_.Of("item/completed").empty());
 }
 
 TEST_F(ToolDispatchTest, AnAlreadyCancelledTokenStillAnswersWhatNeedsNoWaiting) {

@@ -74,14 +74,6 @@ class RunUserShellTest : public ::testing::Test {
     return c;
   }
 
-  std::vector<Sent> SentOf(const std::string& method) {
-    std::vector<Sent> out;
-    for (const Sent& s : sink_.All()) {
-      if (s.method == method) out.push_back(s);
-    }
-    return out;
-  }
-
   static constexpr session::ClientId kFollower = 5;
   testing::ScratchDir dir_;
   std::unique_ptr<ThreadStore> store_;
@@ -101,13 +93,13 @@ TEST_F(RunUserShellTest, TellsTheItemAndReturnsTheRecordAndTheEnd) {
   EXPECT_EQ(sink_.Methods(),
             (std::vector<std::string>{"item/started", "item/commandExecution/outputDelta",
                                       "item/completed"}));
-  const json started = SentOf("item/started")[0].params["item"];
+  const json started = sink_.Of("item/started")[0].params["item"];
   EXPECT_EQ(started["command"], "/bin/bash -lc 'echo hi; exit 3'");
   EXPECT_EQ(started["source"], "userShell");
   EXPECT_EQ(started["status"], "inProgress");
   EXPECT_TRUE(started["processId"].is_null());
-  EXPECT_EQ(SentOf("item/commandExecution/outputDelta")[0].params["delta"], "hi\n");
-  const json done = SentOf("item/completed")[0].params["item"];
+  EXPECT_EQ(sink_.Of("item/commandExecution/outputDelta")[0].params["delta"], "hi\n");
+  const json done = sink_.Of("item/completed")[0].params["item"];
   EXPECT_EQ(done["id"], started["id"]);
   EXPECT_EQ(done["status"], "failed");
   EXPECT_EQ(done["exitCode"], 3);
@@ -136,7 +128,7 @@ TEST_F(RunUserShellTest, ACancelKillsTheCommandAndSaysSo) {
   ASSERT_TRUE(ran.ok()) << ran.status();
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   EXPECT_TRUE(ran->aborted);
-  const json done = SentOf("item/completed")[0].params["item"];
+  const json done = sink_.Of("item/completed")[0].params["item"];
   EXPECT_EQ(done["status"], "failed");
   EXPECT_EQ(done["exitCode"], -1);
   EXPECT_EQ(done["durationMs"], 0);

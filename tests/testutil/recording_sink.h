@@ -35,6 +35,14 @@ class RecordingSink final : public session::NotificationSink {
     absl::MutexLock lock(&mu_);
     return sent_;
   }
+  // Those of `method`, in order.
+  std::vector<Sent> Of(const std::string& method) {
+    std::vector<Sent> out;
+    for (Sent& s : All()) {
+      if (s.method == method) out.push_back(std::move(s));
+    }
+    return out;
+  }
   std::vector<std::string> Methods() {
     std::vector<std::string> out;
     for (const Sent& s : All()) out.push_back(s.method);
